@@ -1,0 +1,85 @@
+import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import { getOptionalUser } from "~/server/guards.server";
+import stylesheet from "~/styles/app.css";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "data:," },
+];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await getOptionalUser(request);
+  return { user: user ? { name: user.name, isAdmin: user.isAdmin } : null };
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+function Header({ user }: { user: { name: string; isAdmin: boolean } | null }) {
+  return (
+    <header className="app-header">
+      <a className="skip-link" href="#main">Skip to content</a>
+      <Link className="brand" to="/">Netnography Workbench</Link>
+      <nav aria-label="Main">
+        {user ? <Link to="/projects">Projects</Link> : null}
+        {user?.isAdmin ? <Link to="/admin/users">People</Link> : null}
+      </nav>
+      {user ? (
+        <div className="who">
+          <span>{user.name}</span>
+          <Form method="post" action="/logout">
+            <button type="submit">Log out</button>
+          </Form>
+        </div>
+      ) : null}
+    </header>
+  );
+}
+
+export default function App() {
+  const { user } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <Header user={user} />
+      <main id="main">
+        <Outlet />
+      </main>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const message =
+    status === 404
+      ? "This page does not exist, or you do not have access to it."
+      : status === 403
+        ? isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "You are not allowed to do this."
+        : isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "Something went wrong. The error was logged on the server.";
+  return (
+    <main id="main">
+      <div className="card narrow">
+        <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Error"}</h1>
+        <p>{message}</p>
+        <p><a href="/projects">Back to your projects</a></p>
+      </div>
+    </main>
+  );
+}

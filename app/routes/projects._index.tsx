@@ -1,0 +1,66 @@
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { createProject, listProjectsForUser } from "~/server/research.server";
+import { actionErrors } from "~/components/action-result";
+import { Field, FormError } from "~/components/field";
+import { store } from "~/server/context.server";
+import { formAction, parseForm } from "~/server/forms.server";
+import { requireUser } from "~/server/guards.server";
+
+export const meta: MetaFunction = () => [{ title: "Projects · Netnography Workbench" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const showArchived = new URL(request.url).searchParams.get("archived") === "1";
+  const projects = await listProjectsForUser({ store, userId: user.id, includeArchived: showArchived });
+  return {
+    projects: projects.map(({ project, role }) => ({ slug: project.slug, title: project.title, role, archived: project.archivedAt !== null, updatedAt: project.updatedAt })),
+  };
+}
+
+const CreateProjectForm = z.object({ title: z.string(), slug: z.string() });
+
+export const action = formAction(async ({ request }) => {
+  const user = await requireUser(request);
+  const input = parseForm(await request.formData(), CreateProjectForm);
+  const project = await createProject({ store, slug: input.slug, title: input.title, ownerId: user.id });
+  return redirect(`/projects/${project.slug}`);
+});
+
+export default function Projects() {
+  const { projects } = useLoaderData<typeof loader>();
+  const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
+  const [searchParams] = useSearchParams();
+  const showArchived = searchParams.get("archived") === "1";
+  return (
+    <>
+      <h1>Projects</h1>
+      <div className="grid-2">
+        <section className="card" aria-labelledby="list-heading">
+          <h2 id="list-heading">Your projects</h2>
+          {projects.length === 0 ? <p className="muted">No projects yet. Create your first study on the right.</p> : (
+            <ul className="list-plain">
+              {projects.map((project) => (
+                <li key={project.slug}>
+                  <Link to={`/projects/${project.slug}`}>{project.title}</Link>{" "}
+                  <span className="muted small">({project.slug}, {project.role}{project.archived ? ", archived" : ""})</span>
+                </li>
+              ))}
+            </ul>
+          )}
+          <p className="small">{showArchived ? <Link to="/projects">Hide archived projects</Link> : <Link to="/projects?archived=1">Show archived projects</Link>}</p>
+        </section>
+        <section className="card" aria-labelledby="new-heading">
+          <h2 id="new-heading">New project</h2>
+          <Form method="post" className="stack">
+            <FormError message={formError} />
+            <Field label="Title" name="title" required placeholder="Van life communities and repair culture" error={fieldErrors.title} />
+            <Field label="Slug" name="slug" required hint="Short name used in links and by the netno CLI: lower-case letters, digits and dashes." placeholder="vanlife-2026" error={fieldErrors.slug} />
+            <button type="submit">Create project</button>
+          </Form>
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,4 @@
+// The one door from routes into the research core: `.server` keeps node-only code out of the browser bundle.
+export * from "#research/accounts/index";
+export * from "#research/projects/index";
+export { isResearchError, ResearchError } from "#research/shared/errors";

@@ -1,0 +1,5 @@
+export * from "./model.js";
+export * from "./users.js";
+export { hashToken } from "./passwords.js";
+export { LoginThrottle } from "./login-throttle.js";
+export { loadSessionSecret } from "./session-secret.js";

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import type { StoredFileKind } from "../store/index.js";
+
+export const CloakingLevelSchema = z.enum(["uncloaked", "minimum", "medium", "maximum"]);
+export type CloakingLevel = z.infer<typeof CloakingLevelSchema>;
+
+/** Until the ethics plan sets a level, reports and exports use medium cloaking. */
+export const DEFAULT_CLOAKING: CloakingLevel = "medium";
+
+export const StudyStageSchema = z.enum(["design", "collection", "analysis", "dissemination"]);
+
+export const EthicsPlanSchema = z.object({
+  space: z.enum(["", "public", "semi-public", "private"]).default(""),
+  spaceReason: z.string().default(""),
+  privacyExpectation: z.enum(["", "low", "moderate", "high"]).default(""),
+  consentApproach: z.enum(["", "none-needed", "community-level", "individual"]).default(""),
+  vulnerablePeople: z.enum(["", "unlikely", "possible", "present"]).default(""),
+  vulnerableNotes: z.string().default(""),
+  disclosure: z.string().default(""),
+  communityRules: z.string().default(""),
+  termsOfService: z.string().default(""),
+  boardName: z.string().default(""),
+  boardReference: z.string().default(""),
+  boardDate: z.string().default(""),
+  boardFile: z.string().default(""),
+  retention: z.string().default(""),
+  deletionDate: z.string().default(""),
+  pseudonymisedFields: z.array(z.string()).default([]),
+  keepsHandleKey: z.enum(["", "yes", "no"]).default(""),
+  specialCategories: z.string().default(""),
+  legalBasis: z.string().default(""),
+  storageLocation: z.string().default(""),
+  rawDataAccess: z.string().default(""),
+  researcherRisks: z.string().default(""),
+  memberCheckVeto: z.string().default(""),
+  cloakingLevel: z.union([CloakingLevelSchema, z.literal("")]).default(""),
+});
+export type EthicsPlan = z.infer<typeof EthicsPlanSchema>;
+
+export const EthicsVersionSchema = z.object({
+  version: z.number().int().positive(),
+  stage: StudyStageSchema,
+  savedAt: z.string(),
+  savedBy: z.string(),
+  note: z.string().default(""),
+  plan: EthicsPlanSchema,
+});
+
+export const DisclosureSchema = z.object({
+  draft: z.string().default(""),
+  postedWhere: z.string().default(""),
+  postedAt: z.string().default(""),
+  responses: z.array(z.object({ at: z.string(), summary: z.string(), recordedBy: z.string() })).default([]),
+});
+
+export const EthicsFileSchema = z.object({
+  versions: z.array(EthicsVersionSchema),
+  disclosure: DisclosureSchema,
+});
+export type EthicsFile = z.infer<typeof EthicsFileSchema>;
+export const ethicsFile: StoredFileKind<EthicsFile> = {
+  description: "ethics plan",
+  schema: EthicsFileSchema,
+  version: 1,
+  empty: () => ({ versions: [], disclosure: { draft: "", postedWhere: "", postedAt: "", responses: [] } }),
+};
+
+export const ConsentStatusSchema = z.enum(["consented", "declined", "opted-out", "paraphrase-only"]);
+export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
+export const ConsentEntrySchema = z.object({
+  id: z.string(),
+  memberId: z.string(),
+  status: ConsentStatusSchema,
+  date: z.string(),
+  evidence: z.string().default(""),
+  recordedBy: z.string(),
+});
+export type ConsentEntry = z.infer<typeof ConsentEntrySchema>;
+export const ConsentFileSchema = z.object({
+  entries: z.array(ConsentEntrySchema),
+  /** Members erased for good; kept as ids only so that a re-import does not bring their words back. */
+  purgedMembers: z.array(z.object({ platform: z.string(), handleHash: z.string(), purgedAt: z.string() })).default([]),
+});
+export type ConsentFile = z.infer<typeof ConsentFileSchema>;
+export const consentFile: StoredFileKind<ConsentFile> = {
+  description: "consent log",
+  schema: ConsentFileSchema,
+  version: 1,
+  empty: () => ({ entries: [], purgedMembers: [] }),
+};
+
+export const AuditEntrySchema = z.object({
+  at: z.string(),
+  by: z.string(),
+  action: z.string(),
+  /** Never content: ids, counts and reasons only. */
+  detail: z.string(),
+});
+export const AuditFileSchema = z.object({ entries: z.array(AuditEntrySchema) });
+export const auditFile: StoredFileKind<z.infer<typeof AuditFileSchema>> = {
+  description: "audit log",
+  schema: AuditFileSchema,
+  version: 1,
+  empty: () => ({ entries: [] }),
+};

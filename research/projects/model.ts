@@ -1,0 +1,78 @@
+import { z } from "zod";
+import type { StoredFileKind } from "../store/index.js";
+
+export const ProjectRoleSchema = z.enum(["owner", "researcher", "strategist"]);
+export type ProjectRole = z.infer<typeof ProjectRoleSchema>;
+
+/** Lower-case letters, digits and dashes: a slug is part of URLs and folder names. */
+export const ProjectSlugSchema = z
+  .string()
+  .trim()
+  .min(2, "A project slug has at least 2 characters.")
+  .max(60, "A project slug has at most 60 characters.")
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "Use lower-case letters, digits and dashes for the slug (e.g. vanlife-2026).");
+export const ProjectTitleSchema = z.string().trim().min(1, "Give the project a title.").max(160, "Use at most 160 characters for the title.");
+
+export const ProjectMemberSchema = z.object({
+  userId: z.string(),
+  role: ProjectRoleSchema,
+  addedAt: z.string(),
+  addedBy: z.string(),
+});
+export type ProjectMember = z.infer<typeof ProjectMemberSchema>;
+
+export const ProjectSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  title: z.string(),
+  description: z.string().default(""),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  createdBy: z.string(),
+  archivedAt: z.string().nullable().default(null),
+  members: z.array(ProjectMemberSchema),
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+export const projectFile: StoredFileKind<Project> = {
+  description: "project metadata",
+  schema: ProjectSchema,
+  version: 1,
+  empty: () => ({ id: "", slug: "", title: "", description: "", createdAt: "", updatedAt: "", createdBy: "", archivedAt: null, members: [] }),
+};
+
+/**
+ * Where a project's data lives. Each thing that grows has its own file, so that applying a code or saving
+ * a note never rewrites the corpus.
+ */
+export const projectKeys = {
+  folder: (slug: string) => `projects/${slug}`,
+  project: (slug: string) => `projects/${slug}/project.json`,
+  objectives: (slug: string) => `projects/${slug}/objectives.json`,
+  discovery: (slug: string) => `projects/${slug}/discovery.json`,
+  ethics: (slug: string) => `projects/${slug}/ethics.json`,
+  consent: (slug: string) => `projects/${slug}/consent.json`,
+  audit: (slug: string) => `projects/${slug}/audit.json`,
+  corpusFolder: (slug: string) => `projects/${slug}/corpus`,
+  corpusManifest: (slug: string) => `projects/${slug}/corpus/manifest.json`,
+  corpusBatch: (slug: string, batchId: string) => `projects/${slug}/corpus/${batchId}.json`,
+  members: (slug: string) => `projects/${slug}/corpus/members.json`,
+  fieldNotes: (slug: string) => `projects/${slug}/fieldnotes.json`,
+  codebook: (slug: string) => `projects/${slug}/codebook.json`,
+  codings: (slug: string) => `projects/${slug}/codings.json`,
+  themes: (slug: string) => `projects/${slug}/themes.json`,
+};
+
+/** What each role may do. Strategists read reports and guidelines, never raw community data. */
+export const capabilities = {
+  readReports: ["owner", "researcher", "strategist"],
+  readData: ["owner", "researcher"],
+  code: ["owner", "researcher"],
+  editPlan: ["owner", "researcher"],
+  manage: ["owner"],
+} as const satisfies Record<string, readonly ProjectRole[]>;
+export type Capability = keyof typeof capabilities;
+
+export function roleAllows(role: ProjectRole, capability: Capability): boolean {
+  return (capabilities[capability] as readonly ProjectRole[]).includes(role);
+}
