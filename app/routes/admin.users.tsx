@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { createAccount, createInvite, listUsers } from "~/server/research.server";
@@ -21,17 +21,19 @@ const AdminForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("create-invite"), days: z.coerce.number().int().min(1).max(60).default(7) }),
 ]);
 
-export const action = formAction(async ({ request }) => {
-  const admin = await requireAdmin(request);
-  const input = parseForm(await request.formData(), AdminForm);
-  if (input.intent === "create-account") {
-    const user = await createAccount({ store, name: input.name, email: input.email, password: input.password });
-    return { ok: true as const, created: user.email, inviteUrl: null };
-  }
-  const invite = await createInvite({ store, adminId: admin.id, days: input.days });
-  const origin = new URL(request.url).origin;
-  return { ok: true as const, created: null, inviteUrl: `${origin}/join/${invite.token}`, expiresAt: invite.expiresAt };
-});
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request }) => {
+    const admin = await requireAdmin(request);
+    const input = parseForm(await request.formData(), AdminForm);
+    if (input.intent === "create-account") {
+      const user = await createAccount({ store, name: input.name, email: input.email, password: input.password });
+      return { ok: true as const, created: user.email, inviteUrl: null };
+    }
+    const invite = await createInvite({ store, adminId: admin.id, days: input.days });
+    const origin = new URL(request.url).origin;
+    return { ok: true as const, created: null, inviteUrl: `${origin}/join/${invite.token}`, expiresAt: invite.expiresAt };
+  });
+}
 
 export default function AdminUsers() {
   const { users } = useLoaderData<typeof loader>();

@@ -1,4 +1,4 @@
-import { type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { acceptInvite, isInviteUsable } from "~/server/research.server";
@@ -20,12 +20,14 @@ export async function loader({ params }: LoaderFunctionArgs) {
 
 const JoinForm = z.object({ name: z.string(), email: z.string(), password: z.string() });
 
-export const action = formAction(async ({ request, params }) => {
-  assertSameOrigin(request);
-  const input = parseForm(await request.formData(), JoinForm);
-  const user = await acceptInvite({ store, token: params.token ?? "", ...input });
-  return createUserSession(request, user.id, "/projects");
-});
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request, params }) => {
+    assertSameOrigin(request);
+    const input = parseForm(await request.formData(), JoinForm);
+    const user = await acceptInvite({ store, token: params.token ?? "", ...input });
+    return createUserSession(request, user.id, "/projects");
+  });
+}
 
 export default function Join() {
   const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());

@@ -1,4 +1,4 @@
-import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { needsFirstAccount, verifyLogin } from "~/server/research.server";
@@ -25,20 +25,22 @@ const LoginForm = z.object({
   redirectTo: z.string().optional(),
 });
 
-export const action = formAction(async ({ request }) => {
-  assertSameOrigin(request);
-  const { email, password, redirectTo } = parseForm(await request.formData(), LoginForm);
-  const throttleKey = email.trim().toLowerCase();
-  const waitMs = loginThrottle.retryAfterMs(throttleKey);
-  if (waitMs > 0) failForm(`Too many failed attempts. Try again in ${Math.ceil(waitMs / 1000)} seconds.`, undefined, 429);
-  const user = await verifyLogin({ store, email, password });
-  if (!user) {
-    loginThrottle.recordFailure(throttleKey);
-    failForm("Email or password is wrong.", undefined, 401);
-  }
-  loginThrottle.recordSuccess(throttleKey);
-  return createUserSession(request, user.id, safeRedirect(redirectTo));
-});
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request }) => {
+    assertSameOrigin(request);
+    const { email, password, redirectTo } = parseForm(await request.formData(), LoginForm);
+    const throttleKey = email.trim().toLowerCase();
+    const waitMs = loginThrottle.retryAfterMs(throttleKey);
+    if (waitMs > 0) failForm(`Too many failed attempts. Try again in ${Math.ceil(waitMs / 1000)} seconds.`, undefined, 429);
+    const user = await verifyLogin({ store, email, password });
+    if (!user) {
+      loginThrottle.recordFailure(throttleKey);
+      failForm("Email or password is wrong.", undefined, 401);
+    }
+    loginThrottle.recordSuccess(throttleKey);
+    return createUserSession(request, user.id, safeRedirect(redirectTo));
+  });
+}
 
 export default function Login() {
   const { openRegistration } = useLoaderData<typeof loader>();

@@ -1,4 +1,4 @@
-import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { addProjectMember, listProjectMembers, removeProjectMember, renameProject, setProjectArchived } from "~/server/research.server";
@@ -24,26 +24,28 @@ const SettingsForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("remove-member"), userId: z.string() }),
 ]);
 
-export const action = formAction(async ({ request, params }) => {
-  const { project, user } = await requireProjectCapability(request, params.slug, "manage");
-  const input = parseForm(await request.formData(), SettingsForm);
-  const slug = project.slug;
-  switch (input.intent) {
-    case "rename":
-      await renameProject({ store, slug, title: input.title });
-      return { ok: true as const, message: "Project renamed." };
-    case "archive":
-      await setProjectArchived({ store, slug, archived: input.archived === "true" });
-      return input.archived === "true" ? redirect("/projects") : { ok: true as const, message: "Project restored." };
-    case "add-member": {
-      const added = await addProjectMember({ store, slug, email: input.email, role: input.role, addedBy: user.id });
-      return { ok: true as const, message: `${added.name} is now a ${input.role} of this project.` };
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request, params }) => {
+    const { project, user } = await requireProjectCapability(request, params.slug, "manage");
+    const input = parseForm(await request.formData(), SettingsForm);
+    const slug = project.slug;
+    switch (input.intent) {
+      case "rename":
+        await renameProject({ store, slug, title: input.title });
+        return { ok: true as const, message: "Project renamed." };
+      case "archive":
+        await setProjectArchived({ store, slug, archived: input.archived === "true" });
+        return input.archived === "true" ? redirect("/projects") : { ok: true as const, message: "Project restored." };
+      case "add-member": {
+        const added = await addProjectMember({ store, slug, email: input.email, role: input.role, addedBy: user.id });
+        return { ok: true as const, message: `${added.name} is now a ${input.role} of this project.` };
+      }
+      case "remove-member":
+        await removeProjectMember({ store, slug, userId: input.userId });
+        return { ok: true as const, message: "Member removed." };
     }
-    case "remove-member":
-      await removeProjectMember({ store, slug, userId: input.userId });
-      return { ok: true as const, message: "Member removed." };
-  }
-});
+  });
+}
 
 const ROLE_OPTIONS = [
   { value: "researcher", label: "Researcher: reads data and codes" },

@@ -1,4 +1,4 @@
-import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { createProject, listProjectsForUser } from "~/server/research.server";
@@ -21,12 +21,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const CreateProjectForm = z.object({ title: z.string(), slug: z.string() });
 
-export const action = formAction(async ({ request }) => {
-  const user = await requireUser(request);
-  const input = parseForm(await request.formData(), CreateProjectForm);
-  const project = await createProject({ store, slug: input.slug, title: input.title, ownerId: user.id });
-  return redirect(`/projects/${project.slug}`);
-});
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request }) => {
+    const user = await requireUser(request);
+    const input = parseForm(await request.formData(), CreateProjectForm);
+    const project = await createProject({ store, slug: input.slug, title: input.title, ownerId: user.id });
+    return redirect(`/projects/${project.slug}`);
+  });
+}
 
 export default function Projects() {
   const { projects } = useLoaderData<typeof loader>();

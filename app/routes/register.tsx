@@ -1,4 +1,4 @@
-import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { createAccount } from "~/server/research.server";
@@ -23,13 +23,15 @@ export async function loader(_: LoaderFunctionArgs) {
 
 const RegisterForm = z.object({ name: z.string(), email: z.string(), password: z.string() });
 
-export const action = formAction(async ({ request }) => {
-  requireOpenRegistration();
-  assertSameOrigin(request);
-  const input = parseForm(await request.formData(), RegisterForm);
-  const user = await createAccount({ store, ...input });
-  return createUserSession(request, user.id, "/projects");
-});
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request }) => {
+    requireOpenRegistration();
+    assertSameOrigin(request);
+    const input = parseForm(await request.formData(), RegisterForm);
+    const user = await createAccount({ store, ...input });
+    return createUserSession(request, user.id, "/projects");
+  });
+}
 
 export default function Register() {
   const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());

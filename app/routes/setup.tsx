@@ -18,12 +18,14 @@ export async function loader(_: LoaderFunctionArgs) {
 
 const SetupForm = z.object({ name: z.string(), email: z.string(), password: z.string() });
 
-export const action = formAction(async ({ request }: ActionFunctionArgs) => {
-  assertSameOrigin(request);
-  const input = parseForm(await request.formData(), SetupForm);
-  const user = await createFirstAdmin({ store, ...input });
-  return createUserSession(request, user.id, "/projects");
-});
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request }) => {
+    assertSameOrigin(request);
+    const input = parseForm(await request.formData(), SetupForm);
+    const user = await createFirstAdmin({ store, ...input });
+    return createUserSession(request, user.id, "/projects");
+  });
+}
 
 export default function Setup() {
   const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());

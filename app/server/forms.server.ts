@@ -52,8 +52,8 @@ export function failForm(message: string, field?: string, status = 400): never {
  * Wraps an action: input problems (from parseForm, failForm, or research errors a person can fix) come
  * back as a 4xx with messages for the form; not-found and forbidden become their HTTP responses.
  */
-export function formAction<T>(handler: (args: ActionFunctionArgs) => Promise<T>) {
-  return async (args: ActionFunctionArgs) => {
+export async function formAction<T>(args: ActionFunctionArgs, handler: (args: ActionFunctionArgs) => Promise<T>) {
+  {
     try {
       return await handler(args);
     } catch (error) {
@@ -68,5 +68,5 @@ export function formAction<T>(handler: (args: ActionFunctionArgs) => Promise<T>)
       }
       throw toResponse(error);
     }
-  };
+  }
 }

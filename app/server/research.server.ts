@@ -2,3 +2,5 @@
 export * from "#research/accounts/index";
 export * from "#research/projects/index";
 export { isResearchError, ResearchError } from "#research/shared/errors";
+export * from "#research/objectives/index";
+export { listCodes, createCodes } from "#research/coding/codebook";

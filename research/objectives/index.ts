@@ -1,0 +1,3 @@
+export * from "./model.js";
+export * from "./objectives.js";
+export { buildKeywordMatcher, foldForMatching, parseSynonyms } from "./keywords.js";

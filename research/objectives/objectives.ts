@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { createCodes } from "../coding/codebook.js";
+import { projectKeys } from "../projects/model.js";
+import { requireProject } from "../projects/projects.js";
+import { ResearchError, formatIssuePath } from "../shared/errors.js";
+import { newId, nowIso } from "../shared/ids.js";
+import type { DocumentStore } from "../store/index.js";
+import { objectivesFile, type Objectives } from "./model.js";
+
+type WithProject = { store: DocumentStore; slug: string };
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ResearchError("invalid-input", issue.message, { field: formatIssuePath(issue.path) });
+  }
+  return parsed.data;
+}
+
+async function updateObjectives<R>(store: DocumentStore, slug: string, mutate: (objectives: Objectives) => R): Promise<R> {
+  await requireProject({ store, slug });
+  return store.update(objectivesFile, projectKeys.objectives(slug), (objectives) => {
+    const result = mutate(objectives);
+    objectives.updatedAt = nowIso();
+    return result;
+  });
+}
+
+/** The project's objectives (empty when none were written yet). */
+export async function getObjectives({ store, slug }: WithProject): Promise<Objectives> {
+  await requireProject({ store, slug });
+  return store.read(objectivesFile, projectKeys.objectives(slug));
+}
+
+const IsoDate = z.union([z.literal(""), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2026-01-31.")]);
+export const ScopeInputSchema = z
+  .object({
+    phenomenon: z.string().max(5000).default(""),
+    from: IsoDate.default(""),
+    to: IsoDate.default(""),
+    languages: z.array(z.string().trim().min(1)).default([]),
+    platforms: z.array(z.string().trim().min(1)).default([]),
+    positionality: z.string().max(20000).default(""),
+  })
+  .refine((scope) => !scope.from || !scope.to || scope.from <= scope.to, { message: "The time window ends before it starts.", path: ["to"] });
+
+/** Saves the phenomenon, the scope (time window, languages, platforms) and the positionality statement. */
+export async function saveScope({ store, slug, ...input }: WithProject & z.input<typeof ScopeInputSchema>): Promise<void> {
+  const scope = parse(ScopeInputSchema, input);
+  await updateObjectives(store, slug, (objectives) => {
+    objectives.phenomenon = scope.phenomenon.trim();
+    objectives.scope = { from: scope.from || null, to: scope.to || null, languages: scope.languages, platforms: scope.platforms };
+    objectives.positionality = scope.positionality.trim();
+  });
+}
+
+export async function addResearchQuestion({ store, slug, question, rationale = "" }: WithProject & { question: string; rationale?: string }): Promise<string> {
+  const clean = parse(z.object({ question: z.string().trim().min(1, "Write the research question.").max(1000), rationale: z.string().trim().max(5000) }), { question, rationale });
+  return updateObjectives(store, slug, (objectives) => {
+    const id = newId();
+    objectives.researchQuestions.push({ id, ...clean });
+    return id;
+  });
+}
+
+export async function removeResearchQuestion({ store, slug, id }: WithProject & { id: string }): Promise<void> {
+  await updateObjectives(store, slug, (objectives) => {
+    objectives.researchQuestions = objectives.researchQuestions.filter((question) => question.id !== id);
+  });
+}
+
+/** Adds a keyword with its synonyms; the same term twice is refused. */
+export async function addKeyword({ store, slug, term, synonyms = [] }: WithProject & { term: string; synonyms?: string[] }): Promise<string> {
+  const clean = parse(z.object({ term: z.string().trim().min(1, "A keyword needs a term.").max(200), synonyms: z.array(z.string().trim().min(1).max(200)).max(50) }), { term, synonyms });
+  return updateObjectives(store, slug, (objectives) => {
+    if (objectives.keywords.some((keyword) => keyword.term.toLowerCase() === clean.term.toLowerCase())) {
+      throw new ResearchError("conflict", `"${clean.term}" is already a keyword.`, { field: "term" });
+    }
+    const id = newId();
+    objectives.keywords.push({ id, term: clean.term, synonyms: [...new Set(clean.synonyms)] });
+    return id;
+  });
+}
+
+export async function removeKeyword({ store, slug, id }: WithProject & { id: string }): Promise<void> {
+  await updateObjectives(store, slug, (objectives) => {
+    objectives.keywords = objectives.keywords.filter((keyword) => keyword.id !== id);
+  });
+}
+
+export async function addSensitizingConcept({ store, slug, name, description = "" }: WithProject & { name: string; description?: string }): Promise<string> {
+  const clean = parse(z.object({ name: z.string().trim().min(1, "Name the concept.").max(120), description: z.string().trim().max(5000) }), { name, description });
+  return updateObjectives(store, slug, (objectives) => {
+    const id = newId();
+    objectives.sensitizingConcepts.push({ id, ...clean, codeId: null });
+    return id;
+  });
+}
+
+export async function removeSensitizingConcept({ store, slug, id }: WithProject & { id: string }): Promise<void> {
+  await updateObjectives(store, slug, (objectives) => {
+    objectives.sensitizingConcepts = objectives.sensitizingConcepts.filter((concept) => concept.id !== id);
+  });
+}
+
+/**
+ * Turns the sensitizing concepts that have no code yet into draft codes of the codebook (one click in the
+ * browser), and remembers which code each concept became.
+ */
+export async function draftCodesFromConcepts({ store, slug, userId }: WithProject & { userId: string }): Promise<number> {
+  const objectives = await getObjectives({ store, slug });
+  const pending = objectives.sensitizingConcepts.filter((concept) => !concept.codeId);
+  if (pending.length === 0) return 0;
+  const codes = await createCodes({
+    store,
+    slug,
+    userId,
+    reason: "Drafted from sensitizing concepts",
+    codes: pending.map((concept) => ({ name: concept.name, definition: concept.description, draft: true })),
+  });
+  await updateObjectives(store, slug, (current) => {
+    pending.forEach((concept, index) => {
+      const stored = current.sensitizingConcepts.find((candidate) => candidate.id === concept.id);
+      if (stored) stored.codeId = codes[index].id;
+    });
+  });
+  return codes.length;
+}
