@@ -32,11 +32,8 @@ export const PostSchema = z.object({
   sourceId: z.string(),
   threadId: z.string(),
   communityId: z.string(),
-  /** Our id of the post this one replies to, when that post was collected. */
-  parentId: z.string().nullable(),
-  /** The platform's id of the parent, kept even when the parent was not collected. */
+  /** The platform's id of the parent, kept even when the parent was not collected (see CorpusPost). */
   parentSourceId: z.string().nullable(),
-  orphan: z.boolean(),
   memberId: z.string().nullable(),
   createdAt: z.string().nullable(),
   title: z.string().nullable().default(null),
@@ -49,6 +46,15 @@ export const PostSchema = z.object({
   deletedUpstream: z.boolean().default(false),
 });
 export type Post = z.infer<typeof PostSchema>;
+
+/** A post as the corpus loader serves it: parents are linked across imports when the corpus is read. */
+export type CorpusPost = Post & {
+  /** Our id of the post this one replies to, when that post was collected. */
+  parentId: string | null;
+  /** True when the post replies to a post that was not collected. */
+  orphan: boolean;
+  depth: number;
+};
 
 export const MemberSchema = z.object({
   id: z.string(),
@@ -75,6 +81,8 @@ export type CorpusBatch = z.infer<typeof CorpusBatchSchema>;
 
 export const BatchSummarySchema = z.object({
   id: z.string(),
+  /** Batches written by one import share its id. */
+  importId: z.string().default(""),
   importedAt: z.string(),
   importedBy: z.string(),
   format: z.string(),
@@ -93,6 +101,8 @@ export type BatchSummary = z.infer<typeof BatchSummarySchema>;
 export const CorpusManifestSchema = z.object({
   communities: z.array(CommunitySchema),
   batches: z.array(BatchSummarySchema),
+  /** Goes up with every change to the corpus (imports, erasures), so derived views know when to rebuild. */
+  revision: z.number().int().default(0),
 });
 export type CorpusManifest = z.infer<typeof CorpusManifestSchema>;
 
@@ -100,7 +110,7 @@ export const corpusManifestFile: StoredFileKind<CorpusManifest> = {
   description: "corpus manifest",
   schema: CorpusManifestSchema,
   version: 1,
-  empty: () => ({ communities: [], batches: [] }),
+  empty: () => ({ communities: [], batches: [], revision: 0 }),
 };
 
 export const corpusBatchFile: StoredFileKind<CorpusBatch> = {

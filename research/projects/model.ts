@@ -31,6 +31,8 @@ export const ProjectSchema = z.object({
   createdBy: z.string(),
   archivedAt: z.string().nullable().default(null),
   members: z.array(ProjectMemberSchema),
+  /** Secret salt for members' pseudonyms: stable within the project, unguessable outside it. */
+  pseudonymSalt: z.string().default(""),
 });
 export type Project = z.infer<typeof ProjectSchema>;
 
@@ -38,7 +40,7 @@ export const projectFile: StoredFileKind<Project> = {
   description: "project metadata",
   schema: ProjectSchema,
   version: 1,
-  empty: () => ({ id: "", slug: "", title: "", description: "", createdAt: "", updatedAt: "", createdBy: "", archivedAt: null, members: [] }),
+  empty: () => ({ id: "", slug: "", title: "", description: "", createdAt: "", updatedAt: "", createdBy: "", archivedAt: null, members: [], pseudonymSalt: "" }),
 };
 
 /**

@@ -1,6 +1,6 @@
 import { findFirstAdmin, getUserById, findUserByEmail, type PublicUser } from "../accounts/index.js";
 import { ResearchError } from "../shared/errors.js";
-import { newId, nowIso } from "../shared/ids.js";
+import { newId, newToken, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
 import {
   ProjectRoleSchema,
@@ -49,6 +49,7 @@ export async function createProject({ store, slug, title, ownerId, description =
       createdBy: owner,
       archivedAt: null,
       members: owner === "cli" ? [] : [{ userId: owner, role: "owner", addedAt: now, addedBy: owner }],
+      pseudonymSalt: newToken(),
     } satisfies Project);
     return structuredClone(project);
   });

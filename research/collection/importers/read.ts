@@ -1,0 +1,125 @@
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { ResearchError } from "../../shared/errors.js";
+import type { ImportEvent } from "./types.js";
+
+/** A whole-document JSON file above this size must come as NDJSON, which is streamed. */
+export const MAX_JSON_DOCUMENT_BYTES = 512 * 1024 * 1024;
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Reads the first bytes of a file for format detection. */
+export async function readHead(file: string, bytes = 64 * 1024): Promise<string> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "");
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads and parses a JSON document, with an error that names the file and the line of a syntax error. */
+export async function readJsonDocument(file: string): Promise<unknown> {
+  const info = await stat(file);
+  if (info.size > MAX_JSON_DOCUMENT_BYTES) {
+    throw new ResearchError(
+      "import-failed",
+      `${path.basename(file)} is ${(info.size / 1024 ** 3).toFixed(1)} GB: too large to read as one JSON document. Export it as NDJSON (one record per line), which is read as a stream.`,
+      { file },
+    );
+  }
+  const bytes = await import("node:fs/promises").then((fs) => fs.readFile(file));
+  let text: string;
+  try {
+    text = decoder.decode(bytes).replace(/^\uFEFF/, "");
+  } catch {
+    throw new ResearchError("import-failed", `${path.basename(file)} is not valid UTF-8 text. Re-export it as UTF-8.`, { file, line: lineOfFirstInvalidByte(bytes) });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
+    const line = Number.isFinite(position) ? text.slice(0, position).split("\n").length : undefined;
+    throw new ResearchError("import-failed", `${path.basename(file)} is not valid JSON${line ? ` at line ${line}` : ""}: ${message}`, { file, line });
+  }
+}
+
+function lineOfFirstInvalidByte(bytes: Uint8Array): number {
+  let line = 1;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 10) line++;
+    try {
+      if (bytes[i] >= 0x80) {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(Math.max(0, i - 3), Math.min(bytes.length, i + 4)));
+      }
+    } catch {
+      return line;
+    }
+  }
+  return line;
+}
+
+/**
+ * Streams an NDJSON file line by line (memory stays bounded), yielding parsed records with their line
+ * numbers, invalid lines as events, and progress every few thousand lines.
+ */
+export async function* readNdjson(file: string): AsyncGenerator<{ line: number; value: unknown } | ImportEvent> {
+  const stream = createReadStream(file);
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const rawLine of lines) {
+    lineNumber++;
+    const line = lineNumber === 1 ? rawLine.replace(/^\uFEFF/, "") : rawLine;
+    if (line.trim() === "") continue;
+    if (line.includes("\uFFFD")) {
+      yield { kind: "invalid", where: { file, line: lineNumber }, message: "The line is not valid UTF-8 text." };
+      continue;
+    }
+    try {
+      yield { line: lineNumber, value: JSON.parse(line) };
+    } catch (error) {
+      yield { kind: "invalid", where: { file, line: lineNumber }, message: `Not valid JSON${error instanceof Error ? `: ${error.message}` : ""}. (A truncated last line means the file was cut off.)` };
+    }
+    if (lineNumber % 5000 === 0) yield { kind: "progress", file, bytesRead: stream.bytesRead };
+  }
+  yield { kind: "progress", file, bytesRead: stream.bytesRead };
+}
+
+/** Whether the first non-empty line of a file is a JSON object (NDJSON) rather than the start of a document. */
+export function looksLikeNdjson(head: string): boolean {
+  const lines = head.split("\n").filter((line) => line.trim());
+  if (lines.length < 1) return false;
+  try {
+    const first = JSON.parse(lines[0]);
+    return typeof first === "object" && first !== null && !Array.isArray(first) && (lines.length > 1 || head.trim() === lines[0].trim());
+  } catch {
+    return false;
+  }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Converts a Unix time in seconds (or milliseconds) or a date string to ISO 8601, or null. */
+export function toIsoDate(value: unknown): string | null {
+  if (value === null || value === undefined || value === "") return null;
+  if (typeof value === "number" || (typeof value === "string" && /^\d+(\.\d+)?$/.test(value))) {
+    const number = Number(value);
+    const ms = number > 1e12 ? number : number * 1000;
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  }
+  if (typeof value === "string") {
+    // Stack Exchange dates have no zone: they are UTC.
+    const text = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value) ? `${value}Z` : value;
+    const date = new Date(text);
+    return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  }
+  return null;
+}
