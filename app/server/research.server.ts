@@ -4,3 +4,5 @@ export * from "#research/projects/index";
 export { isResearchError, ResearchError } from "#research/shared/errors";
 export * from "#research/objectives/index";
 export { listCodes, createCodes } from "#research/coding/codebook";
+export * from "#research/collection/index";
+export { renderMarkdown } from "#research/shared/markdown";

@@ -16,6 +16,16 @@ import {
 } from "./model.js";
 import { pseudonymFor } from "./pseudonyms.js";
 
+/**
+ * Platforms where display names are not unique (or can change) identify members by their user id;
+ * elsewhere the handle is the identity, which also holds when older exports lack the user id.
+ */
+const KEYED_BY_USER_ID: ReadonlySet<Platform> = new Set(["stackexchange", "telegram", "twitter", "youtube"]);
+
+export function memberKeyOf(platform: Platform, author: { handle: string; platformUserId?: string | null }): string {
+  return KEYED_BY_USER_ID.has(platform) && author.platformUserId ? author.platformUserId : author.handle;
+}
+
 /** Posts per batch file: small enough to rewrite quickly when one member is erased. */
 const BATCH_SIZE = 20_000;
 /** Invalid records listed one by one in a report; beyond that they are only counted. */
@@ -141,7 +151,7 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
     importId, formats: [...new Set(groups.map((group) => group.importer.format))], communities: [], posts: 0, threads: 0, members: 0,
     skipped: 0, duplicates: 0, orphans: 0, notCollected: 0, erasedExcluded: 0, deletedUpstream: 0, invalid: [],
   };
-  const members = new Map<string, Member>(membersBefore.members.map((member) => [`${member.platform}\u0000${member.platformUserId ?? member.handle}`, structuredClone(member)]));
+  const members = new Map<string, Member>(membersBefore.members.map((member) => [`${member.platform}\u0000${memberKeyOf(member.platform, member)}`, structuredClone(member)]));
   const pseudonyms = new Set(membersBefore.members.map((member) => member.pseudonym));
   const newCommunities: Community[] = [];
   const newPostKeys = new Set<string>();
@@ -208,7 +218,7 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
         }
         let memberId: string | null = null;
         if (imported.author) {
-          const memberKey = imported.author.platformUserId ?? imported.author.handle;
+          const memberKey = memberKeyOf(importer.platform, imported.author);
           if (erased.has(erasedMemberHash(importer.platform, memberKey))) {
             report.erasedExcluded++;
             continue;

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { getStore } from "../../research/store/index.js";
+import { registerImportCommands } from "./import-commands.js";
 import { registerProjectCommands } from "./project-commands.js";
 import { EXIT, reportError } from "./output.js";
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   const store = () => getStore();
   registerProjectCommands(program, store);
+  registerImportCommands(program, store);
   return program;
 }
 

@@ -1,0 +1,95 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { actionErrors } from "~/components/action-result";
+import { FieldNoteForm } from "~/components/field-note-form";
+import { store } from "~/server/context.server";
+import { FieldNoteFormSchema, parseNoteLinks } from "~/server/field-notes.server";
+import { formAction, parseForm } from "~/server/forms.server";
+import { requireProjectCapability } from "~/server/guards.server";
+import { createFieldNote, deleteFieldNote, listFieldNotes, loadVisibleCorpus, renderMarkdown } from "~/server/research.server";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { project } = await requireProjectCapability(request, params.slug, "readData");
+  const corpus = await loadVisibleCorpus({ store, slug: project.slug });
+  const about = new URL(request.url).searchParams.get("about") ?? "";
+  const [aboutType, aboutId] = about.split(":");
+  const aboutLink = (() => {
+    if (aboutType === "post" && corpus.postsById.has(aboutId)) {
+      const post = corpus.postsById.get(aboutId)!;
+      const author = post.memberId ? corpus.members.get(post.memberId)?.pseudonym : "[deleted]";
+      return { type: "post", id: aboutId, label: `Post by ${author}: “${post.text.slice(0, 60)}${post.text.length > 60 ? "…" : ""}”` };
+    }
+    if (aboutType === "thread" && corpus.threads.has(aboutId)) return { type: "thread", id: aboutId, label: `Thread: ${corpus.threads.get(aboutId)!.title}` };
+    if (aboutType === "member" && corpus.members.has(aboutId)) return { type: "member", id: aboutId, label: `Member: ${corpus.members.get(aboutId)!.pseudonym}` };
+    return null;
+  })();
+  const notes = await listFieldNotes({ store, slug: project.slug });
+  const describe = (link: { type: string; id: string }) => {
+    if (link.type === "post") {
+      const post = corpus.postsById.get(link.id);
+      return post ? { label: `post in “${corpus.threads.get(post.threadId)?.title ?? ""}”`, href: `/projects/${project.slug}/collection/threads/${post.threadId}#post-${post.id}` } : { label: "a post no longer shown", href: null };
+    }
+    if (link.type === "thread") {
+      const thread = corpus.threads.get(link.id);
+      return thread ? { label: `thread “${thread.title}”`, href: `/projects/${project.slug}/collection/threads/${thread.id}` } : { label: "a thread", href: null };
+    }
+    const member = corpus.members.get(link.id);
+    return { label: member ? `member ${member.pseudonym}` : "a member no longer shown", href: member ? `/projects/${project.slug}/collection/threads?member=${member.id}` : null };
+  };
+  return {
+    slug: project.slug,
+    aboutLink,
+    notes: notes.map((note) => ({ id: note.id, kind: note.kind, title: note.title, html: renderMarkdown(note.markdown), createdAt: note.createdAt, links: note.links.map(describe) })),
+  };
+}
+
+const NotesForm = z.union([FieldNoteFormSchema, z.object({ intent: z.literal("delete-note"), noteId: z.string() })]);
+
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request, params }) => {
+    const { project, user } = await requireProjectCapability(request, params.slug, "code");
+    const input = parseForm(await request.formData(), NotesForm);
+    if (input.intent === "delete-note") {
+      await deleteFieldNote({ store, slug: project.slug, noteId: input.noteId });
+      return { ok: true as const, message: "Field note deleted." };
+    }
+    await createFieldNote({ store, slug: project.slug, authorId: user.id, kind: input.kind, title: input.title, markdown: input.markdown, links: parseNoteLinks(input.link) });
+    return { ok: true as const, message: "Field note saved." };
+  });
+}
+
+export default function FieldNotesPage() {
+  const { aboutLink, notes } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const { fieldErrors, formError } = actionErrors(actionData);
+  const message = actionData && "message" in actionData ? actionData.message : null;
+  return (
+    <div className="grid-2" style={{ gridTemplateColumns: "minmax(0, 3fr) minmax(280px, 2fr)" }}>
+      <section aria-labelledby="journal-heading">
+        <h2 id="journal-heading">Immersion journal</h2>
+        {message ? <p className="notice" role="status">{message}</p> : null}
+        {formError ? <p className="form-error" role="alert">{formError}</p> : null}
+        {notes.length === 0 ? <p className="muted">No field note yet.</p> : null}
+        {notes.map((note) => (
+          <article key={note.id} className="card" aria-labelledby={`note-${note.id}`}>
+            <h3 id={`note-${note.id}`}>{note.title} <span className="pill">{note.kind}</span></h3>
+            <p className="muted small">{note.createdAt.replace("T", " ").slice(0, 16)}{note.links.length ? " · about " : ""}
+              {note.links.map((link, index) => <span key={index}>{index > 0 ? ", " : ""}{link.href ? <Link to={link.href}>{link.label}</Link> : link.label}</span>)}
+            </p>
+            <div className="note-body" dangerouslySetInnerHTML={{ __html: note.html }} />
+            <Form method="post">
+              <input type="hidden" name="intent" value="delete-note" />
+              <input type="hidden" name="noteId" value={note.id} />
+              <button type="submit" className="link small" aria-label={`Delete note ${note.title}`}>Delete</button>
+            </Form>
+          </article>
+        ))}
+      </section>
+      <section className="card" aria-labelledby="new-note-heading">
+        <h2 id="new-note-heading">New field note</h2>
+        <FieldNoteForm links={aboutLink ? [aboutLink] : []} errors={fieldErrors} />
+      </section>
+    </div>
+  );
+}
