@@ -3,7 +3,7 @@ import type { ConsentStatus } from "../entree/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import type { DocumentStore } from "../store/index.js";
-import { corpusBatchFile, corpusManifestFile, membersFile, type Community, type CorpusPost, type Member, type Thread } from "./model.js";
+import { corpusBatchFile, corpusManifestFile, membersFile, sourceKey, type Community, type CorpusPost, type Member, type Thread } from "./model.js";
 
 export type Corpus = {
   revision: string;
@@ -37,11 +37,13 @@ export async function loadCorpus({ store, slug }: { store: DocumentStore; slug: 
     for (const thread of data.threads) threads.set(thread.id, thread);
     for (const post of data.posts) posts.push({ ...post, parentId: null, orphan: false, depth: 0 });
   }
+  const platformOf = new Map(manifest.communities.map((community) => [community.id, community.platform]));
+  const keyOf = (post: CorpusPost, id: string) => sourceKey(platformOf.get(post.communityId) ?? "other", post.communityId, id);
   const bySource = new Map<string, CorpusPost>();
-  for (const post of posts) bySource.set(`${post.communityId}\u0000${post.sourceId}`, post);
+  for (const post of posts) bySource.set(keyOf(post, post.sourceId), post);
   for (const post of posts) {
     if (!post.parentSourceId) continue;
-    const parent = bySource.get(`${post.communityId}\u0000${post.parentSourceId}`);
+    const parent = bySource.get(keyOf(post, post.parentSourceId));
     if (parent && parent.id !== post.id) post.parentId = parent.id;
     else post.orphan = true;
   }

@@ -11,7 +11,7 @@ import type { DocumentStore } from "../store/index.js";
 import { IMPORT_FORMATS, detectImporter, getImporter, type CsvField, type Importer } from "./importers/index.js";
 import { readHead } from "./importers/read.js";
 import {
-  corpusBatchFile, corpusManifestFile, membersFile,
+  corpusBatchFile, corpusManifestFile, membersFile, sourceKey,
   type BatchSummary, type Community, type Member, type Platform, type Post, type Thread,
 } from "./model.js";
 import { pseudonymFor } from "./pseudonyms.js";
@@ -22,8 +22,12 @@ import { pseudonymFor } from "./pseudonyms.js";
  */
 const KEYED_BY_USER_ID: ReadonlySet<Platform> = new Set(["stackexchange", "telegram", "twitter", "youtube"]);
 
-export function memberKeyOf(platform: Platform, author: { handle: string; platformUserId?: string | null }): string {
-  return KEYED_BY_USER_ID.has(platform) && author.platformUserId ? author.platformUserId : author.handle;
+/** Generic sources (CSV, feeds) say nothing about identity across communities: a handle is local to one. */
+const HANDLE_LOCAL_TO_COMMUNITY: ReadonlySet<Platform> = new Set(["csv", "rss", "other"]);
+
+export function memberKeyOf(platform: Platform, author: { handle: string; platformUserId?: string | null }, communityName: string): string {
+  if (KEYED_BY_USER_ID.has(platform) && author.platformUserId) return author.platformUserId;
+  return HANDLE_LOCAL_TO_COMMUNITY.has(platform) ? `${communityName}\u0000${author.handle}` : author.handle;
 }
 
 /** Posts per batch file: small enough to rewrite quickly when one member is erased. */
@@ -113,13 +117,14 @@ async function chooseImporters(files: string[], format: string | undefined): Pro
 }
 
 /** Existing post and thread keys of the corpus, so a re-import adds nothing twice. */
-async function loadExistingKeys(store: DocumentStore, slug: string, batches: BatchSummary[]) {
+async function loadExistingKeys(store: DocumentStore, slug: string, batches: BatchSummary[], communities: Community[]) {
   const postIds = new Map<string, string>();
   const threadIds = new Map<string, string>();
+  const platformOf = new Map(communities.map((community) => [community.id, community.platform]));
   for (const batch of batches) {
     const data = await store.read(corpusBatchFile, projectKeys.corpusBatch(slug, batch.id));
     for (const thread of data.threads) threadIds.set(`${thread.communityId}\u0000${thread.sourceId}`, thread.id);
-    for (const post of data.posts) postIds.set(`${post.communityId}\u0000${post.sourceId}`, post.id);
+    for (const post of data.posts) postIds.set(sourceKey(platformOf.get(post.communityId) ?? "other", post.communityId, post.sourceId), post.id);
   }
   return { postIds, threadIds };
 }
@@ -144,14 +149,14 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
   const membersBefore = structuredClone(await store.read(membersFile, projectKeys.members(slug)));
   const consent = await store.read(consentFile, projectKeys.consent(slug));
   const erased = new Set(consent.purgedMembers.map((entry) => entry.handleHash));
-  const existing = await loadExistingKeys(store, slug, manifest.batches);
+  const existing = await loadExistingKeys(store, slug, manifest.batches, manifest.communities);
 
   const importId = newId();
   const report: ImportReport = {
     importId, formats: [...new Set(groups.map((group) => group.importer.format))], communities: [], posts: 0, threads: 0, members: 0,
     skipped: 0, duplicates: 0, orphans: 0, notCollected: 0, erasedExcluded: 0, deletedUpstream: 0, invalid: [],
   };
-  const members = new Map<string, Member>(membersBefore.members.map((member) => [`${member.platform}\u0000${memberKeyOf(member.platform, member)}`, structuredClone(member)]));
+  const members = new Map<string, Member>(membersBefore.members.map((member) => [`${member.platform}\u0000${member.identityKey || member.platformUserId || member.handle}`, structuredClone(member)]));
   const pseudonyms = new Set(membersBefore.members.map((member) => member.pseudonym));
   const newCommunities: Community[] = [];
   const newPostKeys = new Set<string>();
@@ -211,14 +216,14 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
         const imported = event.post;
         const communityName = input.community?.trim() || imported.community || path.basename(shown(groupFiles[0])).replace(/\.[^.]+$/, "");
         const community = communityFor(communityName, importer.platform);
-        const postKey = `${community.id}\u0000${imported.sourceId}`;
+        const postKey = sourceKey(importer.platform, community.id, imported.sourceId);
         if (existing.postIds.has(postKey) || newPostKeys.has(postKey)) {
           report.duplicates++;
           continue;
         }
         let memberId: string | null = null;
         if (imported.author) {
-          const memberKey = memberKeyOf(importer.platform, imported.author);
+          const memberKey = memberKeyOf(importer.platform, imported.author, community.name);
           if (erased.has(erasedMemberHash(importer.platform, memberKey))) {
             report.erasedExcluded++;
             continue;
@@ -229,6 +234,7 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
             member = {
               id: newId(), platform: importer.platform, handle: imported.author.handle, displayName: imported.author.displayName ?? null,
               platformUserId: imported.author.platformUserId ?? null,
+              identityKey: memberKey,
               pseudonym: pseudonymFor(project.pseudonymSalt || project.id, importer.platform, memberKey, pseudonyms),
               postCount: 0, firstPostAt: null, lastPostAt: null, privacySignals: [],
             };
@@ -262,7 +268,7 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
         };
         if (post.deletedUpstream) report.deletedUpstream++;
         newPostKeys.add(postKey);
-        if (imported.parentSourceId) parentRefs.push(`${community.id}\u0000${imported.parentSourceId}`);
+        if (imported.parentSourceId) parentRefs.push(sourceKey(importer.platform, community.id, imported.parentSourceId));
         batch.posts.push(post);
         batchCommunities.add(community.id);
         report.posts++;

@@ -8,6 +8,14 @@ export const PlatformSchema = z.enum([
 ]);
 export type Platform = z.infer<typeof PlatformSchema>;
 
+/** Platforms whose post ids are only unique within one site or feed; elsewhere ids are platform-wide. */
+const IDS_LOCAL_TO_COMMUNITY: ReadonlySet<Platform> = new Set(["stackexchange", "discourse", "csv", "rss", "other"]);
+
+/** The key a post's source id is unique under: used to find duplicates and to link replies to parents. */
+export function sourceKey(platform: Platform, communityId: string, sourceId: string): string {
+  return `${IDS_LOCAL_TO_COMMUNITY.has(platform) ? communityId : platform}\u0000${sourceId}`;
+}
+
 export const CommunitySchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -63,6 +71,8 @@ export const MemberSchema = z.object({
   handle: z.string(),
   displayName: z.string().nullable().default(null),
   platformUserId: z.string().nullable().default(null),
+  /** What identifies the member on re-import (handle, user id, or community and handle); see memberKeyOf. */
+  identityKey: z.string().default(""),
   pseudonym: z.string(),
   postCount: z.number().int().nonnegative(),
   firstPostAt: z.string().nullable(),

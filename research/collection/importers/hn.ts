@@ -9,12 +9,12 @@ const FirebaseItem = z.object({
   id: z.number(),
   type: z.enum(["story", "comment", "job", "poll", "pollopt"]),
   by: z.string().optional(),
-  text: z.string().optional(),
+  text: z.string().nullable().optional(),
   time: z.number().optional(),
   parent: z.number().optional(),
   kids: z.array(z.number()).optional(),
-  title: z.string().optional(),
-  url: z.string().optional(),
+  title: z.string().nullable().optional(),
+  url: z.string().nullable().optional(),
   deleted: z.boolean().optional(),
   dead: z.boolean().optional(),
 }).loose();
@@ -136,7 +136,8 @@ export const hnImporter: Importer = {
   async *read(files) {
     for (const file of files) {
       const head = await readHead(file, 4096);
-      if (looksLikeNdjson(head) && !/^\s*\[/.test(head)) {
+      const lineCount = head.trim().split("\n").length;
+      if (looksLikeNdjson(head) && lineCount > 1) {
         const items: Array<{ item: z.infer<typeof FirebaseItem> }> = [];
         for await (const entry of readNdjson(file)) {
           if ("kind" in entry) {

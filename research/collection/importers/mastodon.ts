@@ -108,6 +108,8 @@ async function* readStatuses(file: string, statuses: unknown[]): AsyncGenerator<
     else if (!checked.data.reblog) valid.push(checked.data);
   }
   const rootOf = threadRoots(new Map(valid.map((status) => [status.id, status.in_reply_to_id ?? null])));
+  // A timeline is read from one instance: its statuses form one community, wherever their authors live.
+  const timelineHost = hostOf(valid[0]?.url ?? valid[0]?.uri);
   for (const status of valid) {
     const html = sanitizeImportedHtml(status.content);
     const host = hostOf(status.url ?? status.uri);
@@ -123,7 +125,7 @@ async function* readStatuses(file: string, statuses: unknown[]): AsyncGenerator<
         html,
         text: normalizeText(htmlToPlainText(html)),
         url: status.url ?? null,
-        community: host ? `Mastodon ${host}` : "Mastodon",
+        community: timelineHost ? `Mastodon ${timelineHost}` : "Mastodon",
       },
     };
   }
