@@ -6,3 +6,7 @@ export * from "#research/objectives/index";
 export { listCodes, createCodes } from "#research/coding/codebook";
 export * from "#research/collection/index";
 export { renderMarkdown } from "#research/shared/markdown";
+export * from "#research/discovery/index";
+export * from "#research/entree/index";
+export * from "#research/coding/index";
+export * from "#research/reporting/index";

@@ -24,7 +24,9 @@ export async function resolveMemberByHandle({ store, slug, handle }: WithProject
   const matches = exact.length > 0 ? exact : members.filter((member) => member.handle.toLowerCase() === wanted || member.displayName?.toLowerCase() === wanted);
   if (matches.length === 0) throw new ResearchError("not-found", `No member with the handle "${handle}" in this project.`, { field: "handle" });
   if (matches.length > 1) {
-    const list = matches.map((member) => `${member.handle} (${member.platform}${member.platformUserId ? ` user ${member.platformUserId}` : ""}, ${member.postCount} posts, pseudonym ${member.pseudonym})`).join("; ");
+    const communityNames = new Map(corpus.communities.map((community) => [community.id, community.name]));
+    const communitiesOf = (memberId: string) => [...new Set(corpus.posts.filter((post) => post.memberId === memberId).map((post) => communityNames.get(post.communityId)))].join(", ");
+    const list = matches.map((member) => `${member.handle} (${member.platform}${member.platformUserId ? ` user ${member.platformUserId}` : ""} in ${communitiesOf(member.id) || "no community"}, ${member.postCount} posts, pseudonym ${member.pseudonym})`).join("; ");
     throw new ResearchError("conflict", `The handle "${handle}" is ambiguous: ${matches.length} members match: ${list}.`, { field: "handle" });
   }
   return matches[0];

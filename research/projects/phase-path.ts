@@ -2,6 +2,7 @@ import { discoveryFile } from "../discovery/model.js";
 import { checkEthicsPlan } from "../entree/checklist.js";
 import { ethicsFile } from "../entree/model.js";
 import { objectivesFile } from "../objectives/model.js";
+import { themesFile } from "../reporting/model.js";
 import type { DocumentStore } from "../store/index.js";
 import { projectKeys } from "./model.js";
 import { getProjectStats } from "./stats.js";
@@ -13,11 +14,12 @@ export type PhasePath = { phases: Phase[]; warnings: string[] };
 
 /** The six phases of netnography with a status computed from the project's data and the next step to take. */
 export async function computePhasePath({ store, slug }: { store: DocumentStore; slug: string }): Promise<PhasePath> {
-  const [stats, objectives, discovery, ethics] = await Promise.all([
+  const [stats, objectives, discovery, ethics, themes] = await Promise.all([
     getProjectStats({ store, slug }),
     store.read(objectivesFile, projectKeys.objectives(slug)),
     store.read(discoveryFile, projectKeys.discovery(slug)),
     store.read(ethicsFile, projectKeys.ethics(slug)),
+    store.read(themesFile, projectKeys.themes(slug)),
   ]);
   const warnings: string[] = [];
 
@@ -59,19 +61,22 @@ export async function computePhasePath({ store, slug }: { store: DocumentStore; 
     warnings.push(`Data collection started while the ethics plan still lacks ${missing} item${missing === 1 ? "" : "s"}.`);
   }
 
+  const themeCount = themes.themes.length;
   const codingPhase: Phase = {
     id: "coding", number: 5, title: "Hermeneutic coding",
-    status: stats.codings > 0 ? "in-progress" : stats.codes > 0 ? "in-progress" : "not-started",
+    status: themeCount > 0 && stats.codings > 0 ? "done" : stats.codings > 0 || stats.codes > 0 ? "in-progress" : "not-started",
     summary: `${stats.codes} codes, ${stats.codings} coded segments`,
     nextStep: stats.codes === 0 ? "Draft a codebook (from your sensitizing concepts)." : stats.codings === 0 ? "Code your first passages." : "Review suggestions and compare coders.",
   };
 
+  const supported = themes.themes.filter((theme) => theme.evidenceCodingIds.length > 0).length;
   const reportingPhase: Phase = {
     id: "reporting", number: 6, title: "Reporting",
-    status: "not-started",
-    summary: "No themes yet",
-    nextStep: stats.codings === 0 ? "Code data before building themes." : "Group codes into themes.",
+    status: themeCount > 0 && supported === themeCount ? "done" : themeCount > 0 ? "in-progress" : "not-started",
+    summary: themeCount ? `${themeCount} theme${themeCount === 1 ? "" : "s"}, ${supported} with evidence` : "No themes yet",
+    nextStep: stats.codings === 0 ? "Code data before building themes." : themeCount === 0 ? "Group codes into themes." : supported < themeCount ? "Choose supporting evidence for every theme." : "Share findings with the community for a member check.",
   };
+  if (themeCount > 0 && missing > 0) warnings.push("Reports are being prepared while the ethics plan is incomplete: reports will say so.");
 
   return { phases: [objectivesPhase, discoveryPhase, entreePhase, collectionPhase, codingPhase, reportingPhase], warnings };
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { getStore } from "../../research/store/index.js";
 import { registerImportCommands } from "./import-commands.js";
+import { registerMemberCommands } from "./member-commands.js";
 import { registerProjectCommands } from "./project-commands.js";
 import { EXIT, reportError } from "./output.js";
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   const store = () => getStore();
   registerProjectCommands(program, store);
   registerImportCommands(program, store);
+  registerMemberCommands(program, store);
   return program;
 }
 

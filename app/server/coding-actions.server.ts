@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { applyCode, recodeCoding, removeCoding } from "#research/coding/index";
+import { store } from "./context.server";
+
+const codeIdList = z.union([z.string(), z.array(z.string())]).optional().transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
+
+/** The coding forms shared by the coding workspace and the retrieval view. */
+export const CodingForm = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("apply"), sourceType: z.enum(["post", "fieldnote"]), sourceId: z.string(), start: z.coerce.number().int(), end: z.coerce.number().int(), codeId: codeIdList }),
+  z.object({ intent: z.literal("remove"), codingId: z.string() }),
+  z.object({ intent: z.literal("recode"), codingId: z.string(), codeId: z.string() }),
+]);
+
+export async function runCodingForm({ slug, userId, input }: { slug: string; userId: string; input: z.infer<typeof CodingForm> }) {
+  switch (input.intent) {
+    case "apply": {
+      const added = await applyCode({ store, slug, coderId: userId, codeIds: input.codeId, span: { sourceType: input.sourceType, sourceId: input.sourceId, start: input.start, end: input.end } });
+      return { ok: true as const, message: added.length ? `Coded (${added.length}).` : "Already coded so." };
+    }
+    case "remove":
+      await removeCoding({ store, slug, codingId: input.codingId });
+      return { ok: true as const, message: "Coding removed." };
+    case "recode":
+      await recodeCoding({ store, slug, codingId: input.codingId, codeId: input.codeId });
+      return { ok: true as const, message: "Segment re-coded." };
+  }
+}

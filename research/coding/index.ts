@@ -1,0 +1,3 @@
+export * from "./model.js";
+export * from "./codebook.js";
+export * from "./codings.js";
