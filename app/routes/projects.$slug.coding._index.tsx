@@ -116,7 +116,7 @@ export default function CodebookPage() {
         <div>
           <section className="card" aria-labelledby="new-code-heading">
             <h2 id="new-code-heading">New code</h2>
-            <Form method="post" className="stack">
+            <Form method="post" className="stack" key={codes.length}>
               <input type="hidden" name="intent" value="create" />
               <Field label="Code name" name="name" required error={fieldErrors.name} />
               <Field label="Definition" name="definition" multiline rows={2} />

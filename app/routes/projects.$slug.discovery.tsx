@@ -249,7 +249,7 @@ export default function DiscoveryPage() {
         </section>
         <section className="card" aria-labelledby="add-heading">
           <h2 id="add-heading">Add a candidate by hand</h2>
-          <Form method="post" className="stack">
+          <Form method="post" className="stack" key={candidates.length}>
             <input type="hidden" name="intent" value="add" />
             <Field label="Community name" name="name" required placeholder="r/vandwellers" error={fieldErrors.name} />
             <Field label="Platform" name="platform" required placeholder="reddit, discourse, mastodon, telegram…" error={fieldErrors.platform} />

@@ -87,7 +87,7 @@ export default function ObjectivesPage() {
               ))}
             </ol>
           )}
-          <Form method="post" className="stack">
+          <Form method="post" className="stack" key={objectives.researchQuestions.length}>
             <input type="hidden" name="intent" value="add-question" />
             <Field label="Research question" name="question" multiline rows={2} required error={fieldErrors.question} />
             <Field label="Rationale" name="rationale" multiline rows={2} hint="Why this question matters, briefly." error={fieldErrors.rationale} />
@@ -103,7 +103,7 @@ export default function ObjectivesPage() {
               ))}
             </ul>
           )}
-          <Form method="post" className="stack">
+          <Form method="post" className="stack" key={objectives.keywords.length}>
             <input type="hidden" name="intent" value="add-keyword" />
             <Field label="Keyword" name="term" required hint="A word or phrase; end with * to match any ending (repair*)." error={fieldErrors.term} />
             <Field label="Synonyms" name="synonyms" hint="Separated by commas." error={fieldErrors.synonyms} />
@@ -134,7 +134,7 @@ export default function ObjectivesPage() {
               ))}
             </ul>
           )}
-          <Form method="post" className="stack">
+          <Form method="post" className="stack" key={objectives.sensitizingConcepts.length}>
             <input type="hidden" name="intent" value="add-concept" />
             <Field label="Concept" name="name" required error={fieldErrors.name} />
             <Field label="What it sensitizes you to" name="description" multiline rows={2} />

@@ -70,6 +70,7 @@ test("reddit: a thread page walks nested replies, decodes entities, counts 'more
   const submission = corpus.posts.find((post) => post.sourceId === "t3_1abcde")!;
   expect(submission.text).toContain("Solar setup keeps dying & I'm stuck");
   expect(submission.text).toContain("200W panel & lithium");
+  expect(corpus.threads.get(submission.threadId)?.title).toBe("Solar setup keeps dying & I'm stuck");
   const removed = corpus.posts.find((post) => post.sourceId === "t1_c4")!;
   expect(removed.memberId).toBeNull();
   expect(removed.deletedUpstream).toBe(true);

@@ -38,7 +38,7 @@ function toPost(thing: RedditThing, isSubmission: boolean): ImportedPost {
   return {
     sourceId,
     threadSourceId,
-    threadTitle: isSubmission ? thing.title ?? null : null,
+    threadTitle: isSubmission && thing.title ? decodeEntities(thing.title) : null,
     parentSourceId: isSubmission ? null : thing.parent_id ?? null,
     author,
     createdAt: toIsoDate(thing.created_utc),

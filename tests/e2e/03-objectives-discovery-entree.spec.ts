@@ -1,0 +1,107 @@
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { importFiles } from "../../research/collection/index.js";
+import { ADMIN, e2eStore, ensureProject, loginAs } from "./helpers";
+
+const FIXTURES = path.resolve("tests/fixtures");
+const SHARED = path.resolve("../shared/data");
+
+test("a researcher fills objectives, compares two candidates, selects one, writes the ethics plan and records an opt-out", async ({ page }) => {
+  await loginAs(page, ADMIN);
+  const slug = await ensureProject("repair-study", ADMIN.email);
+  const store = e2eStore();
+  await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
+  await importFiles({ store, slug, files: [path.join(SHARED, "discourse-ublock/discourse_topic_1148.json")], community: "uBlock forum" });
+
+  // Phase 1: objectives
+  await page.goto(`/projects/${slug}/objectives`);
+  await page.getByLabel("Research question", { exact: true }).fill("How do van dwellers help each other repair their power systems?");
+  await page.getByLabel("Rationale", { exact: true }).fill("Repair talk shows expertise and care.");
+  await page.getByRole("button", { name: "Add question" }).click();
+  await expect(page.getByText("How do van dwellers help each other repair their power systems?")).toBeVisible();
+  await page.getByLabel("Keyword", { exact: true }).fill("solar");
+  await page.getByLabel("Synonyms", { exact: true }).fill("battery, charge controller");
+  await page.getByRole("button", { name: "Add keyword" }).click();
+  await expect(page.getByText("battery, charge controller")).toBeVisible();
+  await page.getByLabel("Concept", { exact: true }).fill("Gift economy");
+  await page.getByRole("button", { name: "Add concept" }).click();
+  await page.getByRole("button", { name: "Turn concepts into draft codes" }).click();
+  await expect(page.getByText("1 draft code added to the codebook.")).toBeVisible();
+
+  // Phase 2: two candidates, with their sample data, compared on computed figures
+  await page.goto(`/projects/${slug}/discovery`);
+  await page.getByLabel("Community name", { exact: true }).fill("r/VanLife");
+  await page.getByLabel("Platform", { exact: true }).fill("reddit");
+  await page.getByLabel("URL", { exact: true }).fill("https://www.reddit.com/r/VanLife/");
+  await page.getByRole("button", { name: "Add candidate" }).click();
+  await expect(page.getByText("r/VanLife added as a candidate.")).toBeVisible();
+  await page.getByLabel("Community name", { exact: true }).fill("uBlock support forum");
+  await page.getByLabel("Platform", { exact: true }).fill("discourse");
+  await page.getByRole("button", { name: "Add candidate" }).click();
+  await expect(page.getByText("uBlock support forum added as a candidate.")).toBeVisible();
+
+  const vanlife = page.getByRole("region", { name: "r/VanLife" });
+  await vanlife.getByLabel("Sample data", { exact: true }).selectOption({ label: "r/VanLife" });
+  await vanlife.getByRole("button", { name: "Use as sample" }).click();
+  const forum = page.getByRole("region", { name: "uBlock support forum" });
+  await forum.getByLabel("Sample data", { exact: true }).selectOption({ label: "uBlock forum" });
+  await forum.getByRole("button", { name: "Use as sample" }).click();
+
+  const table = page.getByRole("table", { name: "Candidate comparison" });
+  const vanRow = table.getByRole("row").filter({ hasText: "r/VanLife" });
+  // 6 posts, 4 of them mention solar, battery or charge controller: computed, not typed in.
+  await expect(vanRow.getByRole("cell").nth(1)).toHaveText("67%");
+  await expect(vanRow.getByRole("cell").nth(5)).toHaveText("6");
+  const forumRow = table.getByRole("row").filter({ hasText: "uBlock support forum" });
+  await expect(forumRow.getByRole("cell").nth(5)).toHaveText("20");
+  await expect(forumRow.getByRole("cell").nth(6)).toHaveText("10");
+  // Sort by posts, descending: the forum first.
+  await table.getByRole("link", { name: /^Posts( [▲▼])?$/ }).click();
+  await expect(table.getByRole("row").nth(1)).toContainText("uBlock support forum");
+  await table.getByRole("link", { name: /^Posts( [▲▼])?$/ }).click();
+  await expect(table.getByRole("row").nth(1)).toContainText("r/VanLife");
+
+  await vanlife.getByLabel("Relevant score for r/VanLife", { exact: true }).selectOption("5");
+  await vanlife.getByLabel("Relevant comment for r/VanLife", { exact: true }).fill("Core repair talk");
+  await vanlife.getByRole("row", { name: /Relevant/ }).getByRole("button", { name: "Save" }).click();
+  await vanlife.getByLabel("Decision", { exact: true }).selectOption("selected");
+  await vanlife.getByLabel("Reason", { exact: true }).fill("Most relevant, active repair discussions");
+  await vanlife.getByRole("button", { name: "Record decision" }).click();
+  await expect(page.getByRole("row").filter({ hasText: "r/VanLife" }).getByText("selected")).toBeVisible();
+  await page.screenshot({ path: "test-results/screens/discovery.png", fullPage: true });
+
+  // Phase 3: ethics plan, then an opt-out
+  await page.goto(`/projects/${slug}/entree`);
+  await expect(page.getByRole("heading", { name: /The plan still lacks 14 items/ })).toBeVisible();
+  await page.getByLabel("Public or private space", { exact: true }).selectOption("public");
+  await page.getByLabel("Why the space is public or private", { exact: true }).fill("Readable without an account");
+  await page.getByLabel("Consent approach", { exact: true }).selectOption("community-level");
+  await page.getByRole("radio", { name: "Maximum" }).check();
+  await expect(page.getByText(/No verbatim quotes: every quote is a paraphrase/)).toBeVisible();
+  await page.getByRole("button", { name: "Save as new version" }).click();
+  await expect(page.getByText("Ethics plan saved as version 1.")).toBeVisible();
+  await expect(page.getByText(/Cloaking used for reports and exports: maximum/)).toBeVisible();
+
+  await page.getByLabel("Find a member", { exact: true }).fill("sunny_van");
+  await page.getByRole("button", { name: "Find" }).click();
+  await page.getByLabel("Consent of sunny_van", { exact: true }).selectOption("opted-out");
+  await page.getByLabel("Evidence for sunny_van", { exact: true }).fill("Private message, 2026-11-20");
+  await page.getByRole("button", { name: "Record consent of sunny_van" }).click();
+  await expect(page.getByText(/Opt-out recorded/)).toBeVisible();
+
+  // The opted-out member's words are gone from the data views.
+  await page.goto(`/projects/${slug}/collection/threads`);
+  await page.getByRole("link", { name: "Solar setup keeps dying & I'm stuck" }).click();
+  await expect(page.getByText("Check the charge controller settings first.")).toBeVisible();
+  await expect(page.getByText("Is your inverter on standby overnight?")).toHaveCount(0);
+  await page.goto(`/projects/${slug}/collection/search?q=inverter`);
+  await expect(page.getByRole("status")).toHaveText(/0 results/);
+  await page.goto(`/projects/${slug}/collection/members`);
+  await expect(page.getByRole("cell", { name: "sunny_van" })).toHaveCount(0);
+  await expect(page.getByRole("cell", { name: "wrench_wendy" })).toBeVisible();
+
+  // The home page warns that collection started with an incomplete plan.
+  await page.goto(`/projects/${slug}`);
+  await expect(page.getByText(/Data collection started while the ethics plan still lacks/)).toBeVisible();
+  await expect(page.getByTestId("status-discovery")).toHaveText("Done");
+});
