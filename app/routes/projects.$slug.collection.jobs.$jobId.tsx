@@ -11,11 +11,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return { slug: project.slug, job };
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: "Import · Netnography Workbench" },
-  // Without JavaScript the page refreshes itself while the import runs.
-  ...(data?.job.state === "running" ? [{ httpEquiv: "refresh", content: "2" } as const] : []),
-];
+export const meta: MetaFunction<typeof loader> = () => [{ title: "Import · Netnography Workbench" }];
 
 export default function ImportJobPage() {
   const { slug, job } = useLoaderData<typeof loader>();
@@ -29,6 +25,10 @@ export default function ImportJobPage() {
   return (
     <section className="card" aria-labelledby="job-heading">
       <h2 id="job-heading">Import of {job.fileNames.join(", ")}</h2>
+      {job.state === "running" ? (
+        // Without JavaScript the page refreshes itself while the import runs; with it, it revalidates.
+        <noscript><meta httpEquiv="refresh" content="2" /></noscript>
+      ) : null}
       {job.state === "running" ? (
         <div role="status" aria-live="polite">
           <p>Importing… {job.progress ? `${job.progress.posts} posts read` : "starting"}</p>

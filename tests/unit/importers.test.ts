@@ -71,6 +71,7 @@ test("reddit: a thread page walks nested replies, decodes entities, counts 'more
   expect(submission.text).toContain("Solar setup keeps dying & I'm stuck");
   expect(submission.text).toContain("200W panel & lithium");
   expect(corpus.threads.get(submission.threadId)?.title).toBe("Solar setup keeps dying & I'm stuck");
+  expect(corpus.posts.find((post) => post.sourceId === "t1_c5")?.text).toBe("Also: a battery monitor (shunt) will tell you where the energy goes > guessing.");
   const removed = corpus.posts.find((post) => post.sourceId === "t1_c4")!;
   expect(removed.memberId).toBeNull();
   expect(removed.deletedUpstream).toBe(true);
