@@ -24,7 +24,7 @@ async function fetchJson(connector: string, url: URL, timeoutMs: number): Promis
   } catch (error) {
     const name = error instanceof Error ? error.name : "";
     if (name === "TimeoutError" || name === "AbortError") {
-      throw new ResearchError("import-failed", `${connector} did not answer within ${Math.round(timeoutMs / 1000)} seconds (${url.origin}). Try again later.`);
+      throw new ResearchError("import-failed", `${connector} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} seconds`} (${url.origin}). Try again later.`);
     }
     throw new ResearchError("import-failed", `Could not reach ${connector} at ${url.origin}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}.`);
   }

@@ -1,0 +1,72 @@
+import path from "node:path";
+import { expect, test } from "vitest";
+import { importFiles } from "../../research/collection/index.js";
+import { addCandidate, compareCandidates, computeIndicators, decideCandidate, giniCoefficient, linkCandidateSample, listStudiedCommunities, median } from "../../research/discovery/index.js";
+import { addKeyword, saveScope } from "../../research/objectives/index.js";
+import { loadCorpus } from "../../research/collection/index.js";
+import { buildProject, buildStore, buildUser } from "../factories.js";
+
+const FIXTURES = path.resolve(__dirname, "../fixtures");
+
+test("the Gini coefficient matches textbook values", () => {
+  expect(giniCoefficient([1, 1, 1, 1])).toBe(0);
+  expect(giniCoefficient([0, 0, 0, 1])).toBeCloseTo(0.75, 10);
+  expect(giniCoefficient([1, 2, 2])).toBeCloseTo(2 / 15, 10);
+  expect(giniCoefficient([])).toBe(0);
+  expect(median([16, 11, 12, 12, 1, 13])).toBe(12);
+});
+
+/**
+ * Hand-computed on the Reddit thread fixture (6 posts):
+ * - relevance: submission, c2, c3, c5 mention solar / battery / charge controller: 4/6
+ * - replies: every post but the submission: 5/6; deepest chain submission → c1 → c2 → c3: depth 3
+ * - members: dusty_roads 2, wrench_wendy 2, sunny_van 1 ([deleted] is nobody): top 10% = 1 member = 2/5;
+ *   Gini of [1, 2, 2] = 2/15
+ * - words per post: 16, 11, 12, 12, 1, 13: median 12
+ * - the thread lasts 4,000 seconds: under a day counts as one day, so 6 posts per day
+ */
+test("indicators are computed from a community's posts as counted by hand", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const project = await buildProject(store, owner);
+  await importFiles({ store, slug: project.slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
+  const corpus = await loadCorpus({ store, slug: project.slug });
+  const keywords = [{ id: "k", term: "solar", synonyms: ["battery", "charge controller"] }];
+  const indicators = computeIndicators({ posts: corpus.posts, keywords });
+  expect(indicators.relevance).toBeCloseTo(4 / 6, 10);
+  expect(indicators.replyShare).toBeCloseTo(5 / 6, 10);
+  expect(indicators.meanThreadDepth).toBe(3);
+  expect(indicators.posts).toBe(6);
+  expect(indicators.threads).toBe(1);
+  expect(indicators.members).toBe(3);
+  expect(indicators.top10Share).toBeCloseTo(2 / 5, 10);
+  expect(indicators.gini).toBeCloseTo(2 / 15, 10);
+  expect(indicators.medianWords).toBe(12);
+  expect(indicators.postsPerDay).toBe(6);
+  // Over the objectives' two-day window (14 and 15 November 2023) the same posts make 3 a day.
+  const windowed = computeIndicators({ posts: corpus.posts, keywords, window: { from: "2023-11-14", to: "2023-11-15" } });
+  expect(windowed.postsPerDay).toBeCloseTo(3, 5);
+  expect(computeIndicators({ posts: corpus.posts, keywords: [] }).relevance).toBeNull();
+});
+
+test("candidates are compared on their sample data and a selection keeps its reason", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await addKeyword({ store, slug, term: "solar", synonyms: ["battery"] });
+  await saveScope({ store, slug, from: "2023-11-01", to: "2023-11-30" });
+  await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
+  const corpus = await loadCorpus({ store, slug });
+  const candidate = await addCandidate({ store, slug, name: "r/VanLife", platform: "reddit", url: "https://www.reddit.com/r/VanLife/" });
+  await addCandidate({ store, slug, name: "Unsampled forum", platform: "discourse" });
+  await expect(addCandidate({ store, slug, name: "Again", platform: "reddit", url: "https://www.reddit.com/r/VanLife/" })).rejects.toThrow(/already listed/);
+  await linkCandidateSample({ store, slug, candidateId: candidate.id, communityId: corpus.communities[0].id });
+  const [sampled, unsampled] = await compareCandidates({ store, slug });
+  expect(sampled.indicators?.posts).toBe(6);
+  expect(sampled.indicators?.postsPerDay).toBeCloseTo(6 / 30, 5);
+  expect(unsampled.indicators).toBeNull();
+  await expect(decideCandidate({ store, slug, candidateId: candidate.id, status: "selected", reason: " ", userId: owner.id })).rejects.toThrow(/reason/);
+  await decideCandidate({ store, slug, candidateId: candidate.id, status: "selected", reason: "Active repair talk", userId: owner.id });
+  const studied = await listStudiedCommunities({ store, slug });
+  expect(studied.map((c) => [c.name, c.decision?.reason])).toEqual([["r/VanLife", "Active repair talk"]]);
+});
