@@ -21,17 +21,17 @@ export default function ImportJobPage() {
     const timer = setInterval(() => revalidator.state === "idle" && revalidator.revalidate(), 700);
     return () => clearInterval(timer);
   }, [job.state, revalidator]);
-  const percent = job.progress && job.progress.totalBytes > 0 ? Math.round((job.progress.bytesRead / job.progress.totalBytes) * 100) : 0;
+  const percent = job.progress && job.progress.total > 0 ? Math.round((job.progress.done / job.progress.total) * 100) : 0;
   return (
     <section className="card" aria-labelledby="job-heading">
-      <h2 id="job-heading">Import of {job.fileNames.join(", ")}</h2>
+      <h2 id="job-heading">{job.title}</h2>
       {job.state === "running" ? (
         // Without JavaScript the page refreshes itself while the import runs; with it, it revalidates.
         <noscript><meta httpEquiv="refresh" content="2" /></noscript>
       ) : null}
       {job.state === "running" ? (
         <div role="status" aria-live="polite">
-          <p>Importing… {job.progress ? `${job.progress.posts} posts read` : "starting"}</p>
+          <p>Importing… {job.progress?.label ?? "starting"}</p>
           <progress max={100} value={percent} aria-label="Import progress">{percent}%</progress>
         </div>
       ) : null}

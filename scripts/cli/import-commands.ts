@@ -45,7 +45,7 @@ export function registerImportCommands(program: Command, store: () => DocumentSt
           const now = Date.now();
           if (now - lastReport > 200) {
             lastReport = now;
-            process.stderr.write(`${JSON.stringify({ progress })}\n`);
+            process.stderr.write(`${JSON.stringify({ progress: { done: progress.bytesRead, total: progress.totalBytes, label: `${progress.posts} posts read` } })}\n`);
           }
           return;
         }

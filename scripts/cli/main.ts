@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { getStore } from "../../research/store/index.js";
 import { registerImportCommands } from "./import-commands.js";
 import { registerMemberCommands } from "./member-commands.js";
+import { registerNlpCommands } from "./nlp-commands.js";
 import { registerProjectCommands } from "./project-commands.js";
 import { EXIT, reportError } from "./output.js";
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerProjectCommands(program, store);
   registerImportCommands(program, store);
   registerMemberCommands(program, store);
+  registerNlpCommands(program, store);
   return program;
 }
 
