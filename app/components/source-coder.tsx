@@ -22,8 +22,13 @@ function sentencePassages(text: string): Passage[] {
 function selectionIn(container: HTMLElement, text: string): { start: number; end: number } | null {
   const selection = window.getSelection();
   if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
-  const range = selection.getRangeAt(0);
-  if (!container.contains(range.startContainer) || !container.contains(range.endContainer)) return null;
+  const range = selection.getRangeAt(0).cloneRange();
+  // A drag often ends just past the text (in the next element): keep the part inside this source.
+  const whole = document.createRange();
+  whole.selectNodeContents(container);
+  if (range.compareBoundaryPoints(Range.END_TO_START, whole) > 0 || range.compareBoundaryPoints(Range.START_TO_END, whole) < 0) return null;
+  if (range.compareBoundaryPoints(Range.START_TO_START, whole) < 0) range.setStart(whole.startContainer, whole.startOffset);
+  if (range.compareBoundaryPoints(Range.END_TO_END, whole) > 0) range.setEnd(whole.endContainer, whole.endOffset);
   const before = document.createRange();
   before.selectNodeContents(container);
   before.setEnd(range.startContainer, range.startOffset);

@@ -17,6 +17,7 @@ export default function CodingLayout() {
         <NavLink end to={base}>Codebook</NavLink>
         <NavLink to={`${base}/threads`}>Code posts</NavLink>
         <NavLink to={`${base}/notes`}>Code field notes</NavLink>
+        <NavLink to={`${base}/suggestions`}>Suggestions</NavLink>
       </nav>
       <Outlet />
     </>

@@ -10,3 +10,5 @@ export * from "#research/discovery/index";
 export * from "#research/entree/index";
 export * from "#research/coding/index";
 export * from "#research/reporting/index";
+export * from "#research/nlp/index";
+export { startCliJob, getJob, type BackgroundJob } from "#research/shared/background-jobs";
