@@ -18,6 +18,7 @@ export default function CodingLayout() {
         <NavLink to={`${base}/threads`}>Code posts</NavLink>
         <NavLink to={`${base}/notes`}>Code field notes</NavLink>
         <NavLink to={`${base}/suggestions`}>Suggestions</NavLink>
+        <NavLink to={`${base}/analysis`}>Agreement &amp; analysis</NavLink>
       </nav>
       <Outlet />
     </>

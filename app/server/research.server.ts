@@ -12,3 +12,4 @@ export * from "#research/coding/index";
 export * from "#research/reporting/index";
 export * from "#research/nlp/index";
 export { startCliJob, getJob, type BackgroundJob } from "#research/shared/background-jobs";
+export * from "#research/analysis/index";

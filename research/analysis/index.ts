@@ -1,0 +1,3 @@
+export { percentAgreement, cohensKappa, krippendorffAlphaNominal, type Rating } from "./agreement-statistics.js";
+export { computeAgreement, type AgreementReport, type AgreementRow, type Disagreement } from "./agreement.js";
+export { codeFrequencies, codeCooccurrence, type CodeFrequencies, type CooccurrenceNetwork, type FrequencyDimension } from "./code-analysis.js";

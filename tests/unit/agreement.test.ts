@@ -1,0 +1,65 @@
+import path from "node:path";
+import { expect, test } from "vitest";
+import { cohensKappa, krippendorffAlphaNominal, percentAgreement } from "../../research/analysis/agreement-statistics.js";
+import { computeAgreement } from "../../research/analysis/agreement.js";
+import { applyCode, createCodes } from "../../research/coding/index.js";
+import { importFiles, loadCorpus } from "../../research/collection/index.js";
+import { buildProject, buildStore, buildUser } from "../factories.js";
+
+test("Cohen's kappa reproduces the textbook 50-item example (po 0.7, pe 0.5, kappa 0.4)", () => {
+  // 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no (Wikipedia, "Cohen's kappa", worked example).
+  const a = [...Array(20).fill("yes"), ...Array(5).fill("yes"), ...Array(10).fill("no"), ...Array(15).fill("no")];
+  const b = [...Array(20).fill("yes"), ...Array(5).fill("no"), ...Array(10).fill("yes"), ...Array(15).fill("no")];
+  expect(percentAgreement(a, b)).toBeCloseTo(0.7, 10);
+  expect(cohensKappa(a, b)).toBeCloseTo(0.4, 10);
+});
+
+test("Krippendorff's alpha reproduces his 4-coder, 12-unit nominal example with missing data (alpha 0.743)", () => {
+  // Krippendorff (2011), Computing Krippendorff's Alpha-Reliability, example C.
+  const _ = null;
+  const ratings = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, _, _, _],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, _, 3],
+    [_, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, _],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, _],
+  ];
+  expect(krippendorffAlphaNominal(ratings)).toBeCloseTo(0.743, 3);
+});
+
+test("Krippendorff's alpha equals the binary example of two coders on ten units (alpha 0.095)", () => {
+  // Krippendorff (2011), example A: two observers, binary data.
+  const ratings = [
+    [0, 1, 0, 0, 0, 0, 0, 0, 1, 0],
+    [1, 1, 1, 0, 0, 1, 0, 0, 0, 0],
+  ];
+  expect(krippendorffAlphaNominal(ratings)).toBeCloseTo(0.095, 3);
+});
+
+test("agreement per code and overall, with the disagreeing segments listed", async () => {
+  const store = await buildStore();
+  const ana = await buildUser(store, { admin: true, name: "Ana" });
+  const ben = await buildUser(store, { name: "Ben" });
+  const { slug } = await buildProject(store, ana);
+  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")] });
+  const [fix, care] = await createCodes({ store, slug, userId: ana.id, codes: [{ name: "Fix" }, { name: "Care" }] });
+  const posts = (await loadCorpus({ store, slug })).posts;
+  const span = (i: number) => ({ sourceType: "post" as const, sourceId: posts[i].id, start: 0, end: 4 });
+  // Both coders look at posts 0-3. Fix: agree on 0 (yes), 1 (yes), 2 (no), disagree on 3. Care: agree everywhere it is used.
+  for (const [coder, fixed, cared] of [[ana, [0, 1, 3], [2, 3]], [ben, [0, 1], [2, 3]]] as const) {
+    for (const i of fixed) await applyCode({ store, slug, coderId: coder.id, codeIds: [fix.id], span: span(i) });
+    for (const i of cared) await applyCode({ store, slug, coderId: coder.id, codeIds: [care.id], span: span(i) });
+  }
+  const report = await computeAgreement({ store, slug, coderIds: [ana.id, ben.id] });
+  expect(report.sampleSize).toBe(4);
+  const fixRow = report.rows.find((row) => row.codeName === "Fix")!;
+  expect(fixRow.percentAgreement).toBeCloseTo(0.75, 10);
+  // Ana [1,1,0,1], Ben [1,1,0,0]: po 0.75, pe 0.75*0.5 + 0.25*0.5 = 0.5, kappa 0.5.
+  expect(fixRow.cohensKappa).toBeCloseTo(0.5, 10);
+  const careRow = report.rows.find((row) => row.codeName === "Care")!;
+  expect(careRow.percentAgreement).toBeCloseTo(1, 10);
+  expect(report.overall.units).toBe(8);
+  expect(report.overall.percentAgreement).toBeCloseTo(7 / 8, 10);
+  expect(report.disagreements).toHaveLength(1);
+  expect(report.disagreements[0]).toMatchObject({ codeName: "Fix", appliedBy: [ana.id], notAppliedBy: [ben.id] });
+  await expect(computeAgreement({ store, slug, coderIds: [ana.id] })).rejects.toThrow(/at least two coders/);
+});
