@@ -155,3 +155,36 @@ export async function retrieveSegments({ store, slug, codeId, filter = {} }: Wit
   }
   return segments.sort((a, b) => (a.source.createdAt ?? "").localeCompare(b.source.createdAt ?? ""));
 }
+
+/**
+ * Adds many codings in one write (used by REFI-QDA import): spans are checked against their texts and
+ * the quote kept; invalid items are returned, not written.
+ */
+export async function addCodingsInBulk({ store, slug, items }: WithProject & { items: Array<{ span: Span; codeId: string; coderId: string; createdAt?: string }> }): Promise<{ added: number; invalid: number }> {
+  const corpus = await loadVisibleCorpus({ store, slug });
+  const notes = await store.read(fieldNotesFile, projectKeys.fieldNotes(slug));
+  const noteText = new Map(notes.notes.map((note) => [note.id, note.markdown]));
+  const valid: Coding[] = [];
+  let invalid = 0;
+  for (const item of items) {
+    const text = item.span.sourceType === "post" ? corpus.postsById.get(item.span.sourceId)?.text : noteText.get(item.span.sourceId);
+    if (text === undefined || item.span.start < 0 || item.span.end > codePointLength(text) || item.span.start >= item.span.end) {
+      invalid++;
+      continue;
+    }
+    valid.push({ id: newId(), codeId: item.codeId, sourceType: item.span.sourceType, sourceId: item.span.sourceId, start: item.span.start, end: item.span.end, quote: sliceCodePoints(text, item.span.start, item.span.end), coderId: item.coderId, createdAt: item.createdAt ?? nowIso() });
+  }
+  const added = await store.update(codingsFile, projectKeys.codings(slug), (data) => {
+    const seen = new Set(data.codings.map((c) => `${c.codeId}|${c.sourceId}|${c.start}|${c.end}|${c.coderId}`));
+    let count = 0;
+    for (const coding of valid) {
+      const key = `${coding.codeId}|${coding.sourceId}|${coding.start}|${coding.end}|${coding.coderId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      data.codings.push(coding);
+      count++;
+    }
+    return count;
+  });
+  return { added, invalid };
+}

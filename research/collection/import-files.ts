@@ -63,6 +63,8 @@ export type ImportFilesInput = {
   skipInvalid?: boolean;
   userId?: string;
   columns?: Partial<Record<CsvField, string>>;
+  /** Already-chosen importers and their files (REFI-QDA sources): skips expansion and detection. */
+  groups?: Array<{ importer: Importer; files: string[] }>;
   /** Original names of uploaded files (temporary paths otherwise show in messages). */
   displayNames?: Map<string, string>;
   onProgress?: (progress: ImportProgress) => void;
@@ -139,8 +141,8 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
   const { store, slug, skipInvalid = false, userId = "cli", onProgress } = input;
   const project = await requireProject({ store, slug });
   const shown = (file: string) => input.displayNames?.get(file) ?? file;
-  const files = await expandInputs(input.files);
-  const groups = await chooseImporters(files, input.format);
+  const files = input.groups ? input.groups.flatMap((group) => group.files) : await expandInputs(input.files);
+  const groups = input.groups ?? (await chooseImporters(files, input.format));
   const sizes = new Map<string, number>();
   for (const file of files) sizes.set(file, (await stat(file)).size);
   const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);

@@ -3,6 +3,7 @@ import cliProgress from "cli-progress";
 import { IMPORT_FORMATS, importFiles, type ImportProgress } from "../../research/collection/index.js";
 import type { CsvField } from "../../research/collection/importers/index.js";
 import type { DocumentStore } from "../../research/store/index.js";
+import { importCodebookFile, importProjectFile } from "../../research/exchange/index.js";
 import { printJson, UsageError } from "./output.js";
 
 const CSV_FIELDS: CsvField[] = ["id", "thread", "parent", "author", "body", "timestamp", "title", "url"];
@@ -34,6 +35,21 @@ export function registerImportCommands(program: Command, store: () => DocumentSt
     .addOption(new Option("--user <id>", "who imports (used by the web app)").hideHelp())
     .exitOverride()
     .action(async (slug: string, files: string[], options: { format?: string; community?: string; skipInvalid?: boolean; map: string[]; json?: boolean; progressNdjson?: boolean; reportJson?: boolean; user?: string }) => {
+      const refiFiles = files.filter((file) => /\.(qdc|qdpx)$/i.test(file));
+      if (refiFiles.length > 0) {
+        if (files.length > 1) throw new UsageError("Import one REFI-QDA file (.qdc or .qdpx) at a time, without other files.");
+        const file = refiFiles[0];
+        const report = /\.qdc$/i.test(file)
+          ? await importCodebookFile({ store: store(), slug, file, userId: options.user })
+          : await importProjectFile({ store: store(), slug, file, userId: options.user, community: options.community });
+        if (options.reportJson) printJson(report);
+        else if (options.json) printJson({ codes: report.codes, sources: report.sources, codings: report.codings, skipped: report.skipped });
+        else {
+          process.stdout.write(`Imported ${report.codes} codes (${report.reusedCodes} reused), ${report.sources} sources, ${report.codings} codings; skipped ${report.skipped}.${report.reading ? ` Positions read as ${report.reading}.` : ""}\n`);
+          for (const line of report.notBroughtOver) process.stdout.write(`  not brought over: ${line}\n`);
+        }
+        return;
+      }
       const columns = parseMapping(options.map);
       const bar = !options.progressNdjson && process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: "Importing [{bar}] {percentage}% | {posts} posts | {file}", hideCursor: true, clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)

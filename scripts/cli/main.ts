@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { getStore } from "../../research/store/index.js";
+import { registerExportCommands } from "./exchange-commands.js";
 import { registerImportCommands } from "./import-commands.js";
 import { registerMemberCommands } from "./member-commands.js";
 import { registerNlpCommands } from "./nlp-commands.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   const store = () => getStore();
   registerProjectCommands(program, store);
   registerImportCommands(program, store);
+  registerExportCommands(program, store);
   registerMemberCommands(program, store);
   registerNlpCommands(program, store);
   return program;

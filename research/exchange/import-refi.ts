@@ -1,0 +1,218 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { unzipSync, strFromU8 } from "fflate";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { addCodingsInBulk } from "../coding/codings.js";
+import { createCodes } from "../coding/codebook.js";
+import { codebookFile } from "../coding/model.js";
+import { loadCorpus } from "../collection/corpus.js";
+import { createFieldNote } from "../collection/field-notes.js";
+import { importFiles } from "../collection/import-files.js";
+import type { Importer } from "../collection/importers/types.js";
+import { projectKeys } from "../projects/model.js";
+import { requireProject } from "../projects/projects.js";
+import { ResearchError } from "../shared/errors.js";
+import type { DocumentStore } from "../store/index.js";
+import { chooseReading, positionTables, toStoredOffset, type PositionReading, type RawSelection } from "./positions.js";
+
+export type RefiImportReport = {
+  codes: number;
+  /** Codes that already existed with the same name and were reused. */
+  reusedCodes: number;
+  sources: number;
+  codings: number;
+  skipped: number;
+  /** How the file counted positions, found from the file itself. */
+  reading: PositionReading | null;
+  /** What could not be brought over, said instead of dropped silently. */
+  notBroughtOver: string[];
+};
+
+const ARRAYS = new Set(["Code", "User", "TextSource", "PictureSource", "PDFSource", "AudioSource", "VideoSource", "PlainTextSelection", "Coding", "Note", "Set", "Case", "Variable", "Link", "Graph", "PictureSelection", "PDFSelection", "AudioSelection", "VideoSelection", "TranscriptSelection", "Transcript"]);
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", removeNSPrefix: true, parseTagValue: false, parseAttributeValue: false, trimValues: false, isArray: (name) => ARRAYS.has(name) });
+
+type Node = Record<string, unknown>;
+const isNode = (value: unknown): value is Node => typeof value === "object" && value !== null && !Array.isArray(value);
+const list = (value: unknown): Node[] => (Array.isArray(value) ? value.filter(isNode) : isNode(value) ? [value] : []);
+const attr = (node: Node, name: string) => (typeof node[`@${name}`] === "string" ? (node[`@${name}`] as string) : undefined);
+const textOf = (value: unknown): string => (typeof value === "string" ? value : isNode(value) && typeof value["#text"] === "string" ? value["#text"] : "");
+const normalGuid = (guid: string | undefined) => (guid ?? "").replace(/[{}]/g, "").toLowerCase();
+
+function parseXml(xml: string, fileName: string): Node {
+  const text = xml.replace(/^\uFEFF/, "");
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new ResearchError("import-failed", `${fileName} is not well-formed XML at line ${valid.err.line}: ${valid.err.msg}`, { file: fileName, line: valid.err.line });
+  return parser.parse(text) as Node;
+}
+
+type ParsedCode = { guid: string; name: string; description: string; colour?: string; codable: boolean; children: ParsedCode[] };
+
+function parseCodes(codesNode: unknown): ParsedCode[] {
+  return list(isNode(codesNode) ? codesNode.Code : undefined).map((code) => ({
+    guid: normalGuid(attr(code, "guid")),
+    name: (attr(code, "name") ?? "").trim() || "(unnamed code)",
+    description: textOf(code.Description).trim(),
+    colour: attr(code, "color"),
+    codable: attr(code, "isCodable") !== "false",
+    children: parseCodes(code.Code ? { Code: code.Code } : undefined),
+  }));
+}
+
+/** Creates the imported codes (parents first), reusing codes of the same name; returns guid → our code id. */
+async function importCodes(store: DocumentStore, slug: string, codes: ParsedCode[], userId: string, report: RefiImportReport): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  let wrappers = 0;
+  const walk = async (items: ParsedCode[], parentId: string | null) => {
+    for (const code of items) {
+      const existing = (await store.read(codebookFile, projectKeys.codebook(slug))).codes.find((c) => !c.mergedInto && c.name.toLowerCase() === code.name.toLowerCase());
+      let id: string;
+      if (existing) {
+        id = existing.id;
+        report.reusedCodes++;
+      } else {
+        const colour = code.colour && /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(code.colour) ? code.colour : undefined;
+        const [created] = await createCodes({ store, slug, userId, reason: "Imported from REFI-QDA", codes: [{ name: code.name, definition: code.description, parentId, colour }] });
+        id = created.id;
+        report.codes++;
+      }
+      if (!code.codable) wrappers++;
+      if (code.guid) map.set(code.guid, id);
+      await walk(code.children, id);
+    }
+  };
+  await walk(codes, null);
+  if (wrappers) report.notBroughtOver.push(`${wrappers} non-codable wrapper code${wrappers === 1 ? "" : "s"} became ordinary parent codes (the workbench has no non-codable codes)`);
+  return map;
+}
+
+/** Imports a REFI-QDA codebook (`.qdc`), in the 1.0 or the legacy 0.4 namespace. */
+export async function importCodebookFile({ store, slug, file, userId = "cli" }: { store: DocumentStore; slug: string; file: string; userId?: string }): Promise<RefiImportReport> {
+  await requireProject({ store, slug });
+  const report: RefiImportReport = { codes: 0, reusedCodes: 0, sources: 0, codings: 0, skipped: 0, reading: null, notBroughtOver: [] };
+  const document = parseXml(await readFile(file, "utf8"), path.basename(file));
+  const codeBook = document.CodeBook;
+  if (!isNode(codeBook)) throw new ResearchError("import-failed", `${path.basename(file)} has no <CodeBook> root element.`, { file });
+  await importCodes(store, slug, parseCodes(codeBook.Codes), userId, report);
+  const sets = list(isNode(codeBook.Sets) ? codeBook.Sets.Set : undefined).length;
+  if (sets) report.notBroughtOver.push(`${sets} code set${sets === 1 ? "" : "s"}`);
+  return report;
+}
+
+type SourceEntry = { guid: string; name: string; raw: string; selections: Array<RawSelection & { codeGuids: string[]; createdAt?: string }> };
+
+function readSelections(source: Node): SourceEntry["selections"] {
+  return list(source.PlainTextSelection).map((selection) => ({
+    start: Number(attr(selection, "startPosition")),
+    end: Number(attr(selection, "endPosition")),
+    name: attr(selection, "name"),
+    createdAt: attr(selection, "creationDateTime"),
+    codeGuids: list(selection.Coding).map((coding) => normalGuid(attr(isNode(coding.CodeRef) ? coding.CodeRef : {}, "targetGUID"))).filter(Boolean),
+  }));
+}
+
+/**
+ * Imports a REFI-QDA project (`.qdpx`) written by another tool: its codebook, text sources (as posts of a
+ * community named after the project) with their codings, and notes (as field notes). Positions are read
+ * the way the file counts them (found from the file), then stored as code points.
+ */
+export async function importProjectFile({ store, slug, file, userId = "cli", community }: { store: DocumentStore; slug: string; file: string; userId?: string; community?: string }): Promise<RefiImportReport> {
+  await requireProject({ store, slug });
+  const fileName = path.basename(file);
+  const report: RefiImportReport = { codes: 0, reusedCodes: 0, sources: 0, codings: 0, skipped: 0, reading: null, notBroughtOver: [] };
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(new Uint8Array(await readFile(file)));
+  } catch (error) {
+    throw new ResearchError("import-failed", `${fileName} is not a readable .qdpx (zip) file: ${error instanceof Error ? error.message : String(error)}`, { file });
+  }
+  const qdeNames = Object.keys(entries).filter((name) => /\.qde$/i.test(name) && !name.includes("__MACOSX"));
+  if (qdeNames.length !== 1) throw new ResearchError("import-failed", `${fileName} must hold exactly one .qde project file; found ${qdeNames.length ? qdeNames.join(", ") : "none"}.`, { file });
+  const document = parseXml(strFromU8(entries[qdeNames[0]]), `${fileName}/${qdeNames[0]}`);
+  const projectNode = document.Project;
+  if (!isNode(projectNode)) throw new ResearchError("import-failed", `${qdeNames[0]} has no <Project> root element.`, { file });
+  const projectName = attr(projectNode, "name") ?? fileName;
+
+  const codeMap = await importCodes(store, slug, parseCodes(isNode(projectNode.CodeBook) ? projectNode.CodeBook.Codes : undefined), userId, report);
+
+  // Text sources: inline content, or a file in sources/ (any case), found by its internal:// name.
+  const byBaseName = new Map(Object.keys(entries).map((name) => [path.posix.basename(name).toLowerCase(), name]));
+  const sourcesNode = isNode(projectNode.Sources) ? projectNode.Sources : {};
+  const sources: SourceEntry[] = [];
+  for (const source of list(sourcesNode.TextSource)) {
+    const guid = normalGuid(attr(source, "guid"));
+    const name = attr(source, "name") ?? guid;
+    let raw: string | null = textOf(source.PlainTextContent) || null;
+    const textPath = attr(source, "plainTextPath");
+    if (raw === null && textPath) {
+      const entry = byBaseName.get(path.posix.basename(textPath.replace(/^(internal|relative|absolute):\/\//, "")).toLowerCase());
+      raw = entry ? strFromU8(entries[entry]).replace(/^\uFEFF/, "") : null;
+    }
+    if (raw === null) {
+      report.skipped++;
+      report.notBroughtOver.push(`text source "${name}": its plain text (${textPath ?? "no path"}) is not in the file`);
+      continue;
+    }
+    sources.push({ guid, name, raw, selections: readSelections(source) });
+  }
+  for (const kind of ["PictureSource", "PDFSource", "AudioSource", "VideoSource"]) {
+    const media = list(sourcesNode[kind]);
+    if (media.length) {
+      const selections = media.reduce((sum, node) => sum + Object.keys(node).filter((key) => key.endsWith("Selection")).reduce((s, key) => s + list(node[key]).length, 0), 0);
+      report.notBroughtOver.push(`${media.length} ${kind.replace("Source", "").toLowerCase()} source${media.length === 1 ? "" : "s"}${selections ? ` with ${selections} selection${selections === 1 ? "" : "s"}` : ""} (only text can be coded here)`);
+      report.skipped += selections;
+    }
+  }
+  const notes = list(isNode(projectNode.Notes) ? projectNode.Notes.Note : undefined).map((note) => ({ guid: normalGuid(attr(note, "guid")), name: attr(note, "name") ?? "Imported note", raw: textOf(note.PlainTextContent), selections: readSelections(note) }));
+  for (const [element, label] of [["Sets", "sets"], ["Cases", "cases"], ["Variables", "variables"], ["Links", "links"], ["Graphs", "graphs"]] as const) {
+    if (projectNode[element] !== undefined) report.notBroughtOver.push(`${label} (not part of the workbench's model)`);
+  }
+
+  const { reading } = chooseReading([...sources, ...notes]);
+  report.reading = reading;
+
+  // Sources become posts through the regular import pipeline (dedupe, batches, all-or-nothing).
+  const communityName = community?.trim() || `REFI-QDA: ${projectName}`;
+  const refiImporter: Importer = {
+    format: "refi-qda", platform: "other", label: "REFI-QDA text sources", detect: () => false,
+    async *read() {
+      for (const source of sources) {
+        yield { kind: "post", post: { sourceId: source.guid, threadSourceId: source.guid, threadTitle: source.name, parentSourceId: null, author: null, createdAt: null, html: null, text: source.raw.replace(/\r\n/g, "\n"), url: null, title: source.name, community: communityName } };
+      }
+    },
+  };
+  await importFiles({ store, slug, files: [], userId, community: communityName, groups: [{ importer: refiImporter, files: [file] }] });
+  const corpus = await loadCorpus({ store, slug });
+  const communityId = corpus.communities.find((c) => c.name === communityName && c.platform === "other")?.id;
+  const postByGuid = new Map(corpus.posts.filter((post) => post.communityId === communityId).map((post) => [post.sourceId, post.id]));
+  report.sources = sources.filter((source) => postByGuid.has(source.guid)).length;
+
+  const items: Parameters<typeof addCodingsInBulk>[0]["items"] = [];
+  const addSelections = (raw: string, selections: SourceEntry["selections"], span: (start: number, end: number) => { sourceType: "post" | "fieldnote"; sourceId: string }) => {
+    const table = positionTables(raw)[reading];
+    for (const selection of selections) {
+      const start = toStoredOffset(raw, table, selection.start);
+      const end = toStoredOffset(raw, table, selection.end);
+      for (const codeGuid of selection.codeGuids) {
+        const codeId = codeMap.get(codeGuid);
+        if (start === null || end === null || !codeId) {
+          report.skipped++;
+          continue;
+        }
+        items.push({ span: { ...span(start, end), start, end }, codeId, coderId: userId, createdAt: selection.createdAt });
+      }
+    }
+  };
+  for (const source of sources) {
+    const postId = postByGuid.get(source.guid);
+    if (postId) addSelections(source.raw, source.selections, () => ({ sourceType: "post", sourceId: postId }));
+  }
+  for (const note of notes) {
+    const created = await createFieldNote({ store, slug, authorId: userId, kind: "reflective", title: note.name.slice(0, 200) || "Imported note", markdown: note.raw.replace(/\r\n/g, "\n") });
+    addSelections(note.raw, note.selections, () => ({ sourceType: "fieldnote", sourceId: created.id }));
+  }
+  const { added, invalid } = await addCodingsInBulk({ store, slug, items });
+  report.codings = added;
+  report.skipped += invalid;
+  if (invalid) report.notBroughtOver.push(`${invalid} selection${invalid === 1 ? "" : "s"} outside their text`);
+  return report;
+}

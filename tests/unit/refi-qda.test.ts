@@ -1,0 +1,137 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { strToU8, unzipSync, zipSync, strFromU8 } from "fflate";
+import { expect, test } from "vitest";
+import { applyCode, createCodes, getCodebook, listCodings } from "../../research/coding/index.js";
+import { importFiles, loadCorpus } from "../../research/collection/index.js";
+import { chooseReading, exportCodebook, exportProject, importCodebookFile, importProjectFile, positionTables, toStoredOffset } from "../../research/exchange/index.js";
+import { buildProject, buildStore, buildUser } from "../factories.js";
+
+const SCHEMAS = path.resolve(__dirname, "../../../shared/standards/refi-qda");
+
+function validate(xmlFile: string, schema: "Codebook.xsd" | "Project.xsd") {
+  if (!existsSync("/usr/bin/xmllint")) throw new Error("xmllint is missing: install Debian's libxml2-utils (apt-get install libxml2-utils)");
+  return execFileSync("xmllint", ["--noout", "--schema", path.join(SCHEMAS, schema), xmlFile], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+async function tempDir() {
+  return mkdtemp(path.join(os.tmpdir(), "netno-refi-"));
+}
+
+async function codedProject() {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true, name: "Ana" });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/mastodon-statuses.json")] });
+  const [parent] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Repair", definition: "Fixing things <yourself> & \"others\"", colour: "#1f77b4" }] });
+  const [child] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Fridge 🧊", parentId: parent.id }] });
+  const corpus = await loadCorpus({ store, slug });
+  const post = corpus.posts.find((p) => p.text.includes("fridge"))!;
+  const start = [...post.text].indexOf("f");
+  await applyCode({ store, slug, coderId: owner.id, codeIds: [child.id], span: { sourceType: "post", sourceId: post.id, start, end: start + 6 } });
+  await applyCode({ store, slug, coderId: owner.id, codeIds: [parent.id], span: { sourceType: "post", sourceId: post.id, start: 0, end: 7 } });
+  return { store, slug, owner };
+}
+
+test("the codebook exports as a .qdc valid against the standard's XSD, with the same GUIDs every time", async () => {
+  const { store, slug } = await codedProject();
+  const dir = await tempDir();
+  const qdc = await exportCodebook({ store, slug });
+  await writeFile(path.join(dir, "codebook.qdc"), qdc);
+  validate(path.join(dir, "codebook.qdc"), "Codebook.xsd");
+  expect(await exportCodebook({ store, slug })).toBe(qdc);
+  expect(qdc).toContain('name="Fridge 🧊"');
+  expect(qdc).toContain("&lt;yourself&gt; &amp; &quot;others&quot;");
+});
+
+test("the project exports as a .qdpx whose project.qde is valid and whose sources are UTF-8 texts", async () => {
+  const { store, slug } = await codedProject();
+  const dir = await tempDir();
+  const zip = unzipSync(await exportProject({ store, slug }));
+  expect(Object.keys(zip).filter((name) => name.startsWith("sources/"))).toHaveLength(4);
+  await writeFile(path.join(dir, "project.qde"), zip["project.qde"]);
+  validate(path.join(dir, "project.qde"), "Project.xsd");
+  const again = unzipSync(await exportProject({ store, slug }));
+  expect(strFromU8(again["project.qde"])).toBe(strFromU8(zip["project.qde"]));
+});
+
+test("a project round-trips: export, import into a new project, same codes, sources and coded spans", async () => {
+  const { store, slug, owner } = await codedProject();
+  const dir = await tempDir();
+  await writeFile(path.join(dir, "study.qdpx"), await exportProject({ store, slug }));
+  const target = await buildProject(store, owner);
+  const report = await importProjectFile({ store, slug: target.slug, file: path.join(dir, "study.qdpx"), userId: owner.id });
+  expect(report).toMatchObject({ codes: 2, sources: 4, codings: 2, skipped: 0, reading: "code-points" });
+  const before = await getCodebook({ store, slug });
+  const after = await getCodebook({ store, slug: target.slug });
+  expect(after.codes.map((c) => [c.name, c.colour.toUpperCase(), after.codes.find((p) => p.id === c.parentId)?.name ?? null])).toEqual(before.codes.map((c) => [c.name, c.colour.toUpperCase(), before.codes.find((p) => p.id === c.parentId)?.name ?? null]));
+  const quotes = async (s: string) => (await listCodings({ store, slug: s })).map((c) => c.quote).sort();
+  expect(await quotes(target.slug)).toEqual(await quotes(slug));
+  const texts = async (s: string) => (await loadCorpus({ store, slug: s })).posts.map((p) => p.text).sort();
+  expect(await texts(target.slug)).toEqual(await texts(slug));
+});
+
+test("the codebook round-trips through .qdc, and a legacy 0.4 codebook with wrapper codes imports", async () => {
+  const { store, slug, owner } = await codedProject();
+  const dir = await tempDir();
+  await writeFile(path.join(dir, "book.qdc"), await exportCodebook({ store, slug }));
+  const target = await buildProject(store, owner);
+  expect(await importCodebookFile({ store, slug: target.slug, file: path.join(dir, "book.qdc"), userId: owner.id })).toMatchObject({ codes: 2 });
+  await writeFile(path.join(dir, "legacy.qdc"), `<?xml version="1.0" encoding="utf-8"?>\r\n<CodeBook xmlns="urn:QDA-XML:codebook:0:4" origin="MAXQDA">\r\n<Codes>\r\n<Code guid="{AAAAAAAA-0000-0000-0000-000000000001}" name="Emotions" isCodable="false" color="#F00">\r\n<Code guid="{AAAAAAAA-0000-0000-0000-000000000002}" name="Anger" isCodable="true"><Description>Angry talk</Description></Code>\r\n</Code>\r\n</Codes>\r\n<Sets><Set guid="AAAAAAAA-0000-0000-0000-000000000009" name="S"/></Sets>\r\n</CodeBook>`);
+  const legacy = await importCodebookFile({ store, slug: target.slug, file: path.join(dir, "legacy.qdc"), userId: owner.id });
+  expect(legacy.codes).toBe(2);
+  expect(legacy.notBroughtOver.join(" ")).toMatch(/1 non-codable wrapper code.*1 code set/);
+  const codes = (await getCodebook({ store, slug: target.slug })).codes;
+  expect(codes.find((c) => c.name === "Anger")?.parentId).toBe(codes.find((c) => c.name === "Emotions")?.id);
+  expect(codes.find((c) => c.name === "Anger")?.definition).toBe("Angry talk");
+});
+
+test("positions counted in UTF-16 with \\r\\n as two are detected and land on the words the other tool showed", () => {
+  const raw = "Intro 😀 line\r\nThe fridge died 🧊 again\r\nEnd";
+  const utf16 = (needle: string) => ({ start: raw.indexOf(needle), end: raw.indexOf(needle) + needle.length, name: needle });
+  const selections = [utf16("fridge died"), utf16("again"), utf16("End")];
+  expect(chooseReading([{ raw, selections }]).reading).toBe("utf16");
+  const table = positionTables(raw).utf16;
+  const stored = raw.replace(/\r\n/g, "\n");
+  const start = toStoredOffset(raw, table, selections[1].start)!;
+  expect([...stored].slice(start, start + 5).join("")).toBe("again");
+  // The same text counted as code points with \r\n as one character.
+  const points = [...raw.replace(/\r\n/g, "\n")];
+  const cp1 = (needle: string) => {
+    const at = points.join("").indexOf(needle);
+    const startPoint = [...points.join("").slice(0, at)].length;
+    return { start: startPoint, end: startPoint + [...needle].length, name: needle };
+  };
+  expect(chooseReading([{ raw, selections: [cp1("fridge died"), cp1("again"), cp1("End")] }]).reading).toBe("code-points-crlf-as-one");
+});
+
+test("a .qdpx from another tool: any .qde name, Sources/ folder, UTF-16 positions, \\r\\n, a PDF it cannot bring over", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const text = "Héllo 👋 team\r\nThe charge controller was set wrong.\r\nFixed now.";
+  const at = text.indexOf("charge controller");
+  const qde = `<?xml version="1.0" encoding="utf-8"?>\r\n<Project xmlns="urn:QDA-XML:project:1.0" name="Field study" origin="NVivo">\r\n<CodeBook><Codes><Code guid="11111111-1111-1111-1111-111111111111" name="Gear" isCodable="true" color="#00FF00"/></Codes></CodeBook>\r\n<Sources>\r\n<TextSource guid="{22222222-2222-2222-2222-222222222222}" name="Interview 1" plainTextPath="internal://22222222-2222-2222-2222-222222222222.txt">\r\n<PlainTextSelection guid="33333333-3333-3333-3333-333333333333" name="charge controller" startPosition="${at}" endPosition="${at + 17}"><Coding guid="44444444-4444-4444-4444-444444444444"><CodeRef targetGUID="11111111-1111-1111-1111-111111111111"/></Coding></PlainTextSelection>\r\n<PlainTextSelection guid="55555555-5555-5555-5555-555555555555" name="Fixed now" startPosition="${text.indexOf("Fixed")}" endPosition="${text.indexOf("Fixed") + 9}"><Coding guid="66666666-6666-6666-6666-666666666666"><CodeRef targetGUID="11111111-1111-1111-1111-111111111111"/></Coding></PlainTextSelection>\r\n</TextSource>\r\n<PDFSource guid="77777777-7777-7777-7777-777777777777" name="Brochure" path="internal://77777777-7777-7777-7777-777777777777.pdf"><PDFSelection guid="88888888-8888-8888-8888-888888888888" page="1" firstX="1" firstY="1" secondX="2" secondY="2"/></PDFSource>\r\n</Sources>\r\n</Project>`;
+  const dir = await tempDir();
+  const file = path.join(dir, "from-nvivo.qdpx");
+  await writeFile(file, zipSync({ "Field study.qde": strToU8(qde), "Sources/22222222-2222-2222-2222-222222222222.txt": strToU8(text) }));
+  const report = await importProjectFile({ store, slug, file, userId: owner.id });
+  expect(report).toMatchObject({ codes: 1, sources: 1, codings: 2, reading: "utf16" });
+  expect(report.notBroughtOver.join(" ")).toMatch(/1 pdf source with 1 selection/);
+  const quotes = (await listCodings({ store, slug })).map((c) => c.quote).sort();
+  expect(quotes).toEqual(["Fixed now", "charge controller"]);
+});
+
+test("a .qdpx with no .qde, or two, is refused by name", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const dir = await tempDir();
+  await writeFile(path.join(dir, "a.qdpx"), zipSync({ "x.qde": strToU8("<Project/>"), "y.qde": strToU8("<Project/>") }));
+  await expect(importProjectFile({ store, slug, file: path.join(dir, "a.qdpx") })).rejects.toThrow(/exactly one \.qde project file; found x\.qde, y\.qde/);
+  await writeFile(path.join(dir, "b.qdpx"), Buffer.from("not a zip"));
+  await expect(importProjectFile({ store, slug, file: path.join(dir, "b.qdpx") })).rejects.toThrow(/not a readable \.qdpx/);
+});
