@@ -1,0 +1,70 @@
+import path from "node:path";
+import { expect, test } from "vitest";
+import { applyCode, createCodes, getCodebook, listCodings, mergeCodes, moveCode, recodeCoding, renameCode, retrieveSegments, splitCode } from "../../research/coding/index.js";
+import { createFieldNote, importFiles, loadCorpus } from "../../research/collection/index.js";
+import { codePointLength, codePointToUtf16, reanchorQuote, sliceCodePoints, utf16ToCodePoint } from "../../research/shared/text-offsets.js";
+import { buildProject, buildStore, buildUser } from "../factories.js";
+
+test("offsets count code points: emoji and accented letters are one, combining marks count as written", () => {
+  const text = "Café 👩🏽‍🔧 fixed it e\u0301 ok";
+  expect(codePointLength("👋")).toBe(1);
+  expect("👋".length).toBe(2);
+  expect(codePointLength("Café")).toBe(4);
+  // A woman mechanic with skin tone is 4 code points (woman, tone, ZWJ, wrench), 7 UTF-16 units.
+  expect(codePointLength("👩🏽‍🔧")).toBe(4);
+  const start = codePointLength("Café 👩🏽‍🔧 ");
+  expect(sliceCodePoints(text, start, start + 5)).toBe("fixed");
+  expect(codePointToUtf16(text, start)).toBe(text.indexOf("fixed"));
+  expect(utf16ToCodePoint(text, text.indexOf("fixed"))).toBe(start);
+  // "e" + combining acute: two code points, as REFI-QDA counts them.
+  const e = codePointLength("Café 👩🏽‍🔧 fixed it ");
+  expect(sliceCodePoints(text, e, e + 2)).toBe("e\u0301");
+  expect(reanchorQuote(`${text} and fixed again`, "fixed", start + 3)).toEqual({ start, end: start + 5 });
+});
+
+test("a coding on a post with emoji keeps its quote and is refused outside the text", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/telegram-result.json")] });
+  const note = await createFieldNote({ store, slug, authorId: owner.id, kind: "reflective", title: "Me", markdown: "I felt 😬 reading it — tense." });
+  const [code] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Tension" }] });
+  const [coding] = await applyCode({ store, slug, coderId: owner.id, codeIds: [code.id], span: { sourceType: "fieldnote", sourceId: note.id, start: 7, end: 8 } });
+  expect(coding.quote).toBe("😬");
+  expect(await applyCode({ store, slug, coderId: owner.id, codeIds: [code.id], span: { sourceType: "fieldnote", sourceId: note.id, start: 7, end: 8 } })).toEqual([]);
+  await expect(applyCode({ store, slug, coderId: owner.id, codeIds: [code.id], span: { sourceType: "fieldnote", sourceId: note.id, start: 20, end: 99 } })).rejects.toThrow(/not inside the text \(28 characters\)/);
+  await expect(applyCode({ store, slug, coderId: owner.id, codeIds: [code.id], span: { sourceType: "fieldnote", sourceId: note.id, start: 5, end: 5 } })).rejects.toThrow(/not inside/);
+});
+
+test("rename, move, merge and split each keep a dated history entry with who and why", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")] });
+  const [a, b, c] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Fixing" }, { name: "Repairing" }, { name: "Skills" }] });
+  const posts = (await loadCorpus({ store, slug })).posts;
+  const span = (i: number) => ({ sourceType: "post" as const, sourceId: posts[i].id, start: 0, end: 5 });
+  await applyCode({ store, slug, coderId: owner.id, codeIds: [a.id], span: span(0) });
+  await applyCode({ store, slug, coderId: owner.id, codeIds: [b.id], span: span(1) });
+  await applyCode({ store, slug, coderId: owner.id, codeIds: [b.id], span: span(0) });
+
+  await renameCode({ store, slug, codeId: a.id, name: "Repair work", userId: owner.id, reason: "Members say repair" });
+  await expect(renameCode({ store, slug, codeId: c.id, name: "repair WORK", userId: owner.id })).rejects.toThrow(/already has a code named/);
+  await moveCode({ store, slug, codeId: c.id, parentId: a.id, userId: owner.id });
+  await expect(moveCode({ store, slug, codeId: a.id, parentId: c.id, userId: owner.id })).rejects.toThrow(/cannot move under itself/);
+  const moved = await mergeCodes({ store, slug, codeIds: [b.id], targetId: a.id, userId: owner.id, reason: "Same practice" });
+  expect(moved).toBe(1); // the span already coded with the target is not duplicated
+  const codings = await listCodings({ store, slug });
+  expect(codings.filter((coding) => coding.codeId === a.id)).toHaveLength(2);
+  const [fix, learn] = await splitCode({ store, slug, codeId: a.id, into: ["Fixing gear", "Learning to fix"], assignments: { [codings.find((x) => x.sourceId === posts[1].id)!.id]: 1 }, userId: owner.id, reason: "Two practices" });
+  expect((await retrieveSegments({ store, slug, codeId: learn.id })).map((s) => s.coding.sourceId)).toEqual([posts[1].id]);
+  expect(fix.parentId).toBe(a.id);
+  await recodeCoding({ store, slug, codingId: codings.find((x) => x.sourceId === posts[0].id)!.id, codeId: fix.id });
+
+  const book = await getCodebook({ store, slug });
+  expect(book.history.map((entry) => entry.action)).toEqual(["split", "merge", "move", "rename", "create", "create", "create"]);
+  expect(book.history[1]).toMatchObject({ by: owner.id, summary: 'Merged "Repairing" into "Repair work"', reason: "Same practice" });
+  expect(book.history[0].summary).toBe('Split "Repair work" into "Fixing gear", "Learning to fix"');
+  expect(book.merged.map((code) => code.name)).toEqual(["Repairing"]);
+  expect(Date.parse(book.history[0].at)).not.toBeNaN();
+});
