@@ -1,0 +1,10 @@
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os"; import path from "node:path";
+import { importFiles } from "../../research/collection/index.js";
+import { createProject } from "../../research/projects/index.js";
+import { LowdbDocumentStore } from "../../research/store/index.js";
+const store = new LowdbDocumentStore(await mkdtemp(path.join(os.tmpdir(), "p-")));
+await createProject({ store, slug: "bench", title: "B" });
+const t = performance.now();
+await importFiles({ store, slug: "bench", files: ["/tmp/b20k.ndjson"] });
+console.log("ms", performance.now() - t);
