@@ -1,2 +1,6 @@
 export * from "./model.js";
 export * from "./themes.js";
+export { cloakQuote, disguiseNames, isSearchable, keepsVerbatimRun, displayName, type CloakedQuote, type NameBook } from "./cloaking.js";
+export { buildReportData, type ReportData, type ReportTheme } from "./report-data.js";
+export { reportToHtml, reportToJson, reportToMarkdown } from "./exports.js";
+export * from "./member-checks.js";

@@ -5,7 +5,9 @@ import { requireProject } from "../projects/projects.js";
 import { ResearchError, formatIssuePath } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
-import { themesFile, type Theme } from "./model.js";
+import { appendAudit } from "../entree/consent.js";
+import { keepsVerbatimRun } from "./cloaking.js";
+import { CRITERIA, GuidelineSchema, themesFile, type Guideline, type Theme } from "./model.js";
 
 type WithProject = { store: DocumentStore; slug: string };
 
@@ -16,6 +18,7 @@ const ThemeInputSchema = z.object({
   confidence: z.enum(["low", "medium", "high"]),
   evidenceCodingIds: z.array(z.string()).default([]),
   counterEvidenceCodingIds: z.array(z.string()).default([]),
+  guideline: GuidelineSchema.optional(),
 });
 export type ThemeInput = z.input<typeof ThemeInputSchema>;
 
@@ -42,7 +45,7 @@ export async function createTheme({ store, slug, userId, ...input }: WithProject
   const clean = await parseThemeInput(store, slug, input);
   return store.update(themesFile, projectKeys.themes(slug), (data) => {
     const now = nowIso();
-    const theme: Theme = { id: newId(), ...clean, createdAt: now, createdBy: userId, updatedAt: now };
+    const theme: Theme = { id: newId(), ...clean, guideline: clean.guideline ?? GuidelineSchema.parse({}), createdAt: now, createdBy: userId, updatedAt: now };
     data.themes.push(theme);
     return theme;
   });
@@ -53,7 +56,7 @@ export async function updateTheme({ store, slug, themeId, ...input }: WithProjec
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
     const theme = data.themes.find((candidate) => candidate.id === themeId);
     if (!theme) throw new ResearchError("not-found", "No such theme.");
-    Object.assign(theme, clean, { updatedAt: nowIso() });
+    Object.assign(theme, { ...clean, guideline: clean.guideline ?? theme.guideline }, { updatedAt: nowIso() });
   });
 }
 
@@ -66,4 +69,63 @@ export async function deleteTheme({ store, slug, themeId }: WithProject & { them
 export async function listThemes({ store, slug }: WithProject): Promise<Theme[]> {
   await requireProject({ store, slug });
   return (await store.read(themesFile, projectKeys.themes(slug))).themes;
+}
+
+/** Sets a theme's engagement guideline: touchpoint, recommended response, who acts, impact table, priority, measure. */
+export async function saveGuideline({ store, slug, themeId, guideline }: WithProject & { themeId: string; guideline: unknown }): Promise<Guideline> {
+  const parsed = GuidelineSchema.safeParse(guideline);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ResearchError("invalid-input", issue.message, { field: formatIssuePath(issue.path) });
+  }
+  return store.update(themesFile, projectKeys.themes(slug), (data) => {
+    const theme = data.themes.find((candidate) => candidate.id === themeId);
+    if (!theme) throw new ResearchError("not-found", "No such theme.");
+    theme.guideline = parsed.data;
+    theme.updatedAt = nowIso();
+    return parsed.data;
+  });
+}
+
+/** Records how a quoted segment is disguised: the researcher's paraphrase and whether the search test was run. */
+export async function saveQuoteTreatment({ store, slug, codingId, paraphrase, searchTested }: WithProject & { codingId: string; paraphrase?: string; searchTested?: boolean }): Promise<void> {
+  const codings = await store.read(codingsFile, projectKeys.codings(slug));
+  const coding = codings.codings.find((candidate) => candidate.id === codingId);
+  if (!coding) throw new ResearchError("not-found", "No such coded segment.");
+  if (paraphrase && keepsVerbatimRun(coding.quote, paraphrase)) {
+    throw new ResearchError("invalid-input", "This paraphrase keeps six or more words of the original in a row: rewrite it in your own words.", { field: "paraphrase" });
+  }
+  await store.update(themesFile, projectKeys.themes(slug), (data) => {
+    const current = data.quoteTreatments[codingId] ?? { paraphrase: "", searchTested: false, removedAt: null };
+    data.quoteTreatments[codingId] = { ...current, ...(paraphrase !== undefined ? { paraphrase: paraphrase.trim() } : {}), ...(searchTested !== undefined ? { searchTested } : {}) };
+  });
+}
+
+/** Takes a quote out of every theme's evidence (a member asked for it), keeping an audit entry without content. */
+export async function removeQuoteFromFindings({ store, slug, codingId, userId, reason }: WithProject & { codingId: string; userId: string; reason: string }): Promise<void> {
+  await store.update(themesFile, projectKeys.themes(slug), (data) => {
+    for (const theme of data.themes) {
+      theme.evidenceCodingIds = theme.evidenceCodingIds.filter((id) => id !== codingId);
+      theme.counterEvidenceCodingIds = theme.counterEvidenceCodingIds.filter((id) => id !== codingId);
+    }
+    data.quoteTreatments[codingId] = { ...(data.quoteTreatments[codingId] ?? { paraphrase: "", searchTested: false }), removedAt: nowIso() };
+  });
+  await appendAudit({ store, slug, by: userId, action: "quote-removed", detail: `coding ${codingId} removed from findings: ${reason}` });
+}
+
+const SelfAssessmentSchema = z.partialRecord(z.enum(CRITERIA), z.object({ score: z.number().int().min(1).max(5).nullable(), note: z.string().max(5000) }));
+
+/** The report's limitations and the researcher's self-assessment against Kozinets' criteria. */
+export async function saveReportSettings({ store, slug, limitations, selfAssessment }: WithProject & { limitations: string; selfAssessment: unknown }): Promise<void> {
+  const parsed = SelfAssessmentSchema.safeParse(selfAssessment);
+  if (!parsed.success) throw new ResearchError("invalid-input", "Scores are 1 to 5.", { field: "selfAssessment" });
+  await store.update(themesFile, projectKeys.themes(slug), (data) => {
+    data.limitations = limitations.trim().slice(0, 20_000);
+    data.selfAssessment = parsed.data;
+  });
+}
+
+export async function getThemesFile({ store, slug }: WithProject) {
+  await requireProject({ store, slug });
+  return store.read(themesFile, projectKeys.themes(slug));
 }

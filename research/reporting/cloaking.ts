@@ -1,0 +1,95 @@
+import type { Member } from "../collection/model.js";
+import type { CloakingLevel, ConsentStatus } from "../entree/model.js";
+
+export type QuoteTreatmentKind = "verbatim" | "pseudonymised" | "paraphrased" | "withheld";
+export type CloakedQuote = {
+  /** A reference that reveals nothing (used by member checks to point at a quote). */
+  ref: string;
+  /** What the report shows; null when it must show nothing (a paraphrase is required and missing). */
+  text: string | null;
+  author: string;
+  treatment: QuoteTreatmentKind;
+  /** Long, distinctive verbatim text a web search could trace back to its author. */
+  searchable: boolean;
+  searchUrl: string | null;
+  searchTested: boolean;
+  note: string;
+};
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Pseudonyms for handles: the rules of the cloaking level applied to names wherever they appear. */
+export type NameBook = { members: Member[]; consent: Map<string, ConsentStatus>; level: CloakingLevel; communityNames: string[] };
+
+/** The name a member is shown under: their real handle only uncloaked and with their consent. */
+export function displayName(member: Member | undefined, book: NameBook): string {
+  if (!member) return "a former member";
+  return book.level === "uncloaked" && book.consent.get(member.id) === "consented" ? member.handle : member.pseudonym;
+}
+
+/**
+ * Replaces handles (as @mentions, signatures or plain words), display names and, above minimum cloaking,
+ * community names and hashtags inside a text.
+ */
+export function disguiseNames(text: string, book: NameBook): string {
+  let result = text;
+  const lower = text.toLowerCase();
+  const present = book.members.filter((member) => [member.handle, member.displayName ?? "", member.handle.split("@")[0]].some((name) => name.length >= 3 && lower.includes(name.toLowerCase())));
+  for (const member of present.sort((a, b) => b.handle.length - a.handle.length)) {
+    const names = [...new Set([member.handle, member.handle.split("@")[0], member.displayName ?? ""].filter((name) => name.length >= 3))];
+    for (const name of names) {
+      result = result.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"), (_, before: string) => `${before}${displayName(member, book)}`);
+    }
+  }
+  if (book.level === "medium" || book.level === "maximum") {
+    for (const name of book.communityNames.filter((n) => n.length >= 3)) result = result.replace(new RegExp(escape(name), "gi"), "[the community]");
+    result = result.replace(/(^|\s)#[\p{L}\p{N}_]+/gu, "$1#[hashtag]");
+  }
+  return result;
+}
+
+/** Long and distinctive enough that a web search could find the original post. */
+export function isSearchable(text: string): boolean {
+  const words = text.match(/[\p{L}\p{N}']+/gu) ?? [];
+  const distinct = new Set(words.map((w) => w.toLowerCase()).filter((w) => w.length > 3));
+  return words.length >= 8 && distinct.size >= 5;
+}
+
+/** Whether a paraphrase still carries a run of six or more consecutive words of the original. */
+export function keepsVerbatimRun(original: string, paraphrase: string, run = 6): boolean {
+  const words = (original.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []);
+  const target = ` ${(paraphrase.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).join(" ")} `;
+  for (let i = 0; i + run <= words.length; i++) if (target.includes(` ${words.slice(i, i + run).join(" ")} `)) return true;
+  return false;
+}
+
+/**
+ * Cloaks one coded quote for a report. Maximum cloaking, and members who asked for paraphrase only,
+ * get the researcher's paraphrase or nothing; a paraphrase that keeps the original wording is refused.
+ * Names are disguised everywhere; long verbatim quotes are flagged with a ready search link.
+ */
+export function cloakQuote({ ref, quote, author, paraphrase, searchTested, book }: { ref: string; quote: string; author: Member | undefined; paraphrase: string; searchTested: boolean; book: NameBook }): CloakedQuote {
+  const authorName = displayName(author, book);
+  const paraphraseOnly = book.level === "maximum" || (author ? book.consent.get(author.id) === "paraphrase-only" : false);
+  if (paraphraseOnly) {
+    const clean = paraphrase.trim();
+    if (!clean) return { ref, text: null, author: authorName, treatment: "withheld", searchable: false, searchUrl: null, searchTested, note: book.level === "maximum" ? "Maximum cloaking: write a paraphrase; verbatim quotes are refused." : "The member asked to be quoted only in paraphrase." };
+    if (keepsVerbatimRun(quote, clean) || clean === quote.trim()) {
+      return { ref, text: null, author: authorName, treatment: "withheld", searchable: false, searchUrl: null, searchTested, note: "Refused: the paraphrase keeps the original wording (six or more words in a row)." };
+    }
+    return { ref, text: disguiseNames(clean, book), author: authorName, treatment: "paraphrased", searchable: false, searchUrl: null, searchTested, note: "Paraphrased by the researcher." };
+  }
+  const disguised = disguiseNames(quote.trim(), book);
+  const searchable = isSearchable(disguised);
+  const phrase = (disguised.match(/[\p{L}\p{N}']+/gu) ?? []).slice(0, 12).join(" ");
+  return {
+    ref,
+    text: disguised,
+    author: authorName,
+    treatment: disguised === quote.trim() ? "verbatim" : "pseudonymised",
+    searchable,
+    searchUrl: searchable ? `https://www.google.com/search?q=${encodeURIComponent(`"${phrase}"`)}` : null,
+    searchTested,
+    note: searchable ? (searchTested ? "Verbatim; the researcher ran the search test." : "Verbatim and searchable: run the search test or paraphrase it.") : "Short or common enough not to be traced.",
+  };
+}
