@@ -5,8 +5,11 @@ import { env } from "./env.server";
 /** The process-wide store (one lowdb instance per file, shared across dev reloads by getStore). */
 export const store = getStore(env.dataDir);
 
-type Singletons = { loginThrottle?: LoginThrottle };
+type Singletons = { loginThrottle?: LoginThrottle; shareThrottle?: LoginThrottle };
 const globals = globalThis as typeof globalThis & { __netnoWeb?: Singletons };
 const singletons = (globals.__netnoWeb ??= {});
 
 export const loginThrottle = (singletons.loginThrottle ??= new LoginThrottle());
+
+/** Member-check responses: a few free ones per link and address, then each further one waits longer. */
+export const shareThrottle = (singletons.shareThrottle ??= new LoginThrottle(5, 2000, 10 * 60 * 1000));

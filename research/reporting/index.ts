@@ -4,3 +4,4 @@ export { cloakQuote, disguiseNames, isSearchable, keepsVerbatimRun, displayName,
 export { buildReportData, type ReportData, type ReportTheme } from "./report-data.js";
 export { reportToHtml, reportToJson, reportToMarkdown } from "./exports.js";
 export * from "./member-checks.js";
+export { renderExport, EXPORT_FORMATS, EXPORT_TYPES, type ExportFormat, type NetworkChoice } from "./render-export.js";
