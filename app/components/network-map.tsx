@@ -5,7 +5,7 @@ export type MapNode = { id: string; label: string; size: number; group: string; 
 export type MapEdge = { source: string; target: string; weight: number };
 export type MapData = { title: string; nodes: MapNode[]; edges: MapEdge[]; legend: Array<{ label: string; colour: string }> };
 
-const radius = (size: number) => Math.max(3, Math.min(24, 3 + Math.sqrt(size) * 2));
+const radius = (size: number) => Math.max(6, Math.min(26, 5 + Math.sqrt(size) * 2));
 
 /**
  * An interactive relationship map: the server's layout drawn as SVG, with zoom and pan, dragging nodes,
@@ -58,7 +58,7 @@ export function NetworkMap({ data, minWeight = 1, height = 560 }: { data: MapDat
       <figcaption id={`${id}-title`}><strong>{data.title}</strong> <span className="muted small">{data.nodes.length} nodes, {edges.length} links · scroll to zoom, drag to pan or move a node</span></figcaption>
       <div className="row small" aria-label="Legend">{data.legend.map((item) => <span key={item.label}><span className="swatch" style={{ background: item.colour }} aria-hidden="true" /> {item.label}</span>)}</div>
       {focused ? <p className="small" role="status">{focused.label}: size {focused.size}, {degree.get(focused.id) ?? 0} link weight, {focused.group}</p> : <p className="small muted">Hover or focus a node for details.</p>}
-      <svg ref={svgRef} viewBox={`0 0 900 ${Math.max(600, height)}`} role="img" aria-label={`${data.title} (the list below gives the same information)`} style={{ width: "100%", height, background: "#fff", border: "1px solid var(--line)", borderRadius: 6, cursor: "grab" }}>
+      <svg ref={svgRef} viewBox="0 0 900 600" role="img" aria-label={`${data.title} (the list below gives the same information)`} style={{ width: "100%", height, background: "#fff", border: "1px solid var(--line)", borderRadius: 6, cursor: "grab" }}>
         <g className="layer">
           {edges.map((edge, i) => {
             const a = byId.get(edge.source);
@@ -70,7 +70,7 @@ export function NetworkMap({ data, minWeight = 1, height = 560 }: { data: MapDat
           {data.nodes.map((node) => (
             <g key={node.id} className="node" data-id={node.id} transform={`translate(${node.x},${node.y})`} onMouseEnter={() => setFocus(node.id)} onMouseLeave={() => setFocus(null)}>
               <circle r={radius(node.size)} fill={node.colour} stroke={focus === node.id ? "#f2b84b" : "#fff"} strokeWidth={focus === node.id ? 3 : 1}><title>{`${node.label} (${node.size})`}</title></circle>
-              {labelled.has(node.id) || focus === node.id ? <text x={radius(node.size) + 3} y={4} fontSize={11} fill="#1d2430" style={{ pointerEvents: "none" }}>{node.label}</text> : null}
+              {labelled.has(node.id) || focus === node.id ? <text x={radius(node.size) + 4} y={5} fontSize={16} fill="#1d2430" paintOrder="stroke" stroke="#fff" strokeWidth={3} style={{ pointerEvents: "none" }}>{node.label}</text> : null}
             </g>
           ))}
         </g>

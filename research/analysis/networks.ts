@@ -26,8 +26,12 @@ export function layoutNetwork(nodes: Array<Omit<NetworkNode, "x" | "y">>, edges:
   const xs = simNodes.map((n) => n.x ?? 0);
   const ys = simNodes.map((n) => n.y ?? 0);
   const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const scale = Math.min((width - 80) / Math.max(1, maxX - minX), (height - 80) / Math.max(1, maxY - minY), 1.5);
-  return nodes.map((node, i) => ({ ...node, x: Math.round(40 + ((simNodes[i].x ?? 0) - minX) * scale), y: Math.round(40 + ((simNodes[i].y ?? 0) - minY) * scale) }));
+  // Fit the drawing to the frame and centre it, leaving room for labels on the right.
+  const margin = 70;
+  const scale = Math.min((width - 2 * margin - 120) / Math.max(1, maxX - minX), (height - 2 * margin) / Math.max(1, maxY - minY), 4);
+  const offsetX = (width - 120 - (maxX - minX) * scale) / 2;
+  const offsetY = (height - (maxY - minY) * scale) / 2;
+  return nodes.map((node, i) => ({ ...node, x: Math.round(offsetX + ((simNodes[i].x ?? 0) - minX) * scale), y: Math.round(offsetY + ((simNodes[i].y ?? 0) - minY) * scale) }));
 }
 
 /**
@@ -121,7 +125,7 @@ const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").
 export function networkToSvg(network: Network, width = 900, height = 600): string {
   const byId = new Map(network.nodes.map((node) => [node.id, node]));
   const maxWeight = Math.max(1, ...network.edges.map((edge) => edge.weight));
-  const radius = (size: number) => Math.max(3, Math.min(24, 3 + Math.sqrt(size) * 2));
+  const radius = (size: number) => Math.max(6, Math.min(26, 5 + Math.sqrt(size) * 2));
   const labelled = network.nodes.length <= 150 ? network.nodes : [...network.nodes].sort((a, b) => b.size - a.size).slice(0, 60);
   const lines = network.edges.map((edge) => {
     const a = byId.get(edge.source);
@@ -129,8 +133,8 @@ export function networkToSvg(network: Network, width = 900, height = 600): strin
     return a && b ? `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" stroke="#8a93a3" stroke-opacity="0.5" stroke-width="${(1 + (3 * edge.weight) / maxWeight).toFixed(1)}"/>` : "";
   });
   const circles = network.nodes.map((node) => `<circle cx="${node.x}" cy="${node.y}" r="${radius(node.size)}" fill="${node.colour}" stroke="#fff" stroke-width="1"><title>${xml(node.label)} (${node.size})</title></circle>`);
-  const labels = labelled.map((node) => `<text x="${node.x + radius(node.size) + 3}" y="${node.y + 4}" font-size="11" font-family="system-ui, sans-serif" fill="#1d2430">${xml(node.label)}</text>`);
-  const legend = network.legend.map((item, i) => `<g transform="translate(12,${16 + i * 18})"><rect width="12" height="12" fill="${item.colour}"/><text x="18" y="10" font-size="11" font-family="system-ui, sans-serif">${xml(item.label)}</text></g>`);
+  const labels = labelled.map((node) => `<text x="${node.x + radius(node.size) + 3}" y="${node.y + 4}" font-size="15" font-family="system-ui, sans-serif" fill="#1d2430" paint-order="stroke" stroke="#fff" stroke-width="3">${xml(node.label)}</text>`);
+  const legend = network.legend.map((item, i) => `<g transform="translate(12,${16 + i * 18})"><rect width="12" height="12" fill="${item.colour}"/><text x="18" y="10" font-size="13" font-family="system-ui, sans-serif">${xml(item.label)}</text></g>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${xml(network.title)}"><title>${xml(network.title)}</title><rect width="100%" height="100%" fill="#fff"/>${lines.join("")}${circles.join("")}${labels.join("")}${legend.join("")}</svg>`;
 }
 

@@ -1,0 +1,114 @@
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { findUserByEmail } from "../../research/accounts/index.js";
+import { applyCode, createCodes } from "../../research/coding/index.js";
+import { importFiles, loadCorpus } from "../../research/collection/index.js";
+import { ADMIN, e2eStore, ensureAccount, ensureProject, loginAs } from "./helpers";
+
+test("a researcher builds a theme, views the maps, exports HTML and shares findings; a reviewer responds; a strategist reads guidelines without raw posts", async ({ page, browser }) => {
+  await loginAs(page, ADMIN);
+  const strategist = await ensureAccount("stella.strategist@example.org", "Stella Strategist");
+  const slug = await ensureProject("report-study", ADMIN.email, [{ email: strategist.email, role: "strategist" }]);
+  const store = e2eStore();
+  await importFiles({ store, slug, files: [path.resolve("tests/fixtures/reddit-thread.json"), path.resolve("tests/fixtures/mastodon-statuses.json")] });
+  const admin = await findUserByEmail({ store, email: ADMIN.email });
+  const [repair, power] = await createCodes({ store, slug, userId: admin!.id, codes: [{ name: "Repair advice" }, { name: "Power system" }] });
+  for (const post of (await loadCorpus({ store, slug })).posts.filter((p) => /charge controller|battery|compressor/.test(p.text))) {
+    await applyCode({ store, slug, coderId: admin!.id, codeIds: [repair.id, power.id], span: { sourceType: "post", sourceId: post.id, start: 0, end: [...post.text].length } });
+  }
+
+  await page.goto(`/projects/${slug}/reporting`);
+  const form = page.getByRole("region", { name: "New theme" });
+  await form.getByLabel("Theme name").fill("Peer troubleshooting");
+  await form.getByLabel("Statement of the insight").fill("Members diagnose each other's power systems before anyone buys parts.");
+  await form.getByLabel("Repair advice").check();
+  await form.getByLabel("Power system").check();
+  await form.getByRole("group", { name: "Supporting evidence" }).getByLabel(/Check the charge controller/).first().check();
+  await form.getByRole("group", { name: "Supporting evidence" }).getByLabel(/compressor died/).first().check();
+  await form.getByRole("button", { name: "Create theme" }).click();
+  await expect(page.getByText('Theme "Peer troubleshooting" created.')).toBeVisible();
+  const theme = page.getByRole("article", { name: "Peer troubleshooting" });
+  await expect(theme).toContainText("Check the charge controller settings first");
+  // The cloaked quotes (what reports show); the original is shown to researchers only, for paraphrasing.
+  await expect(theme.locator("blockquote")).toHaveCount(2);
+  for (const quote of await theme.locator("blockquote").allTextContents()) {
+    expect(quote).not.toContain("wrench_wendy");
+    expect(quote).not.toContain("@ana");
+  }
+
+  await page.getByRole("link", { name: "Engagement guidelines" }).click();
+  await page.getByText("Edit the guideline for “Peer troubleshooting”").click();
+  await page.getByLabel("Touchpoint").fill("Customer support");
+  await page.getByLabel("What customers experience").fill("Batteries that die overnight, unclear controller settings.");
+  await page.getByLabel("Fix (reactive)").check();
+  await page.getByLabel("Change a message (proactive)").check();
+  await page.getByLabel("Responsible function").fill("Product support");
+  await page.getByLabel("Event to watch 1").fill("A thread about overnight battery drain");
+  await page.getByLabel("Responsible 1").fill("Support lead");
+  await page.getByLabel("Involved 1").fill("Firmware team");
+  await page.getByLabel("Priority").selectOption("high");
+  await page.getByRole("button", { name: "Save guideline" }).click();
+  await expect(page.getByText("Guideline saved.")).toBeVisible();
+  await expect(page.getByRole("table", { name: "Impact table for Peer troubleshooting" })).toContainText("Support lead");
+
+  await page.getByRole("link", { name: "Maps" }).click();
+  const figures = page.getByRole("figure");
+  await expect(figures).toHaveCount(3);
+  await expect(page.getByRole("img", { name: /Member interaction network/ })).toBeVisible();
+  await page.screenshot({ path: "test-results/screens/maps.png", fullPage: true });
+  const list = figures.first().getByText(/List view of the/);
+  await list.click();
+  await figures.first().getByRole("button").first().focus();
+  await expect(figures.first().getByRole("status")).toContainText("link weight");
+
+  await page.getByRole("link", { name: "Report & exports" }).click();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "HTML report" }).click()]);
+  const html = await (await import("node:fs/promises")).readFile((await download.path())!, "utf8");
+  expect(html).toContain("<svg");
+  expect(html).toContain("Peer troubleshooting");
+  expect(html).toContain("@media print");
+  expect(html).not.toContain("wrench_wendy");
+
+  await page.getByRole("link", { name: "Member checks" }).click();
+  await page.getByRole("region", { name: "New share link" }).getByLabel("Peer troubleshooting").check();
+  await page.getByRole("button", { name: "Create link" }).click();
+  const shareUrl = await page.getByRole("textbox", { name: "Share link", exact: true }).inputValue();
+  expect(shareUrl).toMatch(/\/share\/[A-Za-z0-9_-]{40,}$/);
+
+  // A community member, with no account, reviews the findings.
+  const reviewerContext = await browser.newContext();
+  const reviewer = await reviewerContext.newPage();
+  await reviewer.goto(shareUrl);
+  await expect(reviewer.getByRole("heading", { name: "Findings for your review" })).toBeVisible();
+  await expect(reviewer.getByText("Members diagnose each other's power systems")).toBeVisible();
+  await reviewer.getByLabel("Partly").check();
+  await reviewer.getByLabel("Comment (optional)").fill("Mostly, but <b>we</b> also ask the manufacturer.");
+  await reviewer.getByLabel("This quote is mine, please remove or paraphrase it").selectOption("Q1");
+  await reviewer.getByRole("button", { name: "Send response" }).click();
+  await expect(reviewer.getByText("Thank you, your response was sent to the researchers.")).toBeVisible();
+  // The link opens nothing else of the project.
+  const elsewhere = await reviewer.request.get(`/projects/${slug}/reporting`, { maxRedirects: 0 });
+  expect(elsewhere.status()).toBe(302);
+  await reviewerContext.close();
+
+  await page.reload();
+  const responses = page.getByRole("table", { name: "Member check responses" });
+  await expect(responses).toContainText("Partly");
+  await expect(responses).toContainText("Mostly, but we also ask the manufacturer.");
+  await responses.getByRole("button", { name: "Remove quote" }).click();
+  await expect(page.getByText(/The quote was removed from every finding/)).toBeVisible();
+
+  // A strategist reads guidelines and findings, never raw posts.
+  await page.getByRole("button", { name: "Log out" }).click();
+  await loginAs(page, strategist);
+  await page.goto(`/projects/${slug}/reporting/guidelines`);
+  await expect(page.getByRole("heading", { name: /Peer troubleshooting/ })).toBeVisible();
+  await expect(page.getByRole("article", { name: /Peer troubleshooting/ }).getByText("Customer support")).toBeVisible();
+  await expect(page.getByText("Edit the guideline")).toHaveCount(0);
+  await page.screenshot({ path: "test-results/screens/strategist-guidelines.png", fullPage: true });
+  for (const raw of ["collection/threads", "coding", "reporting/member-checks", "reporting/download/qdpx"]) {
+    expect((await page.request.get(`/projects/${slug}/${raw}`, { maxRedirects: 0 })).status(), raw).toBe(403);
+  }
+  await page.goto(`/projects/${slug}/reporting`);
+  await expect(page.getByText("Original (researchers only)")).toHaveCount(0);
+});
