@@ -3,18 +3,22 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { actionErrors } from "~/components/action-result";
 import { Field, FormError, SelectField } from "~/components/field";
+import { MemoPanel } from "~/components/memo-panel";
 import { store } from "~/server/context.server";
+import { loadMemoViews, MemoForm, runMemoForm } from "~/server/memos.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { createCodes, editCode, getCodebook, listCodings, listUsers, mergeCodes, moveCode, renameCode, splitCode } from "~/server/research.server";
+import { createCodes, editCode, getCodebook, listCodings, listUsers, mergeCodes, moveCode, renameCode, roleAllows, splitCode } from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { project } = await requireProjectCapability(request, params.slug, "readData");
+  const { project, role } = await requireProjectCapability(request, params.slug, "readData");
   const [codebook, codings, users] = await Promise.all([getCodebook({ store, slug: project.slug }), listCodings({ store, slug: project.slug }), listUsers({ store })]);
   const counts = new Map<string, number>();
   for (const coding of codings) counts.set(coding.codeId, (counts.get(coding.codeId) ?? 0) + 1);
   const names = new Map(users.map((user) => [user.id, user.name]));
   return {
+    memos: await loadMemoViews(project.slug, [{ type: "project", id: project.slug }]),
+    canCode: roleAllows(role, "code"),
     slug: project.slug,
     codes: codebook.codes.map((code) => ({ ...code, count: counts.get(code.id) ?? 0 })),
     history: codebook.history.slice(0, 50).map((entry) => ({ ...entry, by: names.get(entry.by) ?? entry.by })),
@@ -32,7 +36,9 @@ const CodebookForm = z.discriminatedUnion("intent", [
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
-    const input = parseForm(await request.formData(), CodebookForm);
+    const formData = await request.formData();
+    if (String(formData.get("intent")).endsWith("-memo")) return runMemoForm({ slug: project.slug, userId: user.id, input: parseForm(formData, MemoForm) });
+    const input = parseForm(formData, CodebookForm);
     const slug = project.slug;
     switch (input.intent) {
       case "create":
@@ -99,7 +105,7 @@ function CodeTree({ codes, parentId, slug, depth }: { codes: CodeRow[]; parentId
 }
 
 export default function CodebookPage() {
-  const { slug, codes, history } = useLoaderData<typeof loader>();
+  const { slug, codes, history, memos, canCode } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { formError, fieldErrors } = actionErrors(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
@@ -151,6 +157,7 @@ export default function CodebookPage() {
               </Form>
             </section>
           ) : null}
+          <MemoPanel memos={memos} targets={[{ value: `project:${slug}`, label: "The project" }]} canWrite={canCode} title="Project memos" />
           <section className="card" aria-labelledby="history-heading">
             <h2 id="history-heading">Code history</h2>
             {history.length === 0 ? <p className="muted small">The hermeneutic path of the codebook appears here.</p> : (

@@ -1,7 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { MemoPanel } from "~/components/memo-panel";
 import { CodingForm, runCodingForm } from "~/server/coding-actions.server";
+import { loadMemoViews, MemoForm, runMemoForm } from "~/server/memos.server";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
@@ -24,9 +26,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     loadVisibleCorpus({ store, slug: project.slug }), listMembers({ store, slug: project.slug }), listUsers({ store }),
   ]);
   const names = new Map(users.map((u) => [u.id, u.name]));
+  const memos = await loadMemoViews(project.slug, [{ type: "code", id: code.id }]);
   const codeNames = new Map(codes.map((c) => [c.id, c.name]));
   return {
-    slug: project.slug, filter, canCode: roleAllows(role, "code"),
+    slug: project.slug, filter, canCode: roleAllows(role, "code"), memos,
     code: { id: code.id, name: code.name, colour: code.colour, definition: code.definition, inclusion: code.inclusion, exclusion: code.exclusion, children: codes.filter((c) => c.parentId === code.id).map((c) => ({ id: c.id, name: c.name })) },
     otherCodes: codes.filter((c) => c.id !== code.id).map((c) => ({ id: c.id, name: c.name })),
     communities: corpus.communities.map((c) => ({ id: c.id, name: c.name })),
@@ -39,12 +42,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
-    return runCodingForm({ slug: project.slug, userId: user.id, input: parseForm(await request.formData(), CodingForm) });
+    const formData = await request.formData();
+    if (String(formData.get("intent")).endsWith("-memo")) return runMemoForm({ slug: project.slug, userId: user.id, input: parseForm(formData, MemoForm) });
+    return runCodingForm({ slug: project.slug, userId: user.id, input: parseForm(formData, CodingForm) });
   });
 }
 
 export default function RetrievalPage() {
-  const { slug, filter, canCode, code, otherCodes, communities, members, coders, segments } = useLoaderData<typeof loader>();
+  const { slug, filter, canCode, code, otherCodes, communities, members, coders, segments, memos } = useLoaderData<typeof loader>();
   const select = (name: string, label: string, value: string | undefined, options: Array<{ id: string; name: string }>, any: string) => (
     <div className="field"><label htmlFor={`f-${name}`}>{label}</label>
       <select id={`f-${name}`} name={name} defaultValue={value ?? ""}><option value="">{any}</option>{options.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}</select>
@@ -56,6 +61,7 @@ export default function RetrievalPage() {
       <h2 id="retrieval-heading"><span className="swatch" style={{ background: code.colour, width: 14, height: 14 }} aria-hidden="true" /> {code.name}: {segments.length} segment{segments.length === 1 ? "" : "s"}</h2>
       {code.definition ? <p>{code.definition}</p> : null}
       {code.inclusion || code.exclusion ? <p className="small muted">{code.inclusion ? `Include: ${code.inclusion}. ` : ""}{code.exclusion ? `Exclude: ${code.exclusion}.` : ""}</p> : null}
+      <MemoPanel memos={memos} targets={[{ value: `code:${code.id}`, label: code.name }]} canWrite={canCode} title={`Memos on “${code.name}”`} />
       <Form method="get" className="filters card" aria-label="Filter segments">
         {select("community", "Community", filter.community, communities, "All")}
         {select("member", "Member", filter.member, members, "Anyone")}

@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { MemoPanel } from "~/components/memo-panel";
 import { SourceCoder, type SourceCoding } from "~/components/source-coder";
+import { loadMemoViews, MemoForm, runMemoForm } from "~/server/memos.server";
 import { CodingForm, runCodingForm } from "~/server/coding-actions.server";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -27,8 +29,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   ]);
   const names = new Map(users.map((u) => [u.id, u.name]));
   const coders = [...new Set(codings.map((c) => c.coderId))];
+  const memos = await loadMemoViews(project.slug, [{ type: "thread", id: tree.thread.id }, ...posts.map((p) => ({ type: "post" as const, id: p.id }))]);
   return {
-    slug: project.slug, coder, canCode: roleAllows(role, "code"),
+    slug: project.slug, coder, canCode: roleAllows(role, "code"), memos,
     thread: { id: tree.thread.id, title: tree.thread.title, communityName: tree.communityName },
     posts,
     codes: codes.map((code) => ({ id: code.id, name: code.name, colour: code.colour })),
@@ -40,13 +43,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
-    const input = parseForm(await request.formData(), CodingForm);
-    return runCodingForm({ slug: project.slug, userId: user.id, input });
+    const formData = await request.formData();
+    if (String(formData.get("intent")).endsWith("-memo")) return runMemoForm({ slug: project.slug, userId: user.id, input: parseForm(formData, MemoForm) });
+    return runCodingForm({ slug: project.slug, userId: user.id, input: parseForm(formData, CodingForm) });
   });
 }
 
 export default function CodeThreadPage() {
-  const { slug, coder, canCode, thread, posts, codes, codings, coders } = useLoaderData<typeof loader>();
+  const { slug, coder, canCode, thread, posts, codes, codings, coders, memos } = useLoaderData<typeof loader>();
   const [searchParams] = useSearchParams();
   const action = `/projects/${slug}/coding/threads/${thread.id}${searchParams.toString() ? `?${searchParams}` : ""}`;
   const bySource = new Map<string, SourceCoding[]>();
@@ -76,6 +80,8 @@ export default function CodeThreadPage() {
           </li>
         ))}
       </ol>
+      <MemoPanel memos={memos} canWrite={canCode} title="Memos on this thread and its posts"
+        targets={[{ value: `thread:${thread.id}`, label: "This thread" }, ...posts.map((p) => ({ value: `post:${p.id}`, label: `Post by ${p.author}: “${p.text.slice(0, 40)}”` }))]} />
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { removeMemosAbout } from "../coding/memos.js";
 import { codingsFile } from "../coding/model.js";
 import { loadCorpus } from "../collection/corpus.js";
 import { corpusBatchFile, corpusManifestFile, fieldNotesFile, membersFile, type Member } from "../collection/model.js";
@@ -103,6 +104,7 @@ export async function purgeMember({ store, slug, memberId, userId }: WithProject
   await store.update(fieldNotesFile, projectKeys.fieldNotes(slug), (data) => {
     for (const note of data.notes) note.links = note.links.filter((link) => !(link.type === "member" && link.id === memberId) && !(link.type === "post" && erasedPostIds.has(link.id)));
   });
+  await removeMemosAbout({ store, slug, postIds: erasedPostIds });
   await store.update(consentFile, projectKeys.consent(slug), (consent) => {
     consent.purgedMembers.push({ platform: member.platform, handleHash: erasedMemberHash(member.platform, member.identityKey || member.platformUserId || member.handle), purgedAt: nowIso() });
     consent.entries = consent.entries.filter((entry) => entry.memberId !== memberId);

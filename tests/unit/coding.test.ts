@@ -68,3 +68,25 @@ test("rename, move, merge and split each keep a dated history entry with who and
   expect(book.merged.map((code) => code.name)).toEqual(["Repairing"]);
   expect(Date.parse(book.history[0].at)).not.toBeNaN();
 });
+
+test("memos attach to a code, a post, a thread or the project, and memos about erased posts go with them", async () => {
+  const { addMemo, listMemos } = await import("../../research/coding/index.js");
+  const { purgeMember, resolveMemberByHandle } = await import("../../research/entree/index.js");
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")] });
+  const [code] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Care" }] });
+  const corpus = await loadCorpus({ store, slug });
+  const wendy = await resolveMemberByHandle({ store, slug, handle: "wrench_wendy" });
+  const wendyPost = corpus.posts.find((p) => p.memberId === wendy.id)!;
+  await addMemo({ store, slug, target: { type: "code", id: code.id }, markdown: "Care shows in **patience**.", authorId: owner.id });
+  await addMemo({ store, slug, target: { type: "post", id: wendyPost.id }, markdown: "Expert tone.", authorId: owner.id });
+  await addMemo({ store, slug, target: { type: "thread", id: wendyPost.threadId }, markdown: "A model troubleshooting thread.", authorId: owner.id });
+  await addMemo({ store, slug, target: { type: "project", id: slug }, markdown: "Repair as gift.", authorId: owner.id });
+  await expect(addMemo({ store, slug, target: { type: "project", id: slug }, markdown: "  ", authorId: owner.id })).rejects.toThrow(/Write the memo/);
+  expect((await listMemos({ store, slug, targets: [{ type: "code", id: code.id }] })).map((m) => m.markdown)).toEqual(["Care shows in **patience**."]);
+  expect(await listMemos({ store, slug })).toHaveLength(4);
+  await purgeMember({ store, slug, memberId: wendy.id, userId: owner.id });
+  expect((await listMemos({ store, slug })).map((m) => m.target.type).sort()).toEqual(["code", "project", "thread"]);
+});

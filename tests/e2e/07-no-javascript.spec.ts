@@ -1,0 +1,34 @@
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { importFiles } from "../../research/collection/index.js";
+import { findUserByEmail } from "../../research/accounts/index.js";
+import { createCodes } from "../../research/coding/index.js";
+import { ADMIN, e2eStore, ensureProject, loginAs } from "./helpers";
+
+test.use({ javaScriptEnabled: false });
+
+test("without JavaScript a researcher logs in, writes a research question, codes a whole post and records consent", async ({ page }) => {
+  await loginAs(page, ADMIN);
+  const slug = await ensureProject("plain-forms", ADMIN.email);
+  const store = e2eStore();
+  await importFiles({ store, slug, files: [path.resolve("tests/fixtures/telegram-result.json")] });
+  const admin = await findUserByEmail({ store, email: ADMIN.email });
+  await createCodes({ store, slug, userId: admin!.id, codes: [{ name: "Insulation" }] });
+
+  await page.goto(`/projects/${slug}/objectives`);
+  await page.getByLabel("Research question", { exact: true }).fill("What do builders trust?");
+  await page.getByRole("button", { name: "Add question" }).click();
+  await expect(page.getByText("What do builders trust?")).toBeVisible();
+
+  await page.goto(`/projects/${slug}/coding/threads`);
+  await page.getByRole("link", { name: "Van Builders" }).click();
+  const post = page.getByRole("article").filter({ hasText: "insulation question" });
+  await post.getByLabel(/Code for all of/).selectOption({ label: "Insulation" });
+  await post.getByRole("button", { name: "Code whole text" }).click();
+  await expect(page.getByRole("article").filter({ hasText: "insulation question" }).locator("mark")).toHaveText("Hi all, insulation question: wool or foam?");
+
+  await page.goto(`/projects/${slug}/entree`);
+  await page.getByLabel("Consent of Lena", { exact: true }).selectOption("paraphrase-only");
+  await page.getByRole("button", { name: "Record consent of Lena" }).click();
+  await expect(page.getByText("Consent recorded.")).toBeVisible();
+});
