@@ -168,11 +168,15 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
   const batchCommunities = new Set<string>();
   const bytesDone = new Map<string, number>();
 
+  const communities = new Map(manifest.communities.map((community) => [`${community.platform}\u0000${community.name}`, community]));
   const communityFor = (name: string, platform: Platform): Community => {
-    const found = [...manifest.communities, ...newCommunities].find((community) => community.name === name && community.platform === platform);
-    if (found) return found;
-    const community: Community = { id: newId(), name, platform, url: null, createdAt: nowIso() };
-    newCommunities.push(community);
+    const key = `${platform}\u0000${name}`;
+    let community = communities.get(key);
+    if (!community) {
+      community = { id: newId(), name, platform, url: null, createdAt: nowIso() };
+      newCommunities.push(community);
+      communities.set(key, community);
+    }
     return community;
   };
 

@@ -6,5 +6,5 @@ import { LowdbDocumentStore } from "../../research/store/index.js";
 const store = new LowdbDocumentStore(await mkdtemp(path.join(os.tmpdir(), "p-")));
 await createProject({ store, slug: "bench", title: "B" });
 const t = performance.now();
-await importFiles({ store, slug: "bench", files: ["/tmp/b20k.ndjson"] });
+await importFiles({ store, slug: "bench", files: [process.argv[2] ?? "/tmp/b20k.ndjson"] });
 console.log("ms", performance.now() - t);
