@@ -1,51 +1,145 @@
-import { forceCenter, forceCollide, forceLink, forceManyBody, forceSimulation, type SimulationLinkDatum, type SimulationNodeDatum } from "d3";
+import { forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, interpolateRgb, type SimulationLinkDatum, type SimulationNodeDatum } from "d3";
 import Graph from "graphology";
 import louvain from "graphology-communities-louvain";
 import { displayName, type NameBook } from "../reporting/cloaking.js";
 import type { VisibleCorpus } from "../collection/corpus.js";
 
-export type NetworkNode = { id: string; label: string; size: number; group: string; colour: string; x: number; y: number; start?: string | null };
+export type NetworkNode = { id: string; label: string; size: number; group: string; colour: string; x: number; y: number; radius: number; labelSide: "right" | "left" | null; start?: string | null };
 export type NetworkEdge = { source: string; target: string; weight: number; start?: string | null; end?: string | null };
 export type Network = { kind: "members" | "codes" | "themes"; title: string; nodes: NetworkNode[]; edges: NetworkEdge[]; legend: Array<{ label: string; colour: string }> };
+type UnplacedNode = Omit<NetworkNode, "x" | "y" | "radius" | "labelSide">;
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+/** The drawing frame shared by the browser map and the exported SVG. */
+export const FRAME = { width: 900, height: 600 } as const;
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22"];
+const OTHER_GROUPS = "#9aa3ae";
+const UNCONNECTED = "#d5d9df";
+const LABEL_FONT = 14;
 
-/** Positions nodes with d3-force (deterministic start), so the browser and the exported SVG share one layout. */
-export function layoutNetwork(nodes: Array<Omit<NetworkNode, "x" | "y">>, edges: NetworkEdge[], width = 900, height = 600): NetworkNode[] {
-  type SimNode = SimulationNodeDatum & { id: string; size: number };
-  const simNodes: SimNode[] = nodes.map((node, i) => ({ id: node.id, size: node.size, x: width / 2 + 200 * Math.cos(i * 2.399), y: height / 2 + 200 * Math.sin(i * 2.399) }));
-  const links: Array<SimulationLinkDatum<SimNode>> = edges.map((edge) => ({ source: edge.source, target: edge.target }));
-  const simulation = forceSimulation(simNodes)
-    .force("link", forceLink<SimNode, SimulationLinkDatum<SimNode>>(links).id((d) => d.id).distance(nodes.length > 300 ? 20 : 60))
-    .force("charge", forceManyBody().strength(nodes.length > 300 ? -15 : -120))
-    .force("center", forceCenter(width / 2, height / 2))
-    .force("collide", forceCollide<SimNode>().radius((d) => 4 + Math.sqrt(d.size) * 2))
-    .stop();
-  const ticks = nodes.length > 1000 ? 120 : 300;
-  for (let i = 0; i < ticks; i++) simulation.tick();
-  const xs = simNodes.map((n) => n.x ?? 0);
-  const ys = simNodes.map((n) => n.y ?? 0);
-  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  // Fit the drawing to the frame and centre it, leaving room for labels on the right.
-  const margin = 70;
-  const scale = Math.min((width - 2 * margin - 120) / Math.max(1, maxX - minX), (height - 2 * margin) / Math.max(1, maxY - minY), 4);
-  const offsetX = (width - 120 - (maxX - minX) * scale) / 2;
-  const offsetY = (height - (maxY - minY) * scale) / 2;
-  return nodes.map((node, i) => ({ ...node, x: Math.round(offsetX + ((simNodes[i].x ?? 0) - minX) * scale), y: Math.round(offsetY + ((simNodes[i].y ?? 0) - minY) * scale) }));
+/**
+ * Node radii shrink as the network grows, so that 2,000 members still fit the frame without covering each
+ * other: the largest node gets about a third of the space one node would have on an even grid.
+ */
+function radiusScale(nodes: Array<{ size: number }>): (size: number) => number {
+  const maxSize = Math.max(1, ...nodes.map((node) => node.size));
+  const largest = Math.max(6, Math.min(26, Math.sqrt((FRAME.width * FRAME.height) / Math.max(1, nodes.length)) * 0.45));
+  const smallest = nodes.length > 500 ? 2.5 : nodes.length > 150 ? 4 : 6;
+  return (size) => smallest + (largest - smallest) * Math.sqrt(Math.max(0, size) / maxSize);
 }
 
 /**
- * Who replies to whom, sized by activity, coloured by detected community (Louvain), labelled with
- * pseudonyms (or consented handles when uncloaked). Edge spells give Gephi the network over time.
+ * Positions nodes with d3-force from a deterministic start, so the browser and the exported SVG share one
+ * layout. A gentle pull to the centre keeps disconnected members in view; after fitting the drawing to the
+ * frame a few collision-only passes separate nodes that scaling pushed together.
  */
-export function memberInteractionNetwork(corpus: VisibleCorpus, book: NameBook, maxNodes = 2000): Network {
+export function layoutNetwork(nodes: UnplacedNode[], edges: NetworkEdge[], { width, height, clusterOf }: { width: number; height: number; clusterOf?: (id: string) => number | null } = FRAME): NetworkNode[] {
+  type SimNode = SimulationNodeDatum & { id: string; r: number };
+  const radius = radiusScale(nodes);
+  const large = nodes.length > 300;
+  const simNodes: SimNode[] = nodes.map((node, i) => {
+    const distance = 12 * Math.sqrt(i + 0.5); // phyllotaxis, as d3 itself starts
+    return { id: node.id, r: radius(node.size), x: width / 2 + distance * Math.cos(i * 2.39996), y: height / 2 + distance * Math.sin(i * 2.39996) };
+  });
+  // Detected groups are pulled towards their own places on a ring, so that colours form visible regions.
+  const clusters = [...new Set(nodes.map((node) => clusterOf?.(node.id) ?? null).filter((c): c is number => c !== null))].sort((a, b) => a - b);
+  const ring = Math.min(width, height) * 0.32;
+  const anchors = new Map(clusters.map((cluster, i) => [cluster, clusters.length < 2 ? { x: width / 2, y: height / 2 } : { x: width / 2 + ring * 1.4 * Math.cos((2 * Math.PI * i) / clusters.length), y: height / 2 + ring * Math.sin((2 * Math.PI * i) / clusters.length) }]));
+  const centre = { x: width / 2, y: height / 2 };
+  const anchor = (id: string) => anchors.get(clusterOf?.(id) ?? -1) ?? centre;
+  const ids = new Set(nodes.map((node) => node.id));
+  const links: Array<SimulationLinkDatum<SimNode>> = edges.filter((edge) => ids.has(edge.source) && ids.has(edge.target)).map((edge) => ({ source: edge.source, target: edge.target }));
+  const simulation = forceSimulation(simNodes)
+    .force("link", forceLink<SimNode, SimulationLinkDatum<SimNode>>(links).id((d) => d.id).distance(large ? 25 : 70).strength(large ? 0.15 : 0.5))
+    .force("charge", forceManyBody<SimNode>().strength(large ? -25 : -160).distanceMax(large ? 220 : 600).theta(large ? 1.1 : 0.9))
+    .force("x", forceX<SimNode>((d) => anchor(d.id).x).strength(large ? 0.08 : 0.04))
+    .force("y", forceY<SimNode>((d) => anchor(d.id).y).strength(large ? 0.11 : 0.06))
+    .force("collide", forceCollide<SimNode>().radius((d) => d.r + 1.5))
+    .stop();
+  const ticks = nodes.length > 1000 ? 110 : nodes.length > 300 ? 200 : 300;
+  for (let i = 0; i < ticks; i++) simulation.tick();
+
+  // Fit to the frame, leaving room on the right for labels.
+  const margin = 24;
+  const labelRoom = 110;
+  const xs = simNodes.map((n) => n.x ?? 0);
+  const ys = simNodes.map((n) => n.y ?? 0);
+  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const scale = Math.min((width - 2 * margin - labelRoom) / Math.max(1, maxX - minX), (height - 2 * margin) / Math.max(1, maxY - minY), 3);
+  const offsetX = (width - labelRoom - (maxX - minX) * scale) / 2;
+  const offsetY = (height - (maxY - minY) * scale) / 2;
+  for (const node of simNodes) {
+    node.x = offsetX + ((node.x ?? 0) - minX) * scale;
+    node.y = offsetY + ((node.y ?? 0) - minY) * scale;
+    node.vx = node.vy = 0;
+  }
+  const separate = forceSimulation(simNodes).force("collide", forceCollide<SimNode>().radius((d) => d.r + 1).iterations(2)).alpha(0.3).stop();
+  for (let i = 0; i < 25; i++) separate.tick();
+  const clamp = (value: number, max: number) => Math.round(Math.max(margin / 2, Math.min(max - margin / 2, value)) * 10) / 10;
+  return nodes.map((node, i) => ({ ...node, x: clamp(simNodes[i].x ?? 0, width), y: clamp(simNodes[i].y ?? 0, height), radius: Math.round(simNodes[i].r * 10) / 10, labelSide: null }));
+}
+
+/**
+ * Chooses which nodes carry a visible label, and on which side: the largest first, skipping any label that
+ * would overlap a placed label or another labelled node, or run off the frame. Every other node is named on
+ * hover, on focus and in the list view.
+ */
+export function chooseLabels(nodes: NetworkNode[], { width, height } = FRAME): NetworkNode[] {
+  const budget = nodes.length <= 40 ? nodes.length : nodes.length <= 300 ? 40 : 30;
+  type Box = { x1: number; y1: number; x2: number; y2: number };
+  const placed: Box[] = [];
+  const sides = new Map<string, "right" | "left">();
+  const overlaps = (box: Box) => placed.some((other) => box.x1 < other.x2 && box.x2 > other.x1 && box.y1 < other.y2 && box.y2 > other.y1);
+  // In a large map no single group takes every label: each gets its share, the largest nodes first.
+  const groups = new Set(nodes.map((node) => node.group)).size;
+  const perGroup = nodes.length <= 40 ? Infinity : Math.max(3, Math.ceil(budget / Math.min(groups, 10)));
+  const labelsInGroup = new Map<string, number>();
+  for (const node of [...nodes].sort((a, b) => b.size - a.size)) {
+    if (sides.size >= budget) break;
+    if ((labelsInGroup.get(node.group) ?? 0) >= perGroup) continue;
+    const textWidth = labelWidth(node.label);
+    const y1 = node.y - LABEL_FONT * 0.75;
+    const y2 = node.y + LABEL_FONT * 0.45;
+    const right = { x1: node.x + node.radius + 2, y1, x2: node.x + node.radius + 6 + textWidth, y2 };
+    const left = { x1: node.x - node.radius - 6 - textWidth, y1, x2: node.x - node.radius - 2, y2 };
+    const side = right.x2 <= width && !overlaps(right) ? "right" : left.x1 >= 0 && !overlaps(left) ? "left" : null;
+    if (!side || y1 < 0 || y2 > height) continue;
+    placed.push(side === "right" ? right : left, { x1: node.x - node.radius, y1: node.y - node.radius, x2: node.x + node.radius, y2: node.y + node.radius });
+    sides.set(node.id, side);
+    labelsInGroup.set(node.group, (labelsInGroup.get(node.group) ?? 0) + 1);
+  }
+  return nodes.map((node) => ({ ...node, labelSide: sides.get(node.id) ?? null }));
+}
+
+/** An estimate of a label's width in the map's sans-serif font (no DOM on the server to measure it). */
+export const labelWidth = (label: string) => label.length * LABEL_FONT * 0.58;
+
+/** How the member network is coloured: by Louvain community, or by how many of a member's posts carry a code. */
+export type MemberColouring = { kind: "community" } | { kind: "code"; codeName: string; codedPostsByMember: Map<string, number> };
+
+type MemberStructure = {
+  /** Communities are ranked by size (0 the largest); null for a member without reply links. */
+  nodes: Array<{ id: string; size: number; community: number | null; start: string | null; x: number; y: number; radius: number }>;
+  edges: NetworkEdge[];
+  communitySizes: Map<number, number>;
+  unconnected: number;
+};
+
+// The structure and layout of the member network depend only on the visible corpus, so they are computed
+// once per corpus revision: laying out 2,000 members takes seconds, naming and colouring them milliseconds.
+const structureCache: Map<string, MemberStructure> = ((globalThis as { __netnoMemberNetworkCache?: Map<string, MemberStructure> }).__netnoMemberNetworkCache ??= new Map());
+
+function memberStructure(corpus: VisibleCorpus, maxNodes: number): MemberStructure {
+  const key = `${corpus.revision}|${maxNodes}`;
+  const cached = structureCache.get(key);
+  if (cached) return cached;
   const weights = new Map<string, { weight: number; start: string | null; end: string | null }>();
   const activity = new Map<string, number>();
   const firstSeen = new Map<string, string | null>();
   for (const post of corpus.posts) {
     if (!post.memberId) continue;
     activity.set(post.memberId, (activity.get(post.memberId) ?? 0) + 1);
-    if (!firstSeen.has(post.memberId)) firstSeen.set(post.memberId, post.createdAt);
+    const seen = firstSeen.get(post.memberId);
+    if (seen === undefined || (post.createdAt && (!seen || post.createdAt < seen))) firstSeen.set(post.memberId, post.createdAt);
     const parent = post.parentId ? corpus.postsById.get(post.parentId) : undefined;
     if (!parent?.memberId || parent.memberId === post.memberId) continue;
     const key = `${post.memberId}\u0000${parent.memberId}`;
@@ -55,7 +149,7 @@ export function memberInteractionNetwork(corpus: VisibleCorpus, book: NameBook, 
     if (post.createdAt && (!entry.end || post.createdAt > entry.end)) entry.end = post.createdAt;
     weights.set(key, entry);
   }
-  const top = new Set([...activity].sort((a, b) => b[1] - a[1]).slice(0, maxNodes).map(([id]) => id));
+  const top = new Set([...activity].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, maxNodes).map(([id]) => id));
   const graph = new Graph({ type: "undirected", multi: false });
   for (const id of top) graph.addNode(id);
   const edges: NetworkEdge[] = [];
@@ -66,17 +160,66 @@ export function memberInteractionNetwork(corpus: VisibleCorpus, book: NameBook, 
     if (graph.hasEdge(from, to)) graph.updateEdgeAttribute(from, to, "weight", (w: number) => w + entry.weight);
     else graph.addEdge(from, to, { weight: entry.weight });
   }
-  const communities = graph.size > 0 ? louvain(graph, { getEdgeWeight: "weight", rng: seeded(7) }) : {};
-  const groupNames = new Map<number, string>();
-  const nodes = [...top].map((id) => {
-    const community = (communities as Record<string, number>)[id] ?? -1;
-    if (!groupNames.has(community)) groupNames.set(community, `Group ${groupNames.size + 1}`);
-    return { id, label: displayName(corpus.members.get(id), book), size: activity.get(id) ?? 1, group: groupNames.get(community)!, colour: PALETTE[[...groupNames.keys()].indexOf(community) % PALETTE.length], start: firstSeen.get(id) ?? null };
-  });
-  return {
-    kind: "members", title: "Member interaction network", nodes: layoutNetwork(nodes, edges), edges,
-    legend: [...groupNames.values()].slice(0, 10).map((label, i) => ({ label: `${label} (Louvain community)`, colour: PALETTE[i % PALETTE.length] })),
+  const found = (graph.size > 0 ? louvain(graph, { getEdgeWeight: "weight", rng: seeded(7) }) : {}) as Record<string, number>;
+  // Communities are numbered by size, largest first, so the legend's colours go to the groups that matter.
+  // Members nobody answered (and who answered nobody) form no community: they are drawn apart, in grey.
+  const communityOf = (id: string) => (graph.degree(id) > 0 ? found[id] ?? null : null);
+  const rawSizes = new Map<number, number>();
+  for (const id of top) {
+    const community = communityOf(id);
+    if (community !== null) rawSizes.set(community, (rawSizes.get(community) ?? 0) + 1);
+  }
+  const rank = new Map([...rawSizes].sort((a, b) => b[1] - a[1]).map(([community], i) => [community, i]));
+  const rankOf = (id: string) => { const community = communityOf(id); return community === null ? null : rank.get(community)!; };
+  const communitySizes = new Map([...rawSizes].map(([community, size]) => [rank.get(community)!, size] as const).sort((a, b) => a[0] - b[0]));
+  const clusterOf = (id: string) => { const ranked = rankOf(id); return ranked !== null && ranked < PALETTE.length ? ranked : null; };
+  const placed = layoutNetwork([...top].map((id) => ({ id, label: "", size: activity.get(id) ?? 1, group: "", colour: "" })), edges, { ...FRAME, clusterOf });
+  const structure: MemberStructure = {
+    nodes: placed.map((node) => ({ id: node.id, size: node.size, community: rankOf(node.id), start: firstSeen.get(node.id) ?? null, x: node.x, y: node.y, radius: node.radius })),
+    edges,
+    communitySizes,
+    unconnected: [...top].filter((id) => communityOf(id) === null).length,
   };
+  if (structureCache.size > 8) structureCache.delete(structureCache.keys().next().value!);
+  structureCache.set(key, structure);
+  return structure;
+}
+
+/**
+ * Who replies to whom, sized by activity, coloured by detected community (Louvain) or by a chosen code,
+ * labelled with pseudonyms (or consented handles when uncloaked). Edge spells give Gephi the network over time.
+ */
+export function memberInteractionNetwork(corpus: VisibleCorpus, book: NameBook, maxNodes = 2000, colouring: MemberColouring = { kind: "community" }): Network {
+  const structure = memberStructure(corpus, maxNodes);
+  let legend: Network["legend"];
+  let paint: (node: MemberStructure["nodes"][number]) => { group: string; colour: string };
+  if (colouring.kind === "code") {
+    const counts = colouring.codedPostsByMember;
+    const most = Math.max(1, ...structure.nodes.map((node) => counts.get(node.id) ?? 0));
+    const shade = (count: number) => interpolateRgb("#fdd49e", "#b30000")(most === 1 ? 1 : (count - 1) / (most - 1));
+    paint = (node) => {
+      const count = counts.get(node.id) ?? 0;
+      return count ? { group: `${count} post${count === 1 ? "" : "s"} coded “${colouring.codeName}”`, colour: shade(count) } : { group: `not coded “${colouring.codeName}”`, colour: UNCONNECTED };
+    };
+    legend = [
+      { label: `No post coded “${colouring.codeName}”`, colour: UNCONNECTED },
+      { label: `1 post coded “${colouring.codeName}”`, colour: shade(1) },
+      ...(most > 1 ? [{ label: `${most} posts coded “${colouring.codeName}”`, colour: shade(most) }] : []),
+    ];
+  } else {
+    const coloured = Math.min(PALETTE.length, structure.communitySizes.size);
+    paint = (node) => {
+      if (node.community === null) return { group: "No reply links", colour: UNCONNECTED };
+      return { group: `Group ${node.community + 1}`, colour: node.community < PALETTE.length ? PALETTE[node.community] : OTHER_GROUPS };
+    };
+    const members = (n: number) => `${n} member${n === 1 ? "" : "s"}`;
+    legend = [...structure.communitySizes].slice(0, coloured).map(([community, size]) => ({ label: `Group ${community + 1} (Louvain community, ${members(size)})`, colour: PALETTE[community] }));
+    const smaller = [...structure.communitySizes].slice(coloured);
+    if (smaller.length) legend.push({ label: `${smaller.length} smaller group${smaller.length === 1 ? "" : "s"} (${members(smaller.reduce((sum, [, size]) => sum + size, 0))})`, colour: OTHER_GROUPS });
+    if (structure.unconnected) legend.push({ label: `No reply links (${members(structure.unconnected)})`, colour: UNCONNECTED });
+  }
+  const nodes = structure.nodes.map((node) => ({ id: node.id, label: displayName(corpus.members.get(node.id), book), size: node.size, ...paint(node), x: node.x, y: node.y, radius: node.radius, labelSide: null, start: node.start }));
+  return { kind: "members", title: "Member interaction network", nodes: chooseLabels(nodes), edges: structure.edges, legend };
 }
 
 function seeded(seed: number) {
@@ -93,15 +236,15 @@ export function codeNetwork(data: { nodes: Array<{ id: string; name: string; col
   const nodes = data.nodes.filter((node) => node.count > 0).map((node) => ({ id: node.id, label: node.name, size: node.count, group: "code", colour: node.colour }));
   const ids = new Set(nodes.map((n) => n.id));
   const kept = edges.filter((edge) => ids.has(edge.source) && ids.has(edge.target));
-  return { kind: "codes", title: "Code co-occurrence network", nodes: layoutNetwork(nodes, kept), edges: kept, legend: [{ label: "Code (size: coded sources; line: sources coded with both)", colour: "#1f77b4" }] };
+  return { kind: "codes", title: "Code co-occurrence network", nodes: chooseLabels(layoutNetwork(nodes, kept)), edges: kept, legend: [{ label: "Code (size: coded sources; line: sources coded with both)", colour: "#1f77b4" }] };
 }
 
 /** Themes → codes → touchpoints: the picture that heads the engagement guidelines. */
 export function themeMap(themes: Array<{ id: string; name: string; codeIds: string[]; touchpoint: string }>, codes: Map<string, string>): Network {
-  const nodes: Array<Omit<NetworkNode, "x" | "y">> = [];
+  const nodes: UnplacedNode[] = [];
   const edges: NetworkEdge[] = [];
   const seen = new Set<string>();
-  const add = (node: Omit<NetworkNode, "x" | "y">) => {
+  const add = (node: UnplacedNode) => {
     if (!seen.has(node.id)) nodes.push(node);
     seen.add(node.id);
   };
@@ -116,26 +259,33 @@ export function themeMap(themes: Array<{ id: string; name: string; codeIds: stri
       edges.push({ source: `theme:${theme.id}`, target: `touchpoint:${theme.touchpoint.trim().toLowerCase()}`, weight: 2 });
     }
   }
-  return { kind: "themes", title: "Theme map", nodes: layoutNetwork(nodes, edges), edges, legend: [{ label: "Theme", colour: "#d62728" }, { label: "Code", colour: "#1f77b4" }, { label: "Touchpoint", colour: "#2ca02c" }] };
+  return { kind: "themes", title: "Theme map", nodes: chooseLabels(layoutNetwork(nodes, edges)), edges, legend: [{ label: "Theme", colour: "#d62728" }, { label: "Code", colour: "#1f77b4" }, { label: "Touchpoint", colour: "#2ca02c" }] };
 }
 
 const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-/** The same layout as a static, self-contained SVG (for HTML exports and print). */
-export function networkToSvg(network: Network, width = 900, height = 600): string {
+/**
+ * The same layout as a static, self-contained SVG (for HTML exports and print), with its legend in a band
+ * above the drawing so that it never hides a node.
+ */
+export function networkToSvg(network: Network, { width, height } = FRAME): string {
   const byId = new Map(network.nodes.map((node) => [node.id, node]));
   const maxWeight = Math.max(1, ...network.edges.map((edge) => edge.weight));
-  const radius = (size: number) => Math.max(6, Math.min(26, 5 + Math.sqrt(size) * 2));
-  const labelled = network.nodes.length <= 150 ? network.nodes : [...network.nodes].sort((a, b) => b.size - a.size).slice(0, 60);
+  const large = network.nodes.length > 300;
+  const legendColumns = 2;
+  const legendHeight = 12 + Math.ceil(network.legend.length / legendColumns) * 20;
   const lines = network.edges.map((edge) => {
     const a = byId.get(edge.source);
     const b = byId.get(edge.target);
-    return a && b ? `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" stroke="#8a93a3" stroke-opacity="0.5" stroke-width="${(1 + (3 * edge.weight) / maxWeight).toFixed(1)}"/>` : "";
+    return a && b ? `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" stroke="#8a93a3" stroke-opacity="${large ? 0.25 : 0.5}" stroke-width="${((large ? 0.6 : 1) + (3 * edge.weight) / maxWeight).toFixed(1)}"/>` : "";
   });
-  const circles = network.nodes.map((node) => `<circle cx="${node.x}" cy="${node.y}" r="${radius(node.size)}" fill="${node.colour}" stroke="#fff" stroke-width="1"><title>${xml(node.label)} (${node.size})</title></circle>`);
-  const labels = labelled.map((node) => `<text x="${node.x + radius(node.size) + 3}" y="${node.y + 4}" font-size="15" font-family="system-ui, sans-serif" fill="#1d2430" paint-order="stroke" stroke="#fff" stroke-width="3">${xml(node.label)}</text>`);
-  const legend = network.legend.map((item, i) => `<g transform="translate(12,${16 + i * 18})"><rect width="12" height="12" fill="${item.colour}"/><text x="18" y="10" font-size="13" font-family="system-ui, sans-serif">${xml(item.label)}</text></g>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${xml(network.title)}"><title>${xml(network.title)}</title><rect width="100%" height="100%" fill="#fff"/>${lines.join("")}${circles.join("")}${labels.join("")}${legend.join("")}</svg>`;
+  const circles = network.nodes.map((node) => `<circle cx="${node.x}" cy="${node.y}" r="${node.radius}" fill="${node.colour}" stroke="${node.labelSide ? "#1d2430" : "#fff"}" stroke-width="${node.labelSide ? 1.2 : large ? 0.5 : 1}"><title>${xml(node.label)} (${node.size})</title></circle>`);
+  const labels = network.nodes.filter((node) => node.labelSide).map((node) => {
+    const x = node.labelSide === "right" ? node.x + node.radius + 3 : node.x - node.radius - 3;
+    return `<text x="${x}" y="${node.y + 5}" text-anchor="${node.labelSide === "right" ? "start" : "end"}" font-size="${LABEL_FONT}" font-family="system-ui, sans-serif" fill="#1d2430" paint-order="stroke" stroke="#fff" stroke-width="3">${xml(node.label)}</text>`;
+  });
+  const legend = network.legend.map((item, i) => `<g transform="translate(${12 + (i % legendColumns) * (width / legendColumns)},${10 + Math.floor(i / legendColumns) * 20})"><rect width="12" height="12" fill="${item.colour}"/><text x="18" y="10" font-size="13" font-family="system-ui, sans-serif">${xml(item.label)}</text></g>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height + legendHeight}" role="img" aria-label="${xml(network.title)}"><title>${xml(network.title)}</title><rect width="100%" height="100%" fill="#fff"/>${legend.join("")}<line x1="0" y1="${legendHeight - 4}" x2="${width}" y2="${legendHeight - 4}" stroke="#e3e6ea"/><g transform="translate(0,${legendHeight})">${lines.join("")}${circles.join("")}${labels.join("")}</g></svg>`;
 }
 
 function rgb(hex: string): { r: number; g: number; b: number } {

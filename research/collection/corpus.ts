@@ -3,7 +3,7 @@ import type { ConsentStatus } from "../entree/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import type { DocumentStore } from "../store/index.js";
-import { corpusBatchFile, corpusManifestFile, membersFile, sourceKey, type Community, type CorpusPost, type Member, type Thread } from "./model.js";
+import { corpusBatchFile, corpusManifestFile, membersFile, sourceKey, type Community, type CorpusManifest, type CorpusPost, type Member, type Thread } from "./model.js";
 
 export type Corpus = {
   revision: string;
@@ -15,7 +15,7 @@ export type Corpus = {
   members: Map<string, Member>;
 };
 
-type CacheEntry = { key: string; corpus: Corpus };
+type CacheEntry = { key: string; corpus: Promise<Corpus> };
 const cache: Map<string, CacheEntry> = ((globalThis as { __netnoCorpusCache?: Map<string, CacheEntry> }).__netnoCorpusCache ??= new Map());
 
 /**
@@ -29,7 +29,16 @@ export async function loadCorpus({ store, slug }: { store: DocumentStore; slug: 
   const key = `${store.root}|${slug}|${manifest.revision}|${manifest.batches.length}|${membersData.members.length}`;
   const cached = cache.get(`${store.root}|${slug}`);
   if (cached && cached.key === key) return cached.corpus;
+  // The promise is cached, not its result: loaders that ask at the same moment share one build.
+  const corpus = buildCorpus({ store, slug, key, manifest, members: membersData.members });
+  cache.set(`${store.root}|${slug}`, { key, corpus });
+  corpus.catch(() => {
+    if (cache.get(`${store.root}|${slug}`)?.corpus === corpus) cache.delete(`${store.root}|${slug}`);
+  });
+  return corpus;
+}
 
+async function buildCorpus({ store, slug, key, manifest, members }: { store: DocumentStore; slug: string; key: string; manifest: CorpusManifest; members: Member[] }): Promise<Corpus> {
   const threads = new Map<string, Thread>();
   const posts: CorpusPost[] = [];
   for (const batch of manifest.batches) {
@@ -66,17 +75,15 @@ export async function loadCorpus({ store, slug }: { store: DocumentStore; slug: 
     if (list) list.push(post);
     else postsByThread.set(post.threadId, [post]);
   }
-  const corpus: Corpus = {
+  return {
     revision: key,
     communities: manifest.communities,
     threads,
     posts,
     postsById,
     postsByThread,
-    members: new Map(membersData.members.map((member) => [member.id, member])),
+    members: new Map(members.map((member) => [member.id, member])),
   };
-  cache.set(`${store.root}|${slug}`, { key, corpus });
-  return corpus;
 }
 
 export type VisibleCorpus = Corpus & { consent: Map<string, ConsentStatus>; hiddenMemberIds: Set<string> };

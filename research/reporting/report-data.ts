@@ -1,8 +1,8 @@
 import { codeCooccurrence } from "../analysis/code-analysis.js";
-import { codeNetwork, memberInteractionNetwork, themeMap, type Network } from "../analysis/networks.js";
+import { codeNetwork, memberInteractionNetwork, themeMap, type MemberColouring, type Network } from "../analysis/networks.js";
 import { listCodings } from "../coding/codings.js";
-import { codebookFile } from "../coding/model.js";
-import { loadCorpus, loadVisibleCorpus } from "../collection/corpus.js";
+import { codebookFile, type Code, type Coding } from "../coding/model.js";
+import { loadCorpus, loadVisibleCorpus, type VisibleCorpus } from "../collection/corpus.js";
 import { getEthicsOverview } from "../entree/ethics-plan.js";
 import { objectivesFile } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
@@ -40,13 +40,37 @@ export type ReportData = {
   quoteLog: Array<{ theme: string; ref: string; treatment: string; searchable: boolean; searchTested: boolean; searchUrl: string | null; note: string }>;
 };
 
+type ReportOptions = {
+  store: DocumentStore;
+  slug: string;
+  themeIds?: string[];
+  includeMemberNetwork?: boolean;
+  /** The most active members drawn in the member network. */
+  memberNetworkLimit?: number;
+  /** Colour the member network by this code instead of by detected community. */
+  memberColourCodeId?: string | null;
+};
+
+/** Colours members by how many of their (visible) posts carry the chosen code; by community otherwise. */
+function memberColouring(codings: Coding[], corpus: VisibleCorpus, codes: Code[], codeId: string | null | undefined): MemberColouring {
+  const code = codeId ? codes.find((candidate) => candidate.id === codeId && !candidate.mergedInto) : undefined;
+  if (!code) return { kind: "community" };
+  const postsByMember = new Map<string, Set<string>>();
+  for (const coding of codings) {
+    if (coding.codeId !== code.id || coding.sourceType !== "post") continue;
+    const memberId = corpus.postsById.get(coding.sourceId)?.memberId;
+    if (memberId) (postsByMember.get(memberId) ?? postsByMember.set(memberId, new Set()).get(memberId)!).add(coding.sourceId);
+  }
+  return { kind: "code", codeName: code.name, codedPostsByMember: new Map([...postsByMember].map(([member, posts]) => [member, posts.size])) };
+}
+
 /**
  * Builds the report for an audience. Every quote passes the cloaking filter of the project's level
  * (medium until the ethics plan sets one); opted-out members never appear; community names and thread
  * titles are only shown at minimum cloaking or uncloaked. `themeIds` limits it to chosen findings
  * (member checks); member checks never carry the member network.
  */
-export async function buildReportData({ store, slug, themeIds, includeMemberNetwork = true, memberNetworkLimit = 300 }: { store: DocumentStore; slug: string; themeIds?: string[]; includeMemberNetwork?: boolean; memberNetworkLimit?: number }): Promise<ReportData> {
+export async function buildReportData({ store, slug, themeIds, includeMemberNetwork = true, memberNetworkLimit = 300, memberColourCodeId }: ReportOptions): Promise<ReportData> {
   const project = await requireProject({ store, slug });
   const [ethics, objectives, themesData, codebook, corpus, fullCorpus, codings, cooccurrence] = await Promise.all([
     getEthicsOverview({ store, slug }), store.read(objectivesFile, projectKeys.objectives(slug)), store.read(themesFile, projectKeys.themes(slug)),
@@ -102,7 +126,7 @@ export async function buildReportData({ store, slug, themeIds, includeMemberNetw
     maps: {
       themes: themeMap(themes.map((t) => ({ id: t.id, name: t.name, codeIds: t.codeIds, touchpoint: t.guideline.touchpoint })), codeNames),
       codes: codeNetwork(cooccurrence),
-      members: includeMemberNetwork ? memberInteractionNetwork(corpus, book, memberNetworkLimit) : null,
+      members: includeMemberNetwork ? memberInteractionNetwork(corpus, book, memberNetworkLimit, memberColouring(codings, corpus, codebook.codes, memberColourCodeId)) : null,
     },
     limitations: themesData.limitations,
     selfAssessment: CRITERIA.map((criterion) => ({ criterion, score: themesData.selfAssessment[criterion]?.score ?? null, note: themesData.selfAssessment[criterion]?.note ?? "" })),

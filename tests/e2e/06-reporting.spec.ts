@@ -59,7 +59,11 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   const list = figures.first().getByText(/List view of the/);
   await list.click();
   await figures.first().getByRole("button").first().focus();
-  await expect(figures.first().getByRole("status")).toContainText("link weight");
+  await expect(figures.first().getByRole("status")).toContainText("linked node");
+  // Colouring members by a code instead of by detected community.
+  await page.getByLabel("Colour members by").selectOption({ label: "Code: Repair advice" });
+  await page.getByRole("button", { name: "Redraw" }).click();
+  await expect(figures.first().getByRole("list", { name: "Legend" })).toContainText("coded “Repair advice”");
 
   await page.getByRole("link", { name: "Report & exports" }).click();
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "HTML report" }).click()]);
