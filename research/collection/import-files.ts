@@ -151,6 +151,7 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
   const membersBefore = structuredClone(await store.read(membersFile, projectKeys.members(slug)));
   const consent = await store.read(consentFile, projectKeys.consent(slug));
   const erased = new Set(consent.purgedMembers.map((entry) => entry.handleHash));
+  const wasErased = (platform: string, memberKey: string) => erased.size > 0 && erased.has(erasedMemberHash(platform, memberKey));
   const existing = await loadExistingKeys(store, slug, manifest.batches, manifest.communities);
 
   const importId = newId();
@@ -230,7 +231,7 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
         let memberId: string | null = null;
         if (imported.author) {
           const memberKey = memberKeyOf(importer.platform, imported.author, community.name);
-          if (erased.has(erasedMemberHash(importer.platform, memberKey))) {
+          if (wasErased(importer.platform, memberKey)) {
             report.erasedExcluded++;
             continue;
           }

@@ -13,9 +13,11 @@ const TWO_LETTER: Record<string, string> = {
  * (under 40 letters) are common in community talk and guessing on them flags English posts as foreign.
  */
 export function detectLanguage(text: string): string | null {
-  const head = text.slice(0, 500);
+  const head = text.slice(0, 300);
   const sample = head.includes("http") ? head.replace(/https?:\/\/\S+/g, "") : head;
-  const words = (sample.toLowerCase().match(/\p{L}+/gu) ?? []).slice(0, 60);
+  const lower = sample.toLowerCase();
+  // Most community text is plain ASCII, where a byte-class pattern finds the words several times faster.
+  const words = (ASCII_ONLY.test(lower) ? lower.match(/[a-z]+/g) : lower.match(/\p{L}+/gu) ?? [])?.slice(0, 40) ?? [];
   let letters = 0;
   for (const word of words) letters += word.length;
   if (letters < 40) return null;
@@ -23,10 +25,12 @@ export function detectLanguage(text: string): string | null {
   if (quick) return quick;
   // Comparing against every language franc knows costs a third of a millisecond per post; the languages
   // below cover the communities researchers meet, and anything else still comes out as "not English".
-  const code = franc(sample.slice(0, 300), { minLength: 40, only: CANDIDATES });
+  const code = franc(sample.slice(0, 200), { minLength: 40, only: CANDIDATES });
   if (code === "und") return null;
   return TWO_LETTER[code] ?? code;
 }
+
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /** The most frequent function words of common languages: cheap to count, and decisive on ordinary prose. */
 const FUNCTION_WORDS: Record<string, Set<string>> = {
