@@ -34,11 +34,21 @@ export function displayName(member: Member | undefined, book: NameBook): string 
 export function disguiseNames(text: string, book: NameBook): string {
   let result = text;
   const lower = text.toLowerCase();
-  const present = book.members.filter((member) => [member.handle, member.displayName ?? "", member.handle.split("@")[0]].some((name) => name.length >= 3 && lower.includes(name.toLowerCase())));
+  const namesOf = (member: Member) => [...new Set([member.handle, member.handle.split("@")[0], member.displayName ?? ""].filter((name) => name.length > 0))];
+  const lines = new Set(lower.split("\n").map((line) => line.replace(/^[ \t]*(?:[-–—~][ \t]*)?/, "").trim()));
+  const mentioned = (name: string) => (name.length >= 3 ? lower.includes(name.toLowerCase()) : lower.includes(`@${name.toLowerCase()}`) || lines.has(name.toLowerCase()));
+  const present = book.members.filter((member) => namesOf(member).some(mentioned));
   for (const member of present.sort((a, b) => b.handle.length - a.handle.length)) {
-    const names = [...new Set([member.handle, member.handle.split("@")[0], member.displayName ?? ""].filter((name) => name.length >= 3))];
-    for (const name of names) {
-      result = result.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"), (_, before: string) => `${before}${displayName(member, book)}`);
+    const pseudonym = displayName(member, book);
+    for (const name of namesOf(member)) {
+      if (name.length >= 3) {
+        result = result.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"), (_, before: string) => `${before}${pseudonym}`);
+      } else {
+        // A one- or two-letter name is also an ordinary word ("jo", "al"): only its @mention and a signature
+        // on a line of its own are certainly the member.
+        result = result.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])@${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"), (_, before: string) => `${before}${pseudonym}`);
+        result = result.replace(new RegExp(`(^|\\n)([ \\t]*(?:[-–—~][ \\t]*)?)${escape(name)}[ \\t]*(?=\\n|$)`, "giu"), (_, start: string, dash: string) => `${start}${dash}${pseudonym}`);
+      }
     }
   }
   if (book.level === "medium" || book.level === "maximum") {

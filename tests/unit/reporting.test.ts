@@ -157,3 +157,13 @@ print(json.dumps({"gexf": [g.number_of_nodes(), g.number_of_edges()], "graphml":
   expect(result.spells).toBe(members.edges.length);
   expect(members.edges.length).toBeGreaterThan(0);
 });
+
+test("short handles are disguised where they certainly name the member (mentions, signatures), not as ordinary words", async () => {
+  const { disguiseNames } = await import("../../research/reporting/cloaking.js");
+  const member = (id: string, handle: string) => ({ id, handle, pseudonym: `Pseudonym ${id}`, displayName: null }) as never;
+  const book = { members: [member("1", "jo"), member("2", "wrench_wendy")], consent: new Map(), level: "medium" as const, communityNames: [] };
+  const text = "thanks @jo and @wrench_wendy, jo is right: go to the shop\n- jo";
+  const disguised = disguiseNames(text, book);
+  expect(disguised).toBe("thanks Pseudonym 1 and Pseudonym 2, jo is right: go to the shop\n- Pseudonym 1");
+  expect(disguiseNames("wrench_wendy says hi\njo", book)).toBe("Pseudonym 2 says hi\nPseudonym 1");
+});
