@@ -8,11 +8,11 @@ import { store } from "~/server/context.server";
 import { loadMemoViews, MemoForm, runMemoForm } from "~/server/memos.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { createCodes, editCode, getCodebook, listCodings, listUsers, mergeCodes, moveCode, renameCode, roleAllows, splitCode } from "~/server/research.server";
+import { createCodes, editCode, getCodebook, listCodings, listCoders, mergeCodes, moveCode, renameCode, roleAllows, splitCode } from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readData");
-  const [codebook, codings, users] = await Promise.all([getCodebook({ store, slug: project.slug }), listCodings({ store, slug: project.slug }), listUsers({ store })]);
+  const [codebook, codings, users] = await Promise.all([getCodebook({ store, slug: project.slug }), listCodings({ store, slug: project.slug }), listCoders({ store, slug: project.slug })]);
   const counts = new Map<string, number>();
   for (const coding of codings) counts.set(coding.codeId, (counts.get(coding.codeId) ?? 0) + 1);
   const names = new Map(users.map((user) => [user.id, user.name]));

@@ -3,7 +3,7 @@ import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { store } from "~/server/context.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { codeCooccurrence, codeFrequencies, computeAgreement, listCodings, listUsers } from "~/server/research.server";
+import { codeCooccurrence, codeFrequencies, computeAgreement, listCodings, listCoders } from "~/server/research.server";
 
 const Query = z.object({
   by: z.enum(["community", "member", "month"]).catch("community"),
@@ -18,7 +18,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     codeFrequencies({ store, slug: project.slug, by: query.by }),
     codeCooccurrence({ store, slug: project.slug }),
     listCodings({ store, slug: project.slug }),
-    listUsers({ store }),
+    listCoders({ store, slug: project.slug }),
   ]);
   const names = new Map(users.map((u) => [u.id, u.name]));
   const coderIds = [...new Set(codings.map((c) => c.coderId))];

@@ -7,7 +7,7 @@ import { loadMemoViews, MemoForm, runMemoForm } from "~/server/memos.server";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { listCodes, listMembers, listUsers, loadVisibleCorpus, retrieveSegments, roleAllows } from "~/server/research.server";
+import { listCodes, listMembers, listCoders, loadVisibleCorpus, retrieveSegments, roleAllows } from "~/server/research.server";
 
 const DateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
 const FilterSchema = z.object({
@@ -23,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const filter = FilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [segments, corpus, members, users] = await Promise.all([
     retrieveSegments({ store, slug: project.slug, codeId: code.id, filter: { communityId: filter.community || undefined, memberId: filter.member || undefined, from: filter.from, to: filter.to, coOccursWith: filter.with || undefined, coderId: filter.coder || undefined } }),
-    loadVisibleCorpus({ store, slug: project.slug }), listMembers({ store, slug: project.slug }), listUsers({ store }),
+    loadVisibleCorpus({ store, slug: project.slug }), listMembers({ store, slug: project.slug }), listCoders({ store, slug: project.slug }),
   ]);
   const names = new Map(users.map((u) => [u.id, u.name]));
   const memos = await loadMemoViews(project.slug, [{ type: "code", id: code.id }]);

@@ -5,12 +5,12 @@ import { CodingForm, runCodingForm } from "~/server/coding-actions.server";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { listCodes, listCodings, listFieldNotes, listUsers, roleAllows } from "~/server/research.server";
+import { listCodes, listCodings, listFieldNotes, listCoders, roleAllows } from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readData");
   const notes = await listFieldNotes({ store, slug: project.slug });
-  const [codes, codings, users] = await Promise.all([listCodes({ store, slug: project.slug }), listCodings({ store, slug: project.slug, sourceIds: new Set(notes.map((n) => n.id)) }), listUsers({ store })]);
+  const [codes, codings, users] = await Promise.all([listCodes({ store, slug: project.slug }), listCodings({ store, slug: project.slug, sourceIds: new Set(notes.map((n) => n.id)) }), listCoders({ store, slug: project.slug })]);
   const names = new Map(users.map((u) => [u.id, u.name]));
   return {
     slug: project.slug, canCode: roleAllows(role, "code"),

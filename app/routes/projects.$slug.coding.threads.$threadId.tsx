@@ -7,7 +7,7 @@ import { CodingForm, runCodingForm } from "~/server/coding-actions.server";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { getThreadTree, listCodes, listCodings, listUsers, roleAllows, type PostNode } from "~/server/research.server";
+import { getThreadTree, listCodes, listCodings, listCoders, roleAllows, type PostNode } from "~/server/research.server";
 
 type PostView = { id: string; author: string; createdAt: string | null; text: string; depth: number; language: string | null };
 
@@ -25,7 +25,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [codes, codings, users] = await Promise.all([
     listCodes({ store, slug: project.slug }),
     listCodings({ store, slug: project.slug, coderId: coder === "all" ? undefined : coder === "me" ? user.id : coder, sourceIds: new Set(posts.map((p) => p.id)) }),
-    listUsers({ store }),
+    listCoders({ store, slug: project.slug }),
   ]);
   const names = new Map(users.map((u) => [u.id, u.name]));
   const coders = [...new Set(codings.map((c) => c.coderId))];

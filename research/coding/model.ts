@@ -61,3 +61,17 @@ export const codingsFile: StoredFileKind<z.infer<typeof CodingsFileSchema>> = {
   version: 1,
   empty: () => ({ codings: [] }),
 };
+
+/**
+ * A coder known only from an imported REFI-QDA project (a colleague who coded in NVivo, ATLAS.ti...):
+ * their codings keep them apart from the importing researcher, so agreement can be computed between them.
+ */
+export const ExternalCoderSchema = z.object({ id: z.string(), name: z.string(), refiGuid: z.string(), importedFrom: z.string(), importedAt: z.string() });
+export type ExternalCoder = z.infer<typeof ExternalCoderSchema>;
+export const ExternalCodersFileSchema = z.object({ coders: z.array(ExternalCoderSchema) });
+export const externalCodersFile: StoredFileKind<z.infer<typeof ExternalCodersFileSchema>> = {
+  description: "external coders",
+  schema: ExternalCodersFileSchema,
+  version: 1,
+  empty: () => ({ coders: [] }),
+};

@@ -1,7 +1,7 @@
 import { strToU8, zipSync } from "fflate";
 import { listUsers } from "../accounts/users.js";
 import { listCodings } from "../coding/codings.js";
-import { codebookFile, type Code, type Coding } from "../coding/model.js";
+import { codebookFile, externalCodersFile, type Code, type Coding } from "../coding/model.js";
 import { loadVisibleCorpus } from "../collection/corpus.js";
 import { fieldNotesFile } from "../collection/model.js";
 import { projectKeys } from "../projects/model.js";
@@ -53,15 +53,17 @@ function selections(codings: Coding[], userGuid: (id: string) => string, indent:
  */
 export async function exportProject({ store, slug }: { store: DocumentStore; slug: string }): Promise<Uint8Array> {
   const project = await requireProject({ store, slug });
-  const [corpus, codings, codebook, notes, users] = await Promise.all([
+  const [corpus, codings, codebook, notes, users, external] = await Promise.all([
     loadVisibleCorpus({ store, slug }), listCodings({ store, slug }), store.read(codebookFile, projectKeys.codebook(slug)),
-    store.read(fieldNotesFile, projectKeys.fieldNotes(slug)), listUsers({ store }),
+    store.read(fieldNotesFile, projectKeys.fieldNotes(slug)), listUsers({ store }), store.read(externalCodersFile, projectKeys.externalCoders(slug)),
   ]);
+  // Coders imported from another tool keep their own GUID and name, so a round trip leaves them as they were.
+  const externalCoders = new Map(external.coders.map((coder) => [coder.id, coder]));
   const codes = codebook.codes.filter((code) => !code.mergedInto);
   const userIds = new Set([...codings.map((c) => c.coderId), ...notes.notes.map((n) => n.authorId)]);
-  const userGuid = (id: string) => guidFor("user", id);
+  const userGuid = (id: string) => externalCoders.get(id)?.refiGuid ?? guidFor("user", id);
   const files: Record<string, Uint8Array> = {};
-  const usersXml = [...userIds].map((id) => `    <User${attributes({ guid: userGuid(id), name: users.find((u) => u.id === id)?.name ?? id, id })}/>`).join("\n");
+  const usersXml = [...userIds].map((id) => `    <User${attributes({ guid: userGuid(id), name: users.find((u) => u.id === id)?.name ?? externalCoders.get(id)?.name ?? id, id })}/>`).join("\n");
   const codingsBySource = new Map<string, Coding[]>();
   for (const coding of codings) codingsBySource.set(coding.sourceId, [...(codingsBySource.get(coding.sourceId) ?? []), coding]);
   const sourcesXml = corpus.posts

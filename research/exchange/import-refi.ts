@@ -3,6 +3,7 @@ import path from "node:path";
 import { unzipSync, strFromU8 } from "fflate";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { addCodingsInBulk } from "../coding/codings.js";
+import { resolveRefiCoders } from "../coding/coders.js";
 import { createCodes } from "../coding/codebook.js";
 import { codebookFile } from "../coding/model.js";
 import { loadCorpus } from "../collection/corpus.js";
@@ -98,7 +99,7 @@ export async function importCodebookFile({ store, slug, file, userId = "cli" }: 
   return report;
 }
 
-type SourceEntry = { guid: string; name: string; raw: string; selections: Array<RawSelection & { codeGuids: string[]; createdAt?: string }> };
+type SourceEntry = { guid: string; name: string; raw: string; selections: Array<RawSelection & { codings: Array<{ codeGuid: string; userGuid: string | null }>; createdAt?: string }> };
 
 function readSelections(source: Node): SourceEntry["selections"] {
   return list(source.PlainTextSelection).map((selection) => ({
@@ -106,7 +107,13 @@ function readSelections(source: Node): SourceEntry["selections"] {
     end: Number(attr(selection, "endPosition")),
     name: attr(selection, "name"),
     createdAt: attr(selection, "creationDateTime"),
-    codeGuids: list(selection.Coding).map((coding) => normalGuid(attr(isNode(coding.CodeRef) ? coding.CodeRef : {}, "targetGUID"))).filter(Boolean),
+    codings: list(selection.Coding)
+      .map((coding) => ({
+        codeGuid: normalGuid(attr(isNode(coding.CodeRef) ? coding.CodeRef : {}, "targetGUID")),
+        // Who coded: the coding's own creatingUser, else the selection's (tools differ in where they put it).
+        userGuid: normalGuid(attr(coding, "creatingUser") ?? attr(selection, "creatingUser")) || null,
+      }))
+      .filter((coding) => coding.codeGuid),
   }));
 }
 
@@ -186,19 +193,24 @@ export async function importProjectFile({ store, slug, file, userId = "cli", com
   const postByGuid = new Map(corpus.posts.filter((post) => post.communityId === communityId).map((post) => [post.sourceId, post.id]));
   report.sources = sources.filter((source) => postByGuid.has(source.guid)).length;
 
+  // The other tool's users stay distinct coders (a workbench account when the name matches one).
+  const refiUsers = list(isNode(projectNode.Users) ? projectNode.Users.User : undefined).map((user) => ({ guid: normalGuid(attr(user, "guid")), name: attr(user, "name") ?? "" })).filter((user) => user.guid);
+  const usedUserGuids = new Set([...sources, ...notes].flatMap((entry) => entry.selections.flatMap((selection) => selection.codings.map((coding) => coding.userGuid))));
+  const coderByGuid = await resolveRefiCoders({ store, slug, users: refiUsers.filter((user) => usedUserGuids.has(user.guid)), importedFrom: fileName });
   const items: Parameters<typeof addCodingsInBulk>[0]["items"] = [];
   const addSelections = (raw: string, selections: SourceEntry["selections"], span: (start: number, end: number) => { sourceType: "post" | "fieldnote"; sourceId: string }) => {
     const table = positionTables(raw)[reading];
     for (const selection of selections) {
       const start = toStoredOffset(raw, table, selection.start);
       const end = toStoredOffset(raw, table, selection.end);
-      for (const codeGuid of selection.codeGuids) {
-        const codeId = codeMap.get(codeGuid);
+      for (const coding of selection.codings) {
+        const codeId = codeMap.get(coding.codeGuid);
         if (start === null || end === null || !codeId) {
           report.skipped++;
           continue;
         }
-        items.push({ span: { ...span(start, end), start, end }, codeId, coderId: userId, createdAt: selection.createdAt });
+        const coderId = (coding.userGuid && coderByGuid.get(coding.userGuid)) || userId;
+        items.push({ span: { ...span(start, end), start, end }, codeId, coderId, createdAt: selection.createdAt });
       }
     }
   };

@@ -62,6 +62,7 @@ export const projectKeys = {
   fieldNotes: (slug: string) => `projects/${slug}/fieldnotes.json`,
   codebook: (slug: string) => `projects/${slug}/codebook.json`,
   codings: (slug: string) => `projects/${slug}/codings.json`,
+  externalCoders: (slug: string) => `projects/${slug}/external-coders.json`,
   themes: (slug: string) => `projects/${slug}/themes.json`,
 };
 

@@ -135,3 +135,51 @@ test("a .qdpx with no .qde, or two, is refused by name", async () => {
   await writeFile(path.join(dir, "b.qdpx"), Buffer.from("not a zip"));
   await expect(importProjectFile({ store, slug, file: path.join(dir, "b.qdpx") })).rejects.toThrow(/not a readable \.qdpx/);
 });
+
+test("each user of an imported .qdpx stays a distinct coder (agreement can be computed), and keeps its GUID on export", async () => {
+  const { computeAgreement } = await import("../../research/analysis/index.js");
+  const { listCoders } = await import("../../research/coding/index.js");
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true, name: "Ana" });
+  const { slug } = await buildProject(store, owner);
+  const text = "The inverter hums at night. Support never answered my ticket.";
+  const span = (phrase: string) => `startPosition="${text.indexOf(phrase)}" endPosition="${text.indexOf(phrase) + phrase.length}"`;
+  const coding = (guid: string, user: string, code: string) => `<Coding guid="${guid}" creatingUser="${user}"><CodeRef targetGUID="${code}"/></Coding>`;
+  const [ANA, BEN] = ["aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"];
+  const [NOISE, SUPPORT] = ["c0de0000-0000-4000-8000-000000000001", "c0de0000-0000-4000-8000-000000000002"];
+  const qde = `<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Two coders" origin="MAXQDA">
+<Users><User guid="${ANA}" name="Ana"/><User guid="${BEN}" name="Ben Okafor"/></Users>
+<CodeBook><Codes><Code guid="${NOISE}" name="Noise" isCodable="true"/><Code guid="${SUPPORT}" name="Support" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="dddddddd-0000-4000-8000-000000000001" name="Post 1"><PlainTextContent>${text}</PlainTextContent>
+<PlainTextSelection guid="eeeeeeee-0000-4000-8000-000000000001" name="hums" ${span("The inverter hums at night.")} creatingUser="${ANA}">${coding("f0000000-0000-4000-8000-000000000001", ANA, NOISE)}${coding("f0000000-0000-4000-8000-000000000002", BEN, NOISE)}</PlainTextSelection>
+<PlainTextSelection guid="eeeeeeee-0000-4000-8000-000000000002" name="support" ${span("Support never answered my ticket.")} creatingUser="${BEN}">${coding("f0000000-0000-4000-8000-000000000003", BEN, SUPPORT)}</PlainTextSelection>
+</TextSource></Sources></Project>`;
+  const dir = await tempDir();
+  const file = path.join(dir, "two-coders.qdpx");
+  await writeFile(file, zipSync({ "project.qde": strToU8(qde) }));
+  const report = await importProjectFile({ store, slug, file, userId: owner.id });
+  expect(report.codings).toBe(3);
+  const codings = await listCodings({ store, slug });
+  const coderIds = [...new Set(codings.map((c) => c.coderId))];
+  expect(coderIds).toHaveLength(2);
+  expect(coderIds).toContain(owner.id); // "Ana" is the account of the same name
+  const coders = await listCoders({ store, slug });
+  const ben = coders.find((coder) => coder.name.startsWith("Ben Okafor"))!;
+  expect(ben).toMatchObject({ external: true });
+  expect(ben.name).toContain("two-coders.qdpx");
+  const agreement = await computeAgreement({ store, slug, coderIds: [owner.id, ben.id] });
+  expect(agreement.sampleSize).toBe(1);
+  expect(agreement.disagreements.length).toBeGreaterThan(0);
+
+  // Importing the same file again adds no coder; exporting keeps Ben's GUID and name.
+  await importProjectFile({ store, slug, file, userId: owner.id });
+  expect((await listCoders({ store, slug })).filter((coder) => coder.external)).toHaveLength(1);
+  expect(await listCodings({ store, slug })).toHaveLength(3);
+  const exported = strFromU8(unzipSync(await exportProject({ store, slug }))["project.qde"]);
+  expect(exported).toContain(`guid="${BEN}" name="Ben Okafor"`);
+  expect(exported).toContain(`creatingUser="${BEN}"`);
+  const qdeFile = path.join(dir, "exported.qde");
+  await writeFile(qdeFile, exported);
+  validate(qdeFile, "Project.xsd");
+});
