@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Low, type Adapter } from "lowdb";
+import { lock } from "proper-lockfile";
 import { ResearchError, formatIssuePath } from "../shared/errors.js";
 import { AtomicJsonFile } from "./atomic-json-file.js";
 import type { DocumentStore, StoredFileKind } from "./document-store.js";
@@ -133,8 +134,30 @@ export class LowdbDocumentStore implements DocumentStore {
     return db.data;
   }
 
+  /**
+   * Holds the file's lock (a `.lock` directory beside it) while a change is read, made and written, so that
+   * the CLI and the web server changing the same file at once never lose each other's writes. A lock left
+   * by a crashed process goes stale after a few seconds.
+   */
+  private async withFileLock<R>(key: string, task: () => Promise<R>): Promise<R> {
+    const filePath = this.resolveKey(key);
+    await mkdir(path.dirname(filePath), { recursive: true });
+    let release: () => Promise<void>;
+    try {
+      release = await lock(filePath, { realpath: false, stale: 10_000, update: 2_000, retries: { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 100 } });
+    } catch (error) {
+      throw new ResearchError("conflict", `Data file ${filePath} is locked by another process (${error instanceof Error ? error.message : String(error)}). Try again.`, { file: filePath });
+    }
+    try {
+      return await task();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
   update<T, R = void>(kind: StoredFileKind<T>, key: string, mutate: (data: T) => R | Promise<R>): Promise<R> {
-    return this.enqueue(key, async () => {
+    return this.enqueue(key, () => this.withFileLock(key, async () => {
+      // Under the lock: load() re-reads the file if another process changed it since we last did.
       const db = await this.load(kind, key);
       const entry = this.open.get(key);
       try {
@@ -156,7 +179,7 @@ export class LowdbDocumentStore implements DocumentStore {
         this.open.delete(key);
         throw error;
       }
-    });
+    }));
   }
 
   async exists(key: string): Promise<boolean> {
@@ -171,7 +194,7 @@ export class LowdbDocumentStore implements DocumentStore {
   async list(folderKey: string): Promise<string[]> {
     try {
       const entries = await readdir(this.resolveKey(folderKey));
-      return entries.filter((name) => !name.endsWith(".tmp")).sort();
+      return entries.filter((name) => !name.endsWith(".tmp") && !name.endsWith(".lock")).sort();
     } catch (error) {
       if (typeof error === "object" && error && "code" in error && error.code === "ENOENT") return [];
       throw error;

@@ -97,3 +97,25 @@ test("keys cannot escape the data directory", async () => {
   const store = await buildStore();
   await expect(store.read(listFile, "../outside.json")).rejects.toThrow(/outside the data directory/);
 });
+
+test("the web server and CLI processes writing the same file at once lose none of each other's writes", async () => {
+  const { spawn } = await import("node:child_process");
+  const store = await buildStore();
+  const sharedFile: StoredFileKind<{ items: string[] }> = { description: "list", schema: z.object({ items: z.array(z.string()) }), version: 1, empty: () => ({ items: [] }) };
+  const writer = (tag: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import", "tsx", path.resolve(__dirname, "../helpers/concurrent-writer.ts"), store.root, tag, "60"], { stdio: ["ignore", "ignore", "pipe"] });
+      let errors = "";
+      child.stderr.on("data", (chunk) => (errors += chunk));
+      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`writer ${tag} failed: ${errors}`))));
+    });
+  await Promise.all([
+    writer("cli-a"),
+    writer("cli-b"),
+    ...Array.from({ length: 60 }, (_, i) => store.update(sharedFile, "projects/p/shared.json", (data) => void data.items.push(`server-${i}`))),
+  ]);
+  const items = (await new LowdbDocumentStore(store.root).read(sharedFile, "projects/p/shared.json")).items;
+  expect(items).toHaveLength(180);
+  expect(new Set(items).size).toBe(180);
+  expect(await store.list("projects/p")).toEqual(["shared.json"]);
+}, 60_000);
