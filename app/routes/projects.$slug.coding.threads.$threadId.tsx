@@ -2,10 +2,9 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { MemoPanel } from "~/components/memo-panel";
 import { SourceCoder, type SourceCoding } from "~/components/source-coder";
-import { loadMemoViews, MemoForm, runMemoForm } from "~/server/memos.server";
-import { CodingForm, runCodingForm } from "~/server/coding-actions.server";
+import { loadMemoViews } from "~/server/memos.server";
+import { codingAndMemoAction } from "~/server/coding-actions.server";
 import { store } from "~/server/context.server";
-import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import { getThreadTree, listCodes, listCodings, listCoders, roleAllows, type PostNode } from "~/server/research.server";
 
@@ -41,12 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action(args: ActionFunctionArgs) {
-  return formAction(args, async ({ request, params }) => {
-    const { project, user } = await requireProjectCapability(request, params.slug, "code");
-    const formData = await request.formData();
-    if (String(formData.get("intent")).endsWith("-memo")) return runMemoForm({ slug: project.slug, userId: user.id, input: parseForm(formData, MemoForm) });
-    return runCodingForm({ slug: project.slug, userId: user.id, input: parseForm(formData, CodingForm) });
-  });
+  return codingAndMemoAction(args);
 }
 
 export default function CodeThreadPage() {

@@ -98,7 +98,7 @@ const LABELS: Record<string, string> = {
 };
 
 export default function EntreePage() {
-  const { slug, overview, q, canManage, implications, consent, consentTotal, audit } = useLoaderData<typeof loader>();
+  const { overview, q, canManage, implications, consent, consentTotal, audit } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { formError, fieldErrors } = actionErrors(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;

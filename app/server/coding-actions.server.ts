@@ -1,6 +1,10 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { applyCode, recodeCoding, removeCoding } from "#research/coding/index";
 import { store } from "./context.server";
+import { formAction, parseForm } from "./forms.server";
+import { requireProjectCapability } from "./guards.server";
+import { MemoForm, runMemoForm } from "./memos.server";
 
 const codeIdList = z.union([z.string(), z.array(z.string())]).optional().transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
 
@@ -24,4 +28,14 @@ export async function runCodingForm({ slug, userId, input }: { slug: string; use
       await recodeCoding({ store, slug, codingId: input.codingId, codeId: input.codeId });
       return { ok: true as const, message: "Segment re-coded." };
   }
+}
+
+/** The action of the pages where passages are coded beside memos (a thread, a code's retrieval view). */
+export function codingAndMemoAction(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request, params }) => {
+    const { project, user } = await requireProjectCapability(request, params.slug, "code");
+    const formData = await request.formData();
+    if (String(formData.get("intent")).endsWith("-memo")) return runMemoForm({ slug: project.slug, userId: user.id, input: parseForm(formData, MemoForm) });
+    return runCodingForm({ slug: project.slug, userId: user.id, input: parseForm(formData, CodingForm) });
+  });
 }
