@@ -144,7 +144,12 @@ export class LowdbDocumentStore implements DocumentStore {
     await mkdir(path.dirname(filePath), { recursive: true });
     let release: () => Promise<void>;
     try {
-      release = await lock(filePath, { realpath: false, stale: 10_000, update: 2_000, retries: { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 100 } });
+      release = await lock(filePath, {
+        realpath: false, stale: 10_000, update: 2_000, retries: { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 100 },
+        // The library's default throws from a timer (crashing the server) when a busy event loop let the lock
+        // look stale; the write itself is still atomic, so note it and go on.
+        onCompromised: (error) => console.warn(`netno: lock on ${filePath} was taken over: ${error.message}`),
+      });
     } catch (error) {
       throw new ResearchError("conflict", `Data file ${filePath} is locked by another process (${error instanceof Error ? error.message : String(error)}). Try again.`, { file: filePath });
     }
