@@ -3,6 +3,7 @@ import Graph from "graphology";
 import louvain from "graphology-communities-louvain";
 import { displayName, type NameBook } from "../reporting/cloaking.js";
 import type { VisibleCorpus } from "../collection/corpus.js";
+import { nextTurn } from "../shared/next-turn.js";
 
 export type NetworkNode = { id: string; label: string; size: number; group: string; colour: string; x: number; y: number; radius: number; labelSide: "right" | "left" | null; start?: string | null };
 export type NetworkEdge = { source: string; target: string; weight: number; start?: string | null; end?: string | null };
@@ -32,7 +33,29 @@ function radiusScale(nodes: Array<{ size: number }>): (size: number) => number {
  * layout. A gentle pull to the centre keeps disconnected members in view; after fitting the drawing to the
  * frame a few collision-only passes separate nodes that scaling pushed together.
  */
-export function layoutNetwork(nodes: UnplacedNode[], edges: NetworkEdge[], { width, height, clusterOf }: { width: number; height: number; clusterOf?: (id: string) => number | null } = FRAME): NetworkNode[] {
+type LayoutOptions = { width: number; height: number; clusterOf?: (id: string) => number | null };
+
+/** Lays a (small) network out at once. */
+export function layoutNetwork(nodes: UnplacedNode[], edges: NetworkEdge[], options: LayoutOptions = FRAME): NetworkNode[] {
+  const steps = layoutSteps(nodes, edges, options);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * Lays a large network out a few ticks at a time, letting the server answer other requests in between:
+ * 2,000 nodes take seconds of CPU.
+ */
+export async function layoutNetworkInSlices(nodes: UnplacedNode[], edges: NetworkEdge[], options: LayoutOptions = FRAME): Promise<NetworkNode[]> {
+  const steps = layoutSteps(nodes, edges, options);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    await nextTurn();
+  }
+}
+
+const TICKS_PER_SLICE = 8;
+
+function* layoutSteps(nodes: UnplacedNode[], edges: NetworkEdge[], { width, height, clusterOf }: LayoutOptions): Generator<void, NetworkNode[]> {
   type SimNode = SimulationNodeDatum & { id: string; r: number };
   const radius = radiusScale(nodes);
   const large = nodes.length > 300;
@@ -56,7 +79,10 @@ export function layoutNetwork(nodes: UnplacedNode[], edges: NetworkEdge[], { wid
     .force("collide", forceCollide<SimNode>().radius((d) => d.r + 1.5))
     .stop();
   const ticks = nodes.length > 1000 ? 110 : nodes.length > 300 ? 200 : 300;
-  for (let i = 0; i < ticks; i++) simulation.tick();
+  for (let i = 0; i < ticks; i++) {
+    simulation.tick();
+    if (i % TICKS_PER_SLICE === TICKS_PER_SLICE - 1) yield;
+  }
 
   // Fit to the frame, leaving room on the right for labels.
   const margin = 24;
@@ -73,7 +99,10 @@ export function layoutNetwork(nodes: UnplacedNode[], edges: NetworkEdge[], { wid
     node.vx = node.vy = 0;
   }
   const separate = forceSimulation(simNodes).force("collide", forceCollide<SimNode>().radius((d) => d.r + 1).iterations(2)).alpha(0.3).stop();
-  for (let i = 0; i < 25; i++) separate.tick();
+  for (let i = 0; i < 25; i++) {
+    separate.tick();
+    if (i % TICKS_PER_SLICE === TICKS_PER_SLICE - 1) yield;
+  }
   const clamp = (value: number, max: number) => Math.round(Math.max(margin / 2, Math.min(max - margin / 2, value)) * 10) / 10;
   return nodes.map((node, i) => ({ ...node, x: clamp(simNodes[i].x ?? 0, width), y: clamp(simNodes[i].y ?? 0, height), radius: Math.round(simNodes[i].r * 10) / 10, labelSide: null }));
 }
@@ -126,16 +155,26 @@ type MemberStructure = {
 
 // The structure and layout of the member network depend only on the visible corpus, so they are computed
 // once per corpus revision: laying out 2,000 members takes seconds, naming and colouring them milliseconds.
-const structureCache: Map<string, MemberStructure> = ((globalThis as { __netnoMemberNetworkCache?: Map<string, MemberStructure> }).__netnoMemberNetworkCache ??= new Map());
+// The promise is kept, so two pages asking at once share one layout.
+const structureCache: Map<string, Promise<MemberStructure>> = ((globalThis as { __netnoMemberNetworkCache?: Map<string, Promise<MemberStructure>> }).__netnoMemberNetworkCache ??= new Map());
 
-function memberStructure(corpus: VisibleCorpus, maxNodes: number): MemberStructure {
+function memberStructure(corpus: VisibleCorpus, maxNodes: number): Promise<MemberStructure> {
   const key = `${corpus.revision}|${maxNodes}`;
   const cached = structureCache.get(key);
   if (cached) return cached;
+  const structure = buildMemberStructure(corpus, maxNodes);
+  if (structureCache.size > 8) structureCache.delete(structureCache.keys().next().value!);
+  structureCache.set(key, structure);
+  structure.catch(() => structureCache.delete(key));
+  return structure;
+}
+
+async function buildMemberStructure(corpus: VisibleCorpus, maxNodes: number): Promise<MemberStructure> {
   const weights = new Map<string, { weight: number; start: string | null; end: string | null }>();
   const activity = new Map<string, number>();
   const firstSeen = new Map<string, string | null>();
-  for (const post of corpus.posts) {
+  for (const [i, post] of corpus.posts.entries()) {
+    if (i % 20_000 === 19_999) await nextTurn();
     if (!post.memberId) continue;
     activity.set(post.memberId, (activity.get(post.memberId) ?? 0) + 1);
     const seen = firstSeen.get(post.memberId);
@@ -160,6 +199,7 @@ function memberStructure(corpus: VisibleCorpus, maxNodes: number): MemberStructu
     if (graph.hasEdge(from, to)) graph.updateEdgeAttribute(from, to, "weight", (w: number) => w + entry.weight);
     else graph.addEdge(from, to, { weight: entry.weight });
   }
+  await nextTurn();
   const found = (graph.size > 0 ? louvain(graph, { getEdgeWeight: "weight", rng: seeded(7) }) : {}) as Record<string, number>;
   // Communities are numbered by size, largest first, so the legend's colours go to the groups that matter.
   // Members nobody answered (and who answered nobody) form no community: they are drawn apart, in grey.
@@ -173,15 +213,13 @@ function memberStructure(corpus: VisibleCorpus, maxNodes: number): MemberStructu
   const rankOf = (id: string) => { const community = communityOf(id); return community === null ? null : rank.get(community)!; };
   const communitySizes = new Map([...rawSizes].map(([community, size]) => [rank.get(community)!, size] as const).sort((a, b) => a[0] - b[0]));
   const clusterOf = (id: string) => { const ranked = rankOf(id); return ranked !== null && ranked < PALETTE.length ? ranked : null; };
-  const placed = layoutNetwork([...top].map((id) => ({ id, label: "", size: activity.get(id) ?? 1, group: "", colour: "" })), edges, { ...FRAME, clusterOf });
+  const placed = await layoutNetworkInSlices([...top].map((id) => ({ id, label: "", size: activity.get(id) ?? 1, group: "", colour: "" })), edges, { ...FRAME, clusterOf });
   const structure: MemberStructure = {
     nodes: placed.map((node) => ({ id: node.id, size: node.size, community: rankOf(node.id), start: firstSeen.get(node.id) ?? null, x: node.x, y: node.y, radius: node.radius })),
     edges,
     communitySizes,
     unconnected: [...top].filter((id) => communityOf(id) === null).length,
   };
-  if (structureCache.size > 8) structureCache.delete(structureCache.keys().next().value!);
-  structureCache.set(key, structure);
   return structure;
 }
 
@@ -189,8 +227,8 @@ function memberStructure(corpus: VisibleCorpus, maxNodes: number): MemberStructu
  * Who replies to whom, sized by activity, coloured by detected community (Louvain) or by a chosen code,
  * labelled with pseudonyms (or consented handles when uncloaked). Edge spells give Gephi the network over time.
  */
-export function memberInteractionNetwork(corpus: VisibleCorpus, book: NameBook, maxNodes = 2000, colouring: MemberColouring = { kind: "community" }): Network {
-  const structure = memberStructure(corpus, maxNodes);
+export async function memberInteractionNetwork(corpus: VisibleCorpus, book: NameBook, maxNodes = 2000, colouring: MemberColouring = { kind: "community" }): Promise<Network> {
+  const structure = await memberStructure(corpus, maxNodes);
   let legend: Network["legend"];
   let paint: (node: MemberStructure["nodes"][number]) => { group: string; colour: string };
   if (colouring.kind === "code") {

@@ -2,6 +2,7 @@ import { getConsentStatuses } from "../entree/consent-status.js";
 import type { ConsentStatus } from "../entree/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
+import { nextTurn } from "../shared/next-turn.js";
 import type { DocumentStore } from "../store/index.js";
 import { corpusBatchFile, corpusManifestFile, membersFile, sourceKey, type Community, type CorpusManifest, type CorpusPost, type Member, type Thread } from "./model.js";
 
@@ -50,14 +51,18 @@ async function buildCorpus({ store, slug, key, manifest, members }: { store: Doc
   const keyOf = (post: CorpusPost, id: string) => sourceKey(platformOf.get(post.communityId) ?? "other", post.communityId, id);
   const bySource = new Map<string, CorpusPost>();
   for (const post of posts) bySource.set(keyOf(post, post.sourceId), post);
-  for (const post of posts) {
+  await nextTurn();
+  for (const [i, post] of posts.entries()) {
+    if (i % 20_000 === 19_999) await nextTurn();
     if (!post.parentSourceId) continue;
     const parent = bySource.get(keyOf(post, post.parentSourceId));
     if (parent && parent.id !== post.id) post.parentId = parent.id;
     else post.orphan = true;
   }
   const postsById = new Map(posts.map((post) => [post.id, post]));
-  for (const post of posts) {
+  await nextTurn();
+  for (const [i, post] of posts.entries()) {
+    if (i % 20_000 === 19_999) await nextTurn();
     let depth = 0;
     let current = post;
     while (current.parentId && depth < 500) {
@@ -68,7 +73,9 @@ async function buildCorpus({ store, slug, key, manifest, members }: { store: Doc
     }
     post.depth = depth;
   }
+  await nextTurn();
   posts.sort((a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? ""));
+  await nextTurn();
   const postsByThread = new Map<string, CorpusPost[]>();
   for (const post of posts) {
     const list = postsByThread.get(post.threadId);

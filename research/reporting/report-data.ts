@@ -126,7 +126,7 @@ export async function buildReportData({ store, slug, themeIds, includeMemberNetw
     maps: {
       themes: themeMap(themes.map((t) => ({ id: t.id, name: t.name, codeIds: t.codeIds, touchpoint: t.guideline.touchpoint })), codeNames),
       codes: codeNetwork(cooccurrence),
-      members: includeMemberNetwork ? memberInteractionNetwork(corpus, book, memberNetworkLimit, memberColouring(codings, corpus, codebook.codes, memberColourCodeId)) : null,
+      members: includeMemberNetwork ? await memberInteractionNetwork(corpus, book, memberNetworkLimit, memberColouring(codings, corpus, codebook.codes, memberColourCodeId)) : null,
     },
     limitations: themesData.limitations,
     selfAssessment: CRITERIA.map((criterion) => ({ criterion, score: themesData.selfAssessment[criterion]?.score ?? null, note: themesData.selfAssessment[criterion]?.note ?? "" })),

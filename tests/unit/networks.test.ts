@@ -37,9 +37,9 @@ function labelBox(node: NetworkNode) {
   return { x1, x2: x1 + width + 4, y1: node.y - 10, y2: node.y + 6 };
 }
 
-test("a 2,000-member network stays inside the frame, with few non-overlapping labels and every member placed", () => {
+test("a 2,000-member network stays inside the frame, with few non-overlapping labels and every member placed", async () => {
   const corpus = syntheticCorpus({ groups: 8, perGroup: 240, loners: 80, revision: "big-1" });
-  const network = memberInteractionNetwork(corpus, book(corpus), 2000);
+  const network = await memberInteractionNetwork(corpus, book(corpus), 2000);
   expect(network.nodes).toHaveLength(2000);
   for (const node of network.nodes) {
     expect(node.x).toBeGreaterThanOrEqual(0);
@@ -63,9 +63,9 @@ test("a 2,000-member network stays inside the frame, with few non-overlapping la
   expect(networkToSvg(network)).not.toContain("real_");
 });
 
-test("Louvain groups are found, coloured apart and drawn as separate regions; the layout is deterministic", () => {
+test("Louvain groups are found, coloured apart and drawn as separate regions; the layout is deterministic", async () => {
   const corpus = syntheticCorpus({ groups: 3, perGroup: 40, loners: 0, revision: "three-1" });
-  const network = memberInteractionNetwork(corpus, book(corpus));
+  const network = await memberInteractionNetwork(corpus, book(corpus));
   const groupOf = (prefix: string) => new Set(network.nodes.filter((node) => node.id.startsWith(prefix)).map((node) => node.group));
   for (const prefix of ["g0m", "g1m", "g2m"]) expect(groupOf(prefix).size).toBe(1);
   expect(new Set(network.nodes.map((node) => node.colour)).size).toBe(3);
@@ -77,14 +77,14 @@ test("Louvain groups are found, coloured apart and drawn as separate regions; th
   const [a, b] = [centre("g0m"), centre("g1m")];
   expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeGreaterThan(100);
   // Recomputed from scratch (another revision), the same data gives the same drawing.
-  const again = memberInteractionNetwork({ ...corpus, revision: "three-2" }, book(corpus));
+  const again = await memberInteractionNetwork({ ...corpus, revision: "three-2" }, book(corpus));
   expect(again.nodes.map((node) => [node.x, node.y])).toEqual(network.nodes.map((node) => [node.x, node.y]));
 });
 
-test("members can be coloured by a chosen code, with a legend naming it", () => {
+test("members can be coloured by a chosen code, with a legend naming it", async () => {
   const corpus = syntheticCorpus({ groups: 2, perGroup: 20, loners: 0, revision: "coded-1" });
   const coded = new Map([["g0m1", 3], ["g1m2", 1]]);
-  const network = memberInteractionNetwork(corpus, book(corpus), 2000, { kind: "code", codeName: "Trust", codedPostsByMember: coded });
+  const network = await memberInteractionNetwork(corpus, book(corpus), 2000, { kind: "code", codeName: "Trust", codedPostsByMember: coded });
   const colourOf = (id: string) => network.nodes.find((node) => node.id === id)!.colour;
   expect(colourOf("g0m1")).not.toBe(colourOf("g0m3"));
   expect(colourOf("g1m2")).not.toBe(colourOf("g0m1"));
