@@ -24,14 +24,18 @@ export function NetworkMap({ data, minWeight = 1, height = 560 }: { data: MapDat
   const [filter, setFilter] = useState("");
   const edges = useMemo(() => data.edges.filter((edge) => edge.weight >= minWeight), [data.edges, minWeight]);
   const byId = useMemo(() => new Map(data.nodes.map((node) => [node.id, node])), [data.nodes]);
+  // Replies run both ways (A to B and B to A are two edges): a neighbour is listed once, with both weights.
   const neighbours = useMemo(() => {
-    const links = new Map<string, Array<{ other: string; weight: number }>>();
+    const weights = new Map<string, Map<string, number>>();
+    const add = (from: string, to: string, weight: number) => {
+      const row = weights.get(from) ?? weights.set(from, new Map()).get(from)!;
+      row.set(to, (row.get(to) ?? 0) + weight);
+    };
     for (const edge of edges) {
-      (links.get(edge.source) ?? links.set(edge.source, []).get(edge.source)!).push({ other: edge.target, weight: edge.weight });
-      (links.get(edge.target) ?? links.set(edge.target, []).get(edge.target)!).push({ other: edge.source, weight: edge.weight });
+      add(edge.source, edge.target, edge.weight);
+      add(edge.target, edge.source, edge.weight);
     }
-    for (const list of links.values()) list.sort((a, b) => b.weight - a.weight);
-    return links;
+    return new Map([...weights].map(([id, row]) => [id, [...row].map(([other, weight]) => ({ other, weight })).sort((a, b) => b.weight - a.weight)]));
   }, [edges]);
 
   useEffect(() => {

@@ -115,7 +115,9 @@ function* layoutSteps(nodes: UnplacedNode[], edges: NetworkEdge[], { width, heig
 export function chooseLabels(nodes: NetworkNode[], { width, height } = FRAME): NetworkNode[] {
   const budget = nodes.length <= 40 ? nodes.length : nodes.length <= 300 ? 40 : 30;
   type Box = { x1: number; y1: number; x2: number; y2: number };
-  const placed: Box[] = [];
+  const circle = (node: NetworkNode): Box => ({ x1: node.x - node.radius, y1: node.y - node.radius, x2: node.x + node.radius, y2: node.y + node.radius });
+  // A label must not cover any node in a map small enough to check them all; in a large one, labelled nodes.
+  const placed: Box[] = nodes.length <= 300 ? nodes.map(circle) : [];
   const sides = new Map<string, "right" | "left">();
   const overlaps = (box: Box) => placed.some((other) => box.x1 < other.x2 && box.x2 > other.x1 && box.y1 < other.y2 && box.y2 > other.y1);
   // In a large map no single group takes every label: each gets its share, the largest nodes first.
@@ -132,7 +134,8 @@ export function chooseLabels(nodes: NetworkNode[], { width, height } = FRAME): N
     const left = { x1: node.x - node.radius - 6 - textWidth, y1, x2: node.x - node.radius - 2, y2 };
     const side = right.x2 <= width && !overlaps(right) ? "right" : left.x1 >= 0 && !overlaps(left) ? "left" : null;
     if (!side || y1 < 0 || y2 > height) continue;
-    placed.push(side === "right" ? right : left, { x1: node.x - node.radius, y1: node.y - node.radius, x2: node.x + node.radius, y2: node.y + node.radius });
+    placed.push(side === "right" ? right : left);
+    if (nodes.length > 300) placed.push(circle(node));
     sides.set(node.id, side);
     labelsInGroup.set(node.group, (labelsInGroup.get(node.group) ?? 0) + 1);
   }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
-import { ResearchError, formatIssuePath } from "../shared/errors.js";
+import { ResearchError, parseInput } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
 import { FieldNoteKindSchema, fieldNotesFile, type FieldNote } from "./model.js";
@@ -18,12 +18,7 @@ const NoteInputSchema = z.object({
 export type FieldNoteInput = z.input<typeof NoteInputSchema>;
 
 function parseNote(input: unknown) {
-  const parsed = NoteInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ResearchError("invalid-input", issue.message, { field: formatIssuePath(issue.path) });
-  }
-  return parsed.data;
+  return parseInput(NoteInputSchema, input);
 }
 
 /** Writes a field note (observational, reflective, methodological or theoretical) with links to what it is about. */

@@ -3,7 +3,7 @@ import { loadVisibleCorpus } from "../collection/corpus.js";
 import { objectivesFile } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
-import { ResearchError, formatIssuePath } from "../shared/errors.js";
+import { ResearchError, parseInput } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
 import { computeIndicators, type Indicators } from "./indicators.js";
@@ -23,15 +23,6 @@ export const CandidateInputSchema = z.object({
 });
 export type CandidateInput = z.input<typeof CandidateInputSchema>;
 
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ResearchError("invalid-input", issue.message, { field: formatIssuePath(issue.path) });
-  }
-  return parsed.data;
-}
-
 async function updateCandidates<R>(store: DocumentStore, slug: string, mutate: (candidates: Candidate[]) => R): Promise<R> {
   await requireProject({ store, slug });
   return store.update(discoveryFile, projectKeys.discovery(slug), (data) => mutate(data.candidates));
@@ -45,7 +36,7 @@ function findCandidate(candidates: Candidate[], candidateId: string): Candidate 
 
 /** Adds a candidate community (typed in, or proposed by a search connector). */
 export async function addCandidate({ store, slug, ...input }: WithProject & CandidateInput): Promise<Candidate> {
-  const clean = parse(CandidateInputSchema, input);
+  const clean = parseInput(CandidateInputSchema, input);
   return updateCandidates(store, slug, (candidates) => {
     if (clean.url && candidates.some((candidate) => candidate.url === clean.url)) {
       throw new ResearchError("conflict", `A candidate with the URL ${clean.url} is already listed.`, { field: "url" });
@@ -79,7 +70,7 @@ export async function linkCandidateSample({ store, slug, candidateId, communityI
 
 /** The researcher's own 1-5 judgement of one indicator, with a comment. */
 export async function judgeCandidate({ store, slug, candidateId, indicator, score, comment = "" }: WithProject & { candidateId: string; indicator: IndicatorName; score: number | null; comment?: string }): Promise<void> {
-  const name = parse(IndicatorNameSchema, indicator);
+  const name = parseInput(IndicatorNameSchema, indicator);
   if (score !== null && !(Number.isInteger(score) && score >= 1 && score <= 5)) throw new ResearchError("invalid-input", "A judgement is a score from 1 to 5.", { field: "score" });
   await updateCandidates(store, slug, (candidates) => {
     findCandidate(candidates, candidateId).judgements[name] = { score, comment: comment.trim() };

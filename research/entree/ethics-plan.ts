@@ -2,7 +2,7 @@ import { z } from "zod";
 import { objectivesFile } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
-import { ResearchError, formatIssuePath } from "../shared/errors.js";
+import { ResearchError, formatIssuePath, parseInput } from "../shared/errors.js";
 import { nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
 import { checkEthicsPlan, type ChecklistItem } from "./checklist.js";
@@ -94,14 +94,10 @@ const DisclosureInputSchema = z.object({
 
 /** Keeps the disclosure post's text and where and when it was posted. */
 export async function saveDisclosure({ store, slug, ...input }: WithProject & z.input<typeof DisclosureInputSchema>): Promise<void> {
-  const parsed = DisclosureInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ResearchError("invalid-input", issue.message, { field: formatIssuePath(issue.path) });
-  }
+  const disclosure = parseInput(DisclosureInputSchema, input);
   await requireProject({ store, slug });
   await store.update(ethicsFile, projectKeys.ethics(slug), (ethics) => {
-    Object.assign(ethics.disclosure, parsed.data);
+    Object.assign(ethics.disclosure, disclosure);
   });
 }
 

@@ -2,21 +2,12 @@ import { z } from "zod";
 import { createCodes } from "../coding/codebook.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
-import { ResearchError, formatIssuePath } from "../shared/errors.js";
+import { ResearchError, parseInput } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
 import { objectivesFile, type Objectives } from "./model.js";
 
 type WithProject = { store: DocumentStore; slug: string };
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ResearchError("invalid-input", issue.message, { field: formatIssuePath(issue.path) });
-  }
-  return parsed.data;
-}
 
 async function updateObjectives<R>(store: DocumentStore, slug: string, mutate: (objectives: Objectives) => R): Promise<R> {
   await requireProject({ store, slug });
@@ -47,7 +38,7 @@ export const ScopeInputSchema = z
 
 /** Saves the phenomenon, the scope (time window, languages, platforms) and the positionality statement. */
 export async function saveScope({ store, slug, ...input }: WithProject & z.input<typeof ScopeInputSchema>): Promise<void> {
-  const scope = parse(ScopeInputSchema, input);
+  const scope = parseInput(ScopeInputSchema, input);
   await updateObjectives(store, slug, (objectives) => {
     objectives.phenomenon = scope.phenomenon.trim();
     objectives.scope = { from: scope.from || null, to: scope.to || null, languages: scope.languages, platforms: scope.platforms };
@@ -56,7 +47,7 @@ export async function saveScope({ store, slug, ...input }: WithProject & z.input
 }
 
 export async function addResearchQuestion({ store, slug, question, rationale = "" }: WithProject & { question: string; rationale?: string }): Promise<string> {
-  const clean = parse(z.object({ question: z.string().trim().min(1, "Write the research question.").max(1000), rationale: z.string().trim().max(5000) }), { question, rationale });
+  const clean = parseInput(z.object({ question: z.string().trim().min(1, "Write the research question.").max(1000), rationale: z.string().trim().max(5000) }), { question, rationale });
   return updateObjectives(store, slug, (objectives) => {
     const id = newId();
     objectives.researchQuestions.push({ id, ...clean });
@@ -72,7 +63,7 @@ export async function removeResearchQuestion({ store, slug, id }: WithProject & 
 
 /** Adds a keyword with its synonyms; the same term twice is refused. */
 export async function addKeyword({ store, slug, term, synonyms = [] }: WithProject & { term: string; synonyms?: string[] }): Promise<string> {
-  const clean = parse(z.object({ term: z.string().trim().min(1, "A keyword needs a term.").max(200), synonyms: z.array(z.string().trim().min(1).max(200)).max(50) }), { term, synonyms });
+  const clean = parseInput(z.object({ term: z.string().trim().min(1, "A keyword needs a term.").max(200), synonyms: z.array(z.string().trim().min(1).max(200)).max(50) }), { term, synonyms });
   return updateObjectives(store, slug, (objectives) => {
     if (objectives.keywords.some((keyword) => keyword.term.toLowerCase() === clean.term.toLowerCase())) {
       throw new ResearchError("conflict", `"${clean.term}" is already a keyword.`, { field: "term" });
@@ -90,7 +81,7 @@ export async function removeKeyword({ store, slug, id }: WithProject & { id: str
 }
 
 export async function addSensitizingConcept({ store, slug, name, description = "" }: WithProject & { name: string; description?: string }): Promise<string> {
-  const clean = parse(z.object({ name: z.string().trim().min(1, "Name the concept.").max(120), description: z.string().trim().max(5000) }), { name, description });
+  const clean = parseInput(z.object({ name: z.string().trim().min(1, "Name the concept.").max(120), description: z.string().trim().max(5000) }), { name, description });
   return updateObjectives(store, slug, (objectives) => {
     const id = newId();
     objectives.sensitizingConcepts.push({ id, ...clean, codeId: null });

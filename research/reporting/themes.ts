@@ -2,7 +2,7 @@ import { z } from "zod";
 import { codebookFile, codingsFile } from "../coding/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
-import { ResearchError, formatIssuePath } from "../shared/errors.js";
+import { ResearchError, parseInput } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
 import { appendAudit } from "../entree/consent.js";
@@ -23,20 +23,16 @@ const ThemeInputSchema = z.object({
 export type ThemeInput = z.input<typeof ThemeInputSchema>;
 
 async function parseThemeInput(store: DocumentStore, slug: string, input: unknown) {
-  const parsed = ThemeInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ResearchError("invalid-input", issue.message, { field: formatIssuePath(issue.path) });
-  }
+  const theme = parseInput(ThemeInputSchema, input);
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
   const live = new Set(codebook.codes.filter((code) => !code.mergedInto).map((code) => code.id));
-  if (parsed.data.codeIds.some((id) => !live.has(id))) throw new ResearchError("invalid-input", "A theme can only group codes of the codebook.", { field: "codeIds" });
+  if (theme.codeIds.some((id) => !live.has(id))) throw new ResearchError("invalid-input", "A theme can only group codes of the codebook.", { field: "codeIds" });
   const codings = await store.read(codingsFile, projectKeys.codings(slug));
   const ids = new Set(codings.codings.map((coding) => coding.id));
-  if ([...parsed.data.evidenceCodingIds, ...parsed.data.counterEvidenceCodingIds].some((id) => !ids.has(id))) {
+  if ([...theme.evidenceCodingIds, ...theme.counterEvidenceCodingIds].some((id) => !ids.has(id))) {
     throw new ResearchError("invalid-input", "Evidence must be coded segments of this project.", { field: "evidenceCodingIds" });
   }
-  return parsed.data;
+  return theme;
 }
 
 /** Creates a theme that groups codes, with its statement of insight and the researcher's confidence. */
@@ -73,17 +69,13 @@ export async function listThemes({ store, slug }: WithProject): Promise<Theme[]>
 
 /** Sets a theme's engagement guideline: touchpoint, recommended response, who acts, impact table, priority, measure. */
 export async function saveGuideline({ store, slug, themeId, guideline }: WithProject & { themeId: string; guideline: unknown }): Promise<Guideline> {
-  const parsed = GuidelineSchema.safeParse(guideline);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ResearchError("invalid-input", issue.message, { field: formatIssuePath(issue.path) });
-  }
+  const checked = parseInput(GuidelineSchema, guideline);
   return store.update(themesFile, projectKeys.themes(slug), (data) => {
     const theme = data.themes.find((candidate) => candidate.id === themeId);
     if (!theme) throw new ResearchError("not-found", "No such theme.");
-    theme.guideline = parsed.data;
+    theme.guideline = checked;
     theme.updatedAt = nowIso();
-    return parsed.data;
+    return checked;
   });
 }
 

@@ -1,6 +1,7 @@
 // Generates a Reddit-style (Arctic Shift) NDJSON dump of submissions and nested comments for benchmarks:
 // real-shaped records, English text drawn from a vocabulary of real mailing-list words.
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 const FALLBACK = "the van battery solar panel charge controller inverter fridge water pump roof fan insulation wool foam build repair fix broke died works night day morning road trip camp site rules quiet hours fuel price engine tire rust wheel arch weld bolt fuse wire cable amp volt watt lithium lead acid gel shunt monitor meter gauge".split(" ");
@@ -56,4 +57,21 @@ export async function generateRedditDump(file: string, posts: number): Promise<v
     }
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * The dump a benchmark reads: the file named as its first argument, else a generated one of `--posts N`
+ * (100,000 by default) kept in the temporary folder for the next run.
+ */
+export async function benchmarkDump(argv: string[] = process.argv): Promise<{ file: string; posts: number }> {
+  const postsArg = argv.indexOf("--posts");
+  const posts = postsArg > 0 ? Number(argv[postsArg + 1]) : 100_000;
+  const named = argv[2] && !argv[2].startsWith("--") ? argv[2] : "";
+  if (named) return { file: named, posts };
+  const file = path.join(os.tmpdir(), `netno-bench-reddit-${posts}.ndjson`);
+  if (!existsSync(file)) {
+    process.stderr.write(`Generating ${posts} posts into ${file}…\n`);
+    await generateRedditDump(file, posts);
+  }
+  return { file, posts };
 }

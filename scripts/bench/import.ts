@@ -2,7 +2,7 @@
 // line of the same file plus writing the result). Reports posts per second, peak memory and the ratio.
 // Usage: npx tsx scripts/bench/import.ts [file.ndjson] [--posts 100000]
 import { spawnSync } from "node:child_process";
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdtemp, rm, writeFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { importFiles, searchProject } from "../../research/collection/index.js";
 import { createProject } from "../../research/projects/index.js";
 import { LowdbDocumentStore } from "../../research/store/index.js";
-import { generateRedditDump } from "./generate.js";
+import { benchmarkDump } from "./generate.js";
 
 const mode = process.argv[2];
 
@@ -51,16 +51,7 @@ if (mode === "--floor" || mode === "--ours") {
   const result = mode === "--floor" ? await floor(file) : await ours(file);
   process.stdout.write(JSON.stringify({ ...result, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
 } else {
-  const postsArg = process.argv.indexOf("--posts");
-  const posts = postsArg > 0 ? Number(process.argv[postsArg + 1]) : 100_000;
-  let file = process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : "";
-  if (!file) {
-    file = path.join(os.tmpdir(), `netno-bench-reddit-${posts}.ndjson`);
-    if (!existsSync(file)) {
-      process.stderr.write(`Generating ${posts} posts into ${file}…\n`);
-      await generateRedditDump(file, posts);
-    }
-  }
+  const { file } = await benchmarkDump();
   const size = (await stat(file)).size;
   // Each side runs in its own process so peak memory is its own.
   const run = (flag: string) => {

@@ -3,13 +3,11 @@
 // stop words, normal forms) with nothing of ours around it. Texts are streamed, never all held.
 // Usage: npx tsx scripts/bench/nlp.ts [file.ndjson] [--posts 100000]
 import { spawnSync } from "node:child_process";
-import { createReadStream, existsSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { annotateText } from "../../research/nlp/annotate.js";
 import { getNlp } from "../../research/nlp/wink.js";
-import { generateRedditDump } from "./generate.js";
+import { benchmarkDump } from "./generate.js";
 
 async function* texts(file: string, limit: number) {
   let count = 0;
@@ -52,13 +50,7 @@ if (mode === "--floor" || mode === "--ours") {
   const result = await (mode === "--floor" ? floor : ours)(process.argv[3], Number(process.argv[4]));
   process.stdout.write(JSON.stringify({ ...result, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
 } else {
-  const postsArg = process.argv.indexOf("--posts");
-  const posts = postsArg > 0 ? Number(process.argv[postsArg + 1]) : 100_000;
-  let file = process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : "";
-  if (!file) {
-    file = path.join(os.tmpdir(), `netno-bench-reddit-${posts}.ndjson`);
-    if (!existsSync(file)) await generateRedditDump(file, posts);
-  }
+  const { file, posts } = await benchmarkDump();
   const run = (flag: string) => {
     const child = spawnSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, flag, file, String(posts)], { encoding: "utf8" });
     if (child.status !== 0) throw new Error(child.stderr);

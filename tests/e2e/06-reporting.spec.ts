@@ -64,6 +64,7 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   await page.getByLabel("Colour members by").selectOption({ label: "Code: Repair advice" });
   await page.getByRole("button", { name: "Redraw" }).click();
   await expect(figures.first().getByRole("list", { name: "Legend" })).toContainText("coded “Repair advice”");
+  await figures.first().screenshot({ path: "test-results/screens/maps-by-code.png" });
 
   await page.getByRole("link", { name: "Report & exports" }).click();
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "HTML report" }).click()]);

@@ -103,3 +103,13 @@ test("labels never run off the frame and small maps label every node that has ro
   expect(placed.find((node) => node.id === "a")!.labelSide).toBe("left");
   expect(placed.filter((node) => node.labelSide)).toHaveLength(3);
 });
+
+test("in a small map no label covers another node", () => {
+  const node = (id: string, x: number, y: number): NetworkNode => ({ id, label: `Member ${id}`, size: id === "big" ? 5 : 1, group: "g", colour: "#000", x, y, radius: 8, labelSide: null });
+  // "next" sits where the big node's label would go on its right.
+  const placed = chooseLabels([node("big", 300, 200), node("next", 340, 200)]);
+  const big = placed.find((n) => n.id === "big")!;
+  expect(big.labelSide).toBe("left");
+  const box = labelBox(big);
+  expect(box.x2).toBeLessThan(340 - 8);
+});
