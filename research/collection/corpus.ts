@@ -1,124 +1,246 @@
-import { getConsentStatuses } from "../entree/consent-status.js";
-import type { ConsentStatus } from "../entree/model.js";
-import { projectKeys } from "../projects/model.js";
+import type { Selectable } from "kysely";
 import { requireProject } from "../projects/projects.js";
-import { nextTurn } from "../shared/next-turn.js";
-import type { DocumentStore } from "../store/index.js";
-import { corpusBatchFile, corpusManifestFile, membersFile, sourceKey, type Community, type CorpusManifest, type CorpusPost, type Member, type Thread } from "./model.js";
-
-export type Corpus = {
-  revision: string;
-  communities: Community[];
-  threads: Map<string, Thread>;
-  posts: CorpusPost[];
-  postsById: Map<string, CorpusPost>;
-  postsByThread: Map<string, CorpusPost[]>;
-  members: Map<string, Member>;
-};
-
-type CacheEntry = { key: string; corpus: Promise<Corpus> };
-const cache: Map<string, CacheEntry> = ((globalThis as { __netnoCorpusCache?: Map<string, CacheEntry> }).__netnoCorpusCache ??= new Map());
+import type { Project } from "../projects/model.js";
+import { sqlFor, type DocumentStore, type Queryable, type SqlDatabase } from "../store/index.js";
+import type { MembersTable, PostsTable, ThreadsTable } from "../store/sql/schema.js";
+import { PlatformSchema, type Community, type CorpusPost, type Member, type Thread } from "./model.js";
 
 /**
- * The whole corpus of a project, with replies linked to their parents across imports (a post whose parent
- * arrived in a later import is no longer an orphan). Cached until the corpus changes.
+ * The corpus as queries. Every read of posts or members goes through `visiblePosts` / `visibleMembers`,
+ * which leave out opted-out members inside the query, so no view, suggestion, map, report or export can
+ * see their words. Nothing here loads a whole corpus: pages ask for pages, long work iterates in batches.
  */
-export async function loadCorpus({ store, slug }: { store: DocumentStore; slug: string }): Promise<Corpus> {
-  await requireProject({ store, slug });
-  const manifest = await store.read(corpusManifestFile, projectKeys.corpusManifest(slug));
-  const membersData = await store.read(membersFile, projectKeys.members(slug));
-  const key = `${store.root}|${slug}|${manifest.revision}|${manifest.batches.length}|${membersData.members.length}`;
-  const cached = cache.get(`${store.root}|${slug}`);
-  if (cached && cached.key === key) return cached.corpus;
-  // The promise is cached, not its result: loaders that ask at the same moment share one build.
-  const corpus = buildCorpus({ store, slug, key, manifest, members: membersData.members });
-  cache.set(`${store.root}|${slug}`, { key, corpus });
-  corpus.catch(() => {
-    if (cache.get(`${store.root}|${slug}`)?.corpus === corpus) cache.delete(`${store.root}|${slug}`);
-  });
-  return corpus;
+
+export type ProjectSql = { database: SqlDatabase; db: Queryable; project: Project; projectId: string };
+
+/** The project (404 when it does not exist) and the database holding its tables. */
+export async function projectSql({ store, slug }: { store: DocumentStore; slug: string }): Promise<ProjectSql> {
+  const project = await requireProject({ store, slug });
+  const database = await sqlFor(store);
+  return { database, db: database.db, project, projectId: project.id };
 }
 
-async function buildCorpus({ store, slug, key, manifest, members }: { store: DocumentStore; slug: string; key: string; manifest: CorpusManifest; members: Member[] }): Promise<Corpus> {
-  const threads = new Map<string, Thread>();
-  const posts: CorpusPost[] = [];
-  for (const batch of manifest.batches) {
-    const data = await store.read(corpusBatchFile, projectKeys.corpusBatch(slug, batch.id));
-    for (const thread of data.threads) threads.set(thread.id, thread);
-    for (const post of data.posts) posts.push({ ...post, parentId: null, orphan: false, depth: 0 });
-  }
-  const platformOf = new Map(manifest.communities.map((community) => [community.id, community.platform]));
-  const keyOf = (post: CorpusPost, id: string) => sourceKey(platformOf.get(post.communityId) ?? "other", post.communityId, id);
-  const bySource = new Map<string, CorpusPost>();
-  for (const post of posts) bySource.set(keyOf(post, post.sourceId), post);
-  await nextTurn();
-  for (const [i, post] of posts.entries()) {
-    if (i % 20_000 === 19_999) await nextTurn();
-    if (!post.parentSourceId) continue;
-    const parent = bySource.get(keyOf(post, post.parentSourceId));
-    if (parent && parent.id !== post.id) post.parentId = parent.id;
-    else post.orphan = true;
-  }
-  const postsById = new Map(posts.map((post) => [post.id, post]));
-  await nextTurn();
-  for (const [i, post] of posts.entries()) {
-    if (i % 20_000 === 19_999) await nextTurn();
-    let depth = 0;
-    let current = post;
-    while (current.parentId && depth < 500) {
-      const parent = postsById.get(current.parentId);
-      if (!parent) break;
-      depth++;
-      current = parent;
-    }
-    post.depth = depth;
-  }
-  await nextTurn();
-  posts.sort((a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? ""));
-  await nextTurn();
-  const postsByThread = new Map<string, CorpusPost[]>();
-  for (const post of posts) {
-    const list = postsByThread.get(post.threadId);
-    if (list) list.push(post);
-    else postsByThread.set(post.threadId, [post]);
-  }
+/** The project's posts (`p`) that any view may show, joined to their author (`m`, absent for deleted authors). */
+export function visiblePosts(db: Queryable, projectId: string) {
+  return db
+    .selectFrom("posts as p")
+    .leftJoin("members as m", "m.id", "p.member_id")
+    .where("p.project_id", "=", projectId)
+    .where((eb) => eb.or([eb("m.consent_status", "is", null), eb("m.consent_status", "!=", "opted-out")]));
+}
+
+/** The project's members that any view may show (not opted out). */
+export function visibleMembers(db: Queryable, projectId: string) {
+  return db
+    .selectFrom("members as m")
+    .where("m.project_id", "=", projectId)
+    .where((eb) => eb.or([eb("m.consent_status", "is", null), eb("m.consent_status", "!=", "opted-out")]));
+}
+
+export const POST_COLUMNS = [
+  "p.seq",
+  "p.id",
+  "p.source_id",
+  "p.thread_id",
+  "p.community_id",
+  "p.parent_source_id",
+  "p.parent_source_key",
+  "p.parent_id",
+  "p.member_id",
+  "p.created_at",
+  "p.title",
+  "p.html",
+  "p.text",
+  "p.url",
+  "p.language",
+  "p.deleted_upstream",
+] as const;
+
+type PostRow = Pick<Selectable<PostsTable>, "id" | "source_id" | "thread_id" | "community_id" | "parent_source_id" | "parent_source_key" | "parent_id" | "member_id" | "created_at" | "title" | "html" | "text" | "url" | "language" | "deleted_upstream">;
+
+/** A posts row as the rest of the core sees it. `depth` is only known inside a thread tree (0 here). */
+export function toCorpusPost(row: PostRow): CorpusPost {
   return {
-    revision: key,
-    communities: manifest.communities,
-    threads,
-    posts,
-    postsById,
-    postsByThread,
-    members: new Map(members.map((member) => [member.id, member])),
+    id: row.id,
+    sourceId: row.source_id,
+    threadId: row.thread_id,
+    communityId: row.community_id,
+    parentSourceId: row.parent_source_id,
+    memberId: row.member_id,
+    createdAt: row.created_at,
+    title: row.title,
+    html: row.html,
+    text: row.text,
+    url: row.url,
+    language: row.language,
+    deletedUpstream: Boolean(row.deleted_upstream),
+    parentId: row.parent_id,
+    orphan: row.parent_source_key !== null && row.parent_id === null,
+    depth: 0,
   };
 }
 
-export type VisibleCorpus = Corpus & { consent: Map<string, ConsentStatus>; hiddenMemberIds: Set<string> };
+export function toMember(row: Selectable<MembersTable>): Member {
+  return {
+    id: row.id,
+    platform: PlatformSchema.catch("other").parse(row.platform),
+    handle: row.handle,
+    displayName: row.display_name,
+    platformUserId: row.platform_user_id,
+    identityKey: row.identity_key,
+    pseudonym: row.pseudonym,
+    postCount: Number(row.post_count),
+    firstPostAt: row.first_post_at,
+    lastPostAt: row.last_post_at,
+    privacySignals: parseJsonArray(row.privacy_signals),
+  };
+}
+
+export function toThread(row: Selectable<ThreadsTable>): Thread {
+  return { id: row.id, communityId: row.community_id, sourceId: row.source_id, title: row.title, url: row.url, createdAt: row.created_at };
+}
+
+export function parseJsonArray(text: string | null): string[] {
+  if (!text) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The project's communities, in the order they were first imported. */
+export async function listCommunities({ store, slug }: { store: DocumentStore; slug: string }): Promise<Community[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const rows = await db.selectFrom("communities").selectAll().where("project_id", "=", projectId).orderBy("created_at").orderBy("name").execute();
+  return rows.map((row) => ({ id: row.id, name: row.name, platform: PlatformSchema.catch("other").parse(row.platform), url: row.url, createdAt: row.created_at }));
+}
+
+/** One visible post, or null (unknown, another project's, or its author opted out). */
+export async function getVisiblePost({ store, slug, postId }: { store: DocumentStore; slug: string; postId: string }): Promise<CorpusPost | null> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const row = await visiblePosts(db, projectId).select(POST_COLUMNS).where("p.id", "=", postId).executeTakeFirst();
+  return row ? toCorpusPost(row) : null;
+}
+
+/** Chunks for `in (...)` lists: both engines take far more, but plans stay cheap at this size. */
+const ID_CHUNK = 500;
+
+export type PostWithContext = CorpusPost & { threadTitle: string; communityName: string; pseudonym: string | null };
+
+/** The visible ones among the given posts, with their thread title, community and author's pseudonym. */
+export async function getVisiblePosts({ store, slug, postIds }: { store: DocumentStore; slug: string; postIds: Iterable<string> }): Promise<Map<string, PostWithContext>> {
+  const { db, projectId } = await projectSql({ store, slug });
+  return getVisiblePostsIn(db, projectId, postIds);
+}
+
+export async function getVisiblePostsIn(db: Queryable, projectId: string, postIds: Iterable<string>): Promise<Map<string, PostWithContext>> {
+  const ids = [...new Set(postIds)];
+  const found = new Map<string, PostWithContext>();
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const rows = await visiblePosts(db, projectId)
+      .innerJoin("threads as t", "t.id", "p.thread_id")
+      .innerJoin("communities as c", "c.id", "p.community_id")
+      .select([...POST_COLUMNS, "t.title as thread_title", "c.name as community_name", "m.pseudonym as pseudonym"])
+      .where("p.id", "in", ids.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const row of rows) {
+      found.set(row.id, { ...toCorpusPost(row), threadTitle: row.thread_title, communityName: row.community_name, pseudonym: row.pseudonym });
+    }
+  }
+  return found;
+}
+
+/** The visible ones among the given members. */
+export async function getVisibleMembers({ store, slug, memberIds }: { store: DocumentStore; slug: string; memberIds: Iterable<string> }): Promise<Map<string, Member>> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const ids = [...new Set(memberIds)];
+  const found = new Map<string, Member>();
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const rows = await visibleMembers(db, projectId).selectAll().where("m.id", "in", ids.slice(i, i + ID_CHUNK)).execute();
+    for (const row of rows) found.set(row.id, toMember(row));
+  }
+  return found;
+}
+
+/** The given threads of the project. */
+export async function getThreads({ store, slug, threadIds }: { store: DocumentStore; slug: string; threadIds: Iterable<string> }): Promise<Map<string, Thread>> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const ids = [...new Set(threadIds)];
+  const found = new Map<string, Thread>();
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const rows = await db.selectFrom("threads").selectAll().where("project_id", "=", projectId).where("id", "in", ids.slice(i, i + ID_CHUNK)).execute();
+    for (const row of rows) found.set(row.id, toThread(row));
+  }
+  return found;
+}
 
 /**
- * The corpus as every view, suggestion, map, report and export must see it: opted-out members' posts
- * and the members themselves are gone from the moment the opt-out is recorded.
+ * Every visible post of the project (or of some communities), oldest first by import order, in batches:
+ * for NLP runs, exports and analyses that must see all posts without holding them all in memory.
  */
-export async function loadVisibleCorpus({ store, slug }: { store: DocumentStore; slug: string }): Promise<VisibleCorpus> {
-  const [corpus, consent] = await Promise.all([loadCorpus({ store, slug }), getConsentStatuses({ store, slug })]);
-  const hidden = new Set([...consent].filter(([, status]) => status === "opted-out").map(([memberId]) => memberId));
-  if (hidden.size === 0) return { ...corpus, consent, hiddenMemberIds: hidden };
-  const posts = corpus.posts.filter((post) => !post.memberId || !hidden.has(post.memberId));
-  const postsByThread = new Map<string, CorpusPost[]>();
-  for (const post of posts) {
-    const list = postsByThread.get(post.threadId);
-    if (list) list.push(post);
-    else postsByThread.set(post.threadId, [post]);
+export async function* iterateVisiblePosts({
+  store,
+  slug,
+  communityIds,
+  batchSize = 2_000,
+}: {
+  store: DocumentStore;
+  slug: string;
+  communityIds?: string[];
+  batchSize?: number;
+}): AsyncGenerator<CorpusPost[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  if (communityIds && communityIds.length === 0) return;
+  let after = 0;
+  for (;;) {
+    let query = visiblePosts(db, projectId).select(POST_COLUMNS).where("p.seq", ">", after).orderBy("p.seq").limit(batchSize);
+    if (communityIds) query = query.where("p.community_id", "in", communityIds);
+    const rows = await query.execute();
+    if (rows.length === 0) return;
+    after = Number(rows[rows.length - 1].seq);
+    yield rows.map(toCorpusPost);
+    if (rows.length < batchSize) return;
   }
-  const members = new Map([...corpus.members].filter(([id]) => !hidden.has(id)));
+}
+
+/**
+ * A fingerprint of what the corpus shows: changes with every import, erasure and consent change, so a
+ * bounded cache (a map layout, say) keyed by it is never stale.
+ */
+export async function getCorpusRevision({ store, slug }: { store: DocumentStore; slug: string }): Promise<string> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const row = await db.selectFrom("corpus_revisions").select("revision").where("project_id", "=", projectId).executeTakeFirst();
+  return `${projectId}:${row ? Number(row.revision) : 0}`;
+}
+
+/** Marks a change to what the corpus shows; call inside the transaction that makes the change. */
+export async function bumpCorpusRevision(trx: Queryable, projectId: string): Promise<void> {
+  await trx
+    .insertInto("corpus_revisions")
+    .values({ project_id: projectId, revision: 1 })
+    .onConflict((conflict) => conflict.column("project_id").doUpdateSet((eb) => ({ revision: eb("corpus_revisions.revision", "+", 1) })))
+    .execute();
+}
+
+export type CorpusCounts = { posts: number; threads: number; members: number; withheldPosts: number; withheldMembers: number };
+
+/** What the corpus holds and how much of it is withheld because members opted out. */
+export async function countCorpus({ store, slug }: { store: DocumentStore; slug: string }): Promise<CorpusCounts> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const [all, visible, threads, members, visibleMemberCount] = await Promise.all([
+    db.selectFrom("posts").select((eb) => eb.fn.countAll<number>().as("n")).where("project_id", "=", projectId).executeTakeFirstOrThrow(),
+    visiblePosts(db, projectId).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    visiblePosts(db, projectId).select((eb) => eb.fn.count<number>("p.thread_id").distinct().as("n")).executeTakeFirstOrThrow(),
+    db.selectFrom("members").select((eb) => eb.fn.countAll<number>().as("n")).where("project_id", "=", projectId).executeTakeFirstOrThrow(),
+    visibleMembers(db, projectId).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+  ]);
   return {
-    ...corpus,
-    revision: `${corpus.revision}|hidden:${[...hidden].sort().join(",")}`,
-    posts,
-    postsById: new Map(posts.map((post) => [post.id, post])),
-    postsByThread,
-    members,
-    consent,
-    hiddenMemberIds: hidden,
+    posts: Number(visible.n),
+    threads: Number(threads.n),
+    members: Number(visibleMemberCount.n),
+    withheldPosts: Number(all.n) - Number(visible.n),
+    withheldMembers: Number(members.n) - Number(visibleMemberCount.n),
   };
 }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { SqlLocation } from "./sql/database.js";
 
 /**
  * What a kind of stored file holds: its schema (zod, so what is read from disk is checked, since people edit
@@ -19,6 +20,8 @@ export type StoredFileKind<T> = {
  */
 export type DocumentStore = {
   readonly root: string;
+  /** Where this data directory's tables live (the SQLite file in `root`, or PostgreSQL): see sqlFor. */
+  readonly sqlLocation: SqlLocation;
   /** Reads a file, or the kind's empty value when it does not exist. */
   read<T>(kind: StoredFileKind<T>, key: string): Promise<T>;
   /**

@@ -5,6 +5,7 @@ import { lock } from "proper-lockfile";
 import { ResearchError, formatIssuePath } from "../shared/errors.js";
 import { AtomicJsonFile } from "./atomic-json-file.js";
 import type { DocumentStore, StoredFileKind } from "./document-store.js";
+import { sqlLocation, type SqlLocation } from "./sql/database.js";
 
 type VersionedOnDisk = { schemaVersion: number } & Record<string, unknown>;
 
@@ -78,11 +79,13 @@ type OpenFile = { db: Low<unknown>; file: AtomicJsonFile<VersionedOnDisk>; finge
  */
 export class LowdbDocumentStore implements DocumentStore {
   readonly root: string;
+  readonly sqlLocation: SqlLocation;
   private readonly open = new Map<string, OpenFile>();
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
+    this.sqlLocation = sqlLocation({ dataDir: this.root });
   }
 
   private resolveKey(key: string): string {

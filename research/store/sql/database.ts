@@ -1,0 +1,171 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+import { ResearchError } from "../../shared/errors.js";
+import { migrationsFor } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export type SqlEngine = "sqlite" | "postgres";
+
+/** Where the tables live: the SQLite file of a data directory, or a PostgreSQL database. */
+export type SqlLocation = { engine: "sqlite"; file: string } | { engine: "postgres"; url: string; schema: string | null };
+
+export type SqlDatabase = {
+  readonly engine: SqlEngine;
+  readonly db: Kysely<Database>;
+  /** Ends the connections (tests, CLI exit); the next `openSql` for the location opens it again. */
+  close(): Promise<void>;
+};
+
+/** A query runner: the database itself, or a transaction. Research functions accept either. */
+export type Queryable = Kysely<Database> | Transaction<Database>;
+
+export const SQLITE_FILE_NAME = "netno.sqlite";
+
+/**
+ * Where tables live for a data directory: PostgreSQL when a URL is given (`NETNO_DATABASE_URL`), else the
+ * SQLite file `netno.sqlite` inside the data directory. A `schema` query parameter on the URL selects a
+ * PostgreSQL schema (the tests give each test its own).
+ */
+export function sqlLocation({ dataDir, databaseUrl }: { dataDir: string; databaseUrl?: string | null }): SqlLocation {
+  if (databaseUrl) {
+    let parsed: URL;
+    try {
+      parsed = new URL(databaseUrl);
+    } catch {
+      throw new ResearchError("invalid-input", "NETNO_DATABASE_URL is not a URL (expected postgres://user@host:port/database).", {
+        field: "NETNO_DATABASE_URL",
+      });
+    }
+    if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+      throw new ResearchError("invalid-input", `NETNO_DATABASE_URL must start with postgres:// (got ${parsed.protocol}).`, {
+        field: "NETNO_DATABASE_URL",
+      });
+    }
+    const schema = parsed.searchParams.get("schema");
+    parsed.searchParams.delete("schema");
+    if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new ResearchError("invalid-input", `The schema "${schema}" in NETNO_DATABASE_URL is not a plain lower-case name.`, {
+        field: "NETNO_DATABASE_URL",
+      });
+    }
+    return { engine: "postgres", url: parsed.toString(), schema };
+  }
+  return { engine: "sqlite", file: path.join(path.resolve(dataDir), SQLITE_FILE_NAME) };
+}
+
+function locationKey(location: SqlLocation): string {
+  return location.engine === "sqlite" ? `sqlite:${location.file}` : `postgres:${location.url}#${location.schema ?? ""}`;
+}
+
+// One handle per location for the whole process, kept on globalThis so dev-server reloads reuse it.
+const registry: Map<string, Promise<SqlDatabase>> = ((globalThis as { __netnoSql?: Map<string, Promise<SqlDatabase>> }).__netnoSql ??=
+  new Map());
+
+/** The database at a location, opened and migrated to the current schema on first use in this process. */
+export function openSql(location: SqlLocation): Promise<SqlDatabase> {
+  const key = locationKey(location);
+  let opening = registry.get(key);
+  if (!opening) {
+    opening = connect(location, () => registry.delete(key));
+    registry.set(key, opening);
+    opening.catch(() => registry.delete(key));
+  }
+  return opening;
+}
+
+/** Closes every open database (end of a CLI command or a test file). */
+export async function closeAllSql(): Promise<void> {
+  const open = [...registry.values()];
+  registry.clear();
+  await Promise.all(open.map(async (opening) => (await opening.catch(() => null))?.close()));
+}
+
+async function connect(location: SqlLocation, forget: () => void): Promise<SqlDatabase> {
+  let db: Kysely<Database>;
+  if (location.engine === "sqlite") {
+    mkdirSync(path.dirname(location.file), { recursive: true });
+    const handle = new BetterSqlite3(location.file);
+    // WAL lets the CLI import while the server reads; FULL syncs every commit, so an acknowledged write
+    // survives a power cut; the busy timeout makes a writer wait for another process's transaction.
+    handle.pragma("journal_mode = WAL");
+    handle.pragma("synchronous = FULL");
+    handle.pragma("foreign_keys = ON");
+    handle.pragma("busy_timeout = 120000");
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  } else {
+    const pool = new pg.Pool({ connectionString: location.url, max: 10 });
+    const schema = location.schema;
+    if (schema) {
+      pool.on("connect", (client) => {
+        client.query(`set search_path to ${schema}`).catch(() => undefined);
+      });
+    }
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  }
+  try {
+    await migrate(db, location.engine);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  let closed = false;
+  return {
+    engine: location.engine,
+    db,
+    async close() {
+      if (closed) return;
+      closed = true;
+      forget();
+      await db.destroy();
+    },
+  };
+}
+
+async function migrate(db: Kysely<Database>, engine: SqlEngine): Promise<void> {
+  const migrations = migrationsFor(engine);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: "netno_migrations",
+    migrationLockTableName: "netno_migrations_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === "Error");
+    throw new ResearchError(
+      "unreadable-file",
+      `The ${engine === "sqlite" ? "SQLite" : "PostgreSQL"} database could not be brought to the current schema` +
+        `${failed ? ` (migration ${failed.migrationName})` : ""}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/**
+ * Runs `work` in one transaction: all of it is stored, or none. On SQLite the transaction takes the write
+ * lock at once (BEGIN IMMEDIATE), so two processes never both read and then fail to write; on PostgreSQL
+ * `lockKey`, when given, serialises transactions that must not interleave (imports and erasures of one
+ * project) with a transaction-scoped advisory lock.
+ */
+export async function inTransaction<R>(database: SqlDatabase, work: (trx: Kysely<Database>) => Promise<R>, options: { lockKey?: string } = {}): Promise<R> {
+  if (database.engine === "sqlite") {
+    return database.db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await work(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+  return database.db.transaction().execute(async (trx) => {
+    if (options.lockKey) await sql`select pg_advisory_xact_lock(hashtext(${options.lockKey}))`.execute(trx);
+    return work(trx);
+  });
+}

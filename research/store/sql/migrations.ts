@@ -1,0 +1,314 @@
+import { sql, type Kysely, type Migration } from "kysely";
+import type { SqlEngine } from "./database.js";
+
+/**
+ * One migration history for both engines. Column types are the portable subset (text, integer, real);
+ * only row ids, full-text search and a few index forms are written per dialect.
+ */
+export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
+  // A row number that grows with every insert: the FTS5 rowid on SQLite, an identity column on PostgreSQL.
+  const seqColumn = engine === "sqlite" ? "integer primary key autoincrement" : "integer generated always as identity primary key";
+  return {
+    "001-tables": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("documents")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("communities")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("url", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addUniqueConstraint("communities_name_unique", ["project_id", "platform", "name"])
+          .execute();
+
+        await db.schema
+          .createTable("imports")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("imported_at", "text", (c) => c.notNull())
+          .addColumn("imported_by", "text", (c) => c.notNull())
+          .addColumn("format", "text", (c) => c.notNull())
+          .addColumn("files", "text", (c) => c.notNull())
+          .addColumn("community_ids", "text", (c) => c.notNull())
+          .addColumn("posts", "integer", (c) => c.notNull())
+          .addColumn("threads", "integer", (c) => c.notNull())
+          .addColumn("members", "integer", (c) => c.notNull())
+          .addColumn("duplicates", "integer", (c) => c.notNull())
+          .addColumn("skipped", "integer", (c) => c.notNull())
+          .addColumn("orphans", "integer", (c) => c.notNull())
+          .addColumn("not_collected", "integer", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("imports_project").on("imports").columns(["project_id", "imported_at"]).execute();
+
+        await db.schema
+          .createTable("threads")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("community_id", "text", (c) => c.notNull().references("communities.id").onDelete("cascade"))
+          .addColumn("source_id", "text", (c) => c.notNull())
+          .addColumn("title", "text", (c) => c.notNull())
+          .addColumn("url", "text")
+          .addColumn("created_at", "text")
+          .addColumn("import_id", "text", (c) => c.notNull())
+          .addUniqueConstraint("threads_source_unique", ["project_id", "community_id", "source_id"])
+          .execute();
+        await db.schema.createIndex("threads_project_created").on("threads").columns(["project_id", "created_at"]).execute();
+        await db.schema.createIndex("threads_community").on("threads").columns(["community_id", "created_at"]).execute();
+        await db.schema.createIndex("threads_import").on("threads").column("import_id").execute();
+
+        await db.schema
+          .createTable("members")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("identity_key", "text", (c) => c.notNull())
+          .addColumn("handle", "text", (c) => c.notNull())
+          .addColumn("display_name", "text")
+          .addColumn("platform_user_id", "text")
+          .addColumn("pseudonym", "text", (c) => c.notNull())
+          .addColumn("post_count", "integer", (c) => c.notNull())
+          .addColumn("first_post_at", "text")
+          .addColumn("last_post_at", "text")
+          .addColumn("privacy_signals", "text", (c) => c.notNull())
+          .addColumn("consent_status", "text")
+          .addUniqueConstraint("members_identity_unique", ["project_id", "platform", "identity_key"])
+          .addUniqueConstraint("members_pseudonym_unique", ["project_id", "pseudonym"])
+          .execute();
+        await db.schema.createIndex("members_project_handle").on("members").columns(["project_id", "handle"]).execute();
+        await db.schema.createIndex("members_project_status").on("members").columns(["project_id", "consent_status"]).execute();
+
+        await db.schema
+          .createTable("posts")
+          .addColumn("seq", sql.raw(seqColumn))
+          .addColumn("id", "text", (c) => c.notNull().unique())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("thread_id", "text", (c) => c.notNull().references("threads.id").onDelete("cascade"))
+          .addColumn("community_id", "text", (c) => c.notNull())
+          .addColumn("source_id", "text", (c) => c.notNull())
+          .addColumn("source_key", "text", (c) => c.notNull())
+          .addColumn("parent_source_id", "text")
+          .addColumn("parent_source_key", "text")
+          .addColumn("parent_id", "text")
+          .addColumn("member_id", "text", (c) => c.references("members.id"))
+          .addColumn("created_at", "text")
+          .addColumn("title", "text")
+          .addColumn("html", "text")
+          .addColumn("text", "text", (c) => c.notNull())
+          .addColumn("url", "text")
+          .addColumn("language", "text")
+          .addColumn("deleted_upstream", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("import_id", "text", (c) => c.notNull())
+          .addUniqueConstraint("posts_source_unique", ["project_id", "source_key"])
+          .execute();
+        await db.schema.createIndex("posts_thread").on("posts").columns(["thread_id", "created_at"]).execute();
+        await db.schema.createIndex("posts_member").on("posts").columns(["member_id", "created_at"]).execute();
+        await db.schema.createIndex("posts_parent_key").on("posts").columns(["project_id", "parent_source_key"]).execute();
+        await db.schema.createIndex("posts_parent").on("posts").column("parent_id").execute();
+        await db.schema.createIndex("posts_community").on("posts").columns(["project_id", "community_id", "created_at"]).execute();
+        await db.schema.createIndex("posts_project_created").on("posts").columns(["project_id", "created_at"]).execute();
+        await db.schema.createIndex("posts_import").on("posts").column("import_id").execute();
+
+        await db.schema
+          .createTable("consent_entries")
+          .addColumn("seq", sql.raw(seqColumn))
+          .addColumn("id", "text", (c) => c.notNull().unique())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("member_id", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("stated_date", "text", (c) => c.notNull())
+          .addColumn("evidence", "text", (c) => c.notNull())
+          .addColumn("recorded_by", "text", (c) => c.notNull())
+          .addColumn("recorded_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("consent_member").on("consent_entries").columns(["project_id", "member_id", "seq"]).execute();
+
+        await db.schema
+          .createTable("erased_members")
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("handle_hash", "text", (c) => c.notNull())
+          .addColumn("purged_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("erased_members_pk", ["project_id", "platform", "handle_hash"])
+          .execute();
+
+        await db.schema
+          .createTable("codings")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("code_id", "text", (c) => c.notNull())
+          .addColumn("source_type", "text", (c) => c.notNull())
+          .addColumn("source_id", "text", (c) => c.notNull())
+          .addColumn("start_cp", "integer", (c) => c.notNull())
+          .addColumn("end_cp", "integer", (c) => c.notNull())
+          .addColumn("quote", "text", (c) => c.notNull())
+          .addColumn("coder_id", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("codings_source").on("codings").columns(["project_id", "source_type", "source_id"]).execute();
+        await db.schema.createIndex("codings_code").on("codings").columns(["project_id", "code_id"]).execute();
+        await db.schema.createIndex("codings_coder").on("codings").columns(["project_id", "coder_id"]).execute();
+
+        await db.schema
+          .createTable("memos")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("target_type", "text", (c) => c.notNull())
+          .addColumn("target_id", "text", (c) => c.notNull())
+          .addColumn("markdown", "text", (c) => c.notNull())
+          .addColumn("author_id", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("memos_target").on("memos").columns(["project_id", "target_type", "target_id"]).execute();
+
+        await db.schema
+          .createTable("field_notes")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("title", "text", (c) => c.notNull())
+          .addColumn("markdown", "text", (c) => c.notNull())
+          .addColumn("author_id", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("links", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("field_notes_project").on("field_notes").columns(["project_id", "created_at"]).execute();
+
+        await db.schema
+          .createTable("annotations")
+          .addColumn("post_id", "text", (c) => c.primaryKey().references("posts.id").onDelete("cascade"))
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("data", "text")
+          .execute();
+        await db.schema.createIndex("annotations_project").on("annotations").column("project_id").execute();
+
+        await db.schema
+          .createTable("suggestions")
+          .addColumn("id", "text", (c) => c.notNull())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("run_id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("code_id", "text", (c) => c.notNull())
+          .addColumn("source_id", "text", (c) => c.notNull())
+          .addColumn("source_name", "text", (c) => c.notNull())
+          .addColumn("start_cp", "integer", (c) => c.notNull())
+          .addColumn("end_cp", "integer", (c) => c.notNull())
+          .addColumn("score", "real", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("quote", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("suggestions_pk", ["project_id", "run_id", "id"])
+          .execute();
+        await db.schema.createIndex("suggestions_code").on("suggestions").columns(["project_id", "run_id", "code_id", "score"]).execute();
+        await db.schema.createIndex("suggestions_source").on("suggestions").columns(["project_id", "source_id"]).execute();
+
+        await db.schema
+          .createTable("suggestion_decisions")
+          .addColumn("suggestion_id", "text", (c) => c.notNull())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("code_id", "text", (c) => c.notNull())
+          .addColumn("source_id", "text", (c) => c.notNull())
+          .addColumn("start_cp", "integer", (c) => c.notNull())
+          .addColumn("end_cp", "integer", (c) => c.notNull())
+          .addColumn("score", "real", (c) => c.notNull())
+          .addColumn("decision", "text", (c) => c.notNull())
+          .addColumn("decided_by", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("suggestion_decisions_pk", ["project_id", "suggestion_id"])
+          .execute();
+
+        await db.schema
+          .createTable("audit_events")
+          .addColumn("seq", sql.raw(seqColumn))
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("by", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("detail", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("audit_project").on("audit_events").columns(["project_id", "seq"]).execute();
+
+        await db.schema
+          .createTable("share_links")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("token_hash", "text", (c) => c.notNull().unique())
+          .addColumn("theme_ids", "text", (c) => c.notNull())
+          .addColumn("label", "text", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .addColumn("revoked_at", "text")
+          .execute();
+        await db.schema.createIndex("share_links_project").on("share_links").column("project_id").execute();
+
+        await db.schema
+          .createTable("member_responses")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("link_id", "text", (c) => c.notNull())
+          .addColumn("theme_id", "text", (c) => c.notNull())
+          .addColumn("rating", "text", (c) => c.notNull())
+          .addColumn("comment", "text", (c) => c.notNull())
+          .addColumn("quote_ref", "text")
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("handled_at", "text")
+          .addColumn("handled_by", "text")
+          .addColumn("handling", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("member_responses_project").on("member_responses").columns(["project_id", "at"]).execute();
+
+        await db.schema
+          .createTable("jobs")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("title", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("started_at", "text", (c) => c.notNull())
+          .addColumn("finished_at", "text")
+          .addColumn("progress", "text")
+          .addColumn("report", "text")
+          .addColumn("error", "text")
+          .addColumn("pid", "integer")
+          .execute();
+        await db.schema.createIndex("jobs_project").on("jobs").columns(["project_id", "kind", "started_at"]).execute();
+
+        await db.schema
+          .createTable("corpus_revisions")
+          .addColumn("project_id", "text", (c) => c.primaryKey())
+          .addColumn("revision", "integer", (c) => c.notNull())
+          .execute();
+
+        if (engine === "sqlite") {
+          // External-content FTS5 index over posts, kept in step by triggers (inside the same transaction).
+          await sql`create virtual table posts_fts using fts5(title, text, content='posts', content_rowid='seq', tokenize='unicode61 remove_diacritics 2')`.execute(db);
+          await sql`create trigger posts_fts_insert after insert on posts begin
+            insert into posts_fts(rowid, title, text) values (new.seq, new.title, new.text); end`.execute(db);
+          await sql`create trigger posts_fts_delete after delete on posts begin
+            insert into posts_fts(posts_fts, rowid, title, text) values ('delete', old.seq, old.title, old.text); end`.execute(db);
+          await sql`create trigger posts_fts_update after update of title, text on posts begin
+            insert into posts_fts(posts_fts, rowid, title, text) values ('delete', old.seq, old.title, old.text);
+            insert into posts_fts(rowid, title, text) values (new.seq, new.title, new.text); end`.execute(db);
+        } else {
+          // 'simple' (no stemming), like FTS5's unicode61: the corpus is in many languages.
+          await sql`alter table posts add column search tsvector generated always as
+            (to_tsvector('simple', coalesce(title, '') || ' ' || text)) stored`.execute(db);
+          await sql`create index posts_search on posts using gin (search)`.execute(db);
+        }
+      },
+    },
+  };
+}
