@@ -2,7 +2,8 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { findUserByEmail } from "../../research/accounts/index.js";
 import { applyCode, createCodes } from "../../research/coding/index.js";
-import { importFiles, loadCorpus } from "../../research/collection/index.js";
+import { importFiles } from "../../research/collection/index.js";
+import { iterateVisiblePosts } from "../../research/collection/corpus.js";
 import { ADMIN, e2eStore, ensureAccount, ensureProject, loginAs } from "./helpers";
 
 test("a researcher builds a theme, views the maps, exports HTML and shares findings; a reviewer responds; a strategist reads guidelines without raw posts", async ({ page, browser }) => {
@@ -13,7 +14,11 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   await importFiles({ store, slug, files: [path.resolve("tests/fixtures/reddit-thread.json"), path.resolve("tests/fixtures/mastodon-statuses.json")] });
   const admin = await findUserByEmail({ store, email: ADMIN.email });
   const [repair, power] = await createCodes({ store, slug, userId: admin!.id, codes: [{ name: "Repair advice" }, { name: "Power system" }] });
-  for (const post of (await loadCorpus({ store, slug })).posts.filter((p) => /charge controller|battery|compressor/.test(p.text))) {
+  const powerPosts = [];
+  for await (const batch of iterateVisiblePosts({ store, slug })) {
+    powerPosts.push(...batch.filter((p) => /charge controller|battery|compressor/.test(p.text)));
+  }
+  for (const post of powerPosts) {
     await applyCode({ store, slug, coderId: admin!.id, codeIds: [repair.id, power.id], span: { sourceType: "post", sourceId: post.id, start: 0, end: [...post.text].length } });
   }
 
