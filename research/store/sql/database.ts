@@ -24,6 +24,11 @@ export type Queryable = Kysely<Database> | Transaction<Database>;
 
 export const SQLITE_FILE_NAME = "netno.sqlite";
 
+/** How long one SQLite statement may block the event loop waiting for another process's lock. */
+const SYNC_BUSY_WAIT_MS = 20;
+/** How long a transaction waits (without blocking the event loop) for the write lock: a large import. */
+const WRITE_LOCK_WAIT_MS = 180_000;
+
 /**
  * Where tables live for a data directory: PostgreSQL when a URL is given (`NETNO_DATABASE_URL`), else the
  * SQLite file `netno.sqlite` inside the data directory. A `schema` query parameter on the URL selects a
@@ -89,11 +94,13 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
     mkdirSync(path.dirname(location.file), { recursive: true });
     const handle = new BetterSqlite3(location.file);
     // WAL lets the CLI import while the server reads; FULL syncs every commit, so an acknowledged write
-    // survives a power cut; the busy timeout makes a writer wait for another process's transaction.
+    // survives a power cut. better-sqlite3 waits for a busy database synchronously, which would freeze the
+    // web server while the CLI holds the write lock: wait briefly here, and longer (asynchronously) in
+    // inTransaction.
     handle.pragma("journal_mode = WAL");
     handle.pragma("synchronous = FULL");
     handle.pragma("foreign_keys = ON");
-    handle.pragma("busy_timeout = 120000");
+    handle.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
   } else {
     const pool = new pg.Pool({ connectionString: location.url, max: 10 });
@@ -153,7 +160,7 @@ async function migrate(db: Kysely<Database>, engine: SqlEngine): Promise<void> {
 export async function inTransaction<R>(database: SqlDatabase, work: (trx: Kysely<Database>) => Promise<R>, options: { lockKey?: string } = {}): Promise<R> {
   if (database.engine === "sqlite") {
     return database.db.connection().execute(async (connection) => {
-      await sql`begin immediate`.execute(connection);
+      await beginImmediate(connection);
       try {
         const result = await work(connection);
         await sql`commit`.execute(connection);
@@ -168,4 +175,25 @@ export async function inTransaction<R>(database: SqlDatabase, work: (trx: Kysely
     if (options.lockKey) await sql`select pg_advisory_xact_lock(hashtext(${options.lockKey}))`.execute(trx);
     return work(trx);
   });
+}
+
+function isBusy(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && String(error.code).startsWith("SQLITE_BUSY");
+}
+
+/** Takes SQLite's write lock, waiting between tries so other requests are served meanwhile. */
+async function beginImmediate(connection: Kysely<Database>): Promise<void> {
+  const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await sql`begin immediate`.execute(connection);
+      return;
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      if (Date.now() > deadline) {
+        throw new ResearchError("conflict", "The database stayed busy (a long import is running?). Try again when it has finished.");
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+    }
+  }
 }
