@@ -310,5 +310,16 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
         }
       },
     },
+    "002-erasure-and-share-links": {
+      async up(db: Kysely<unknown>) {
+        // A share link names its project's slug, so the public view finds link and project in one query.
+        await db.schema.alterTable("share_links").addColumn("project_slug", "text").execute();
+        if (engine === "sqlite") {
+          // Erasure for good: deleted rows leave the FTS5 segments at once instead of lingering there
+          // until a merge (the index would otherwise still hold an erased member's words and positions).
+          await sql`insert into posts_fts(posts_fts, rank) values ('secure-delete', 1)`.execute(db);
+        }
+      },
+    },
   };
 }

@@ -211,6 +211,8 @@ export type AuditEventsTable = {
 export type ShareLinksTable = {
   id: string;
   project_id: string;
+  /** The project's slug (migration 002), so the public view finds link and project in one query. */
+  project_slug: string | null;
   token_hash: string;
   /** JSON array of theme ids. */
   theme_ids: JsonText;
