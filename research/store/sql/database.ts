@@ -1,7 +1,18 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type Transaction,
+} from "kysely";
 import pg from "pg";
 import { ResearchError } from "../../shared/errors.js";
 import { migrationsFor } from "./migrations.js";
@@ -101,7 +112,7 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
     handle.pragma("synchronous = FULL");
     handle.pragma("foreign_keys = ON");
     handle.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+    db = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: handle }) });
   } else {
     const pool = new pg.Pool({ connectionString: location.url, max: 10 });
     const schema = location.schema;
@@ -181,13 +192,17 @@ function isBusy(error: unknown): boolean {
   return typeof error === "object" && error !== null && "code" in error && String(error.code).startsWith("SQLITE_BUSY");
 }
 
-/** Takes SQLite's write lock, waiting between tries so other requests are served meanwhile. */
+/** Takes SQLite's write lock (the patient connection waits for it without blocking the event loop). */
 async function beginImmediate(connection: Kysely<Database>): Promise<void> {
+  await sql`begin immediate`.execute(connection);
+}
+
+/** Runs a statement again while another process holds SQLite's write lock, yielding between tries. */
+async function patiently<R>(run: () => Promise<R>): Promise<R> {
   const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      await sql`begin immediate`.execute(connection);
-      return;
+      return await run();
     } catch (error) {
       if (!isBusy(error)) throw error;
       if (Date.now() > deadline) {
@@ -195,5 +210,37 @@ async function beginImmediate(connection: Kysely<Database>): Promise<void> {
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
     }
+  }
+}
+
+class PatientConnection implements DatabaseConnection {
+  constructor(private readonly inner: DatabaseConnection) {}
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    return patiently(() => this.inner.executeQuery<R>(compiledQuery));
+  }
+  streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(compiledQuery, chunkSize);
+  }
+}
+
+/**
+ * better-sqlite3 waits for a busy database synchronously (the whole server would stand still while the CLI
+ * imports), so statements wait only briefly there and are retried here, asynchronously.
+ */
+class PatientSqliteDialect extends SqliteDialect {
+  createDriver(): Driver {
+    const inner = super.createDriver();
+    return {
+      init: () => inner.init(),
+      acquireConnection: async () => new PatientConnection(await inner.acquireConnection()),
+      beginTransaction: (connection, settings) => inner.beginTransaction(connection, settings),
+      commitTransaction: (connection) => inner.commitTransaction(connection),
+      rollbackTransaction: (connection) => inner.rollbackTransaction(connection),
+      savepoint: inner.savepoint?.bind(inner),
+      rollbackToSavepoint: inner.rollbackToSavepoint?.bind(inner),
+      releaseSavepoint: inner.releaseSavepoint?.bind(inner),
+      releaseConnection: (connection) => inner.releaseConnection(connection),
+      destroy: () => inner.destroy(),
+    };
   }
 }
