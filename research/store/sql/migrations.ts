@@ -321,5 +321,23 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
         }
       },
     },
+    "003-thread-activity": {
+      async up(db: Kysely<unknown>) {
+        // The threads list sorts by latest post: kept by imports (the latest post ever collected, withheld
+        // or not), so a page is an index walk instead of an aggregate over every post.
+        await db.schema.alterTable("threads").addColumn("last_post_at", "text").execute();
+        await db.schema
+          .createIndex("threads_project_last_post")
+          .on("threads")
+          .columns(["project_id", "last_post_at"])
+          .execute();
+        // The members page lists the most active first.
+        await db.schema
+          .createIndex("members_project_post_count")
+          .on("members")
+          .columns(["project_id", "post_count"])
+          .execute();
+      },
+    },
   };
 }

@@ -53,6 +53,8 @@ export type ThreadsTable = {
   url: string | null;
   created_at: string | null;
   import_id: string;
+  /** The latest post ever collected in the thread (migration 003), for sorting; set by imports. */
+  last_post_at: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type MembersTable = {
