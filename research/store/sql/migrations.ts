@@ -339,5 +339,17 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
           .execute();
       },
     },
+    "004-codings-unique": {
+      async up(db: Kysely<unknown>) {
+        // One coder applies one code to one span once: applying it again is `on conflict do nothing`,
+        // which is what keeps two clicks (or two servers) from storing the same coding twice.
+        await db.schema
+          .createIndex("codings_span_unique")
+          .on("codings")
+          .columns(["project_id", "code_id", "source_type", "source_id", "start_cp", "end_cp", "coder_id"])
+          .unique()
+          .execute();
+      },
+    },
   };
 }
