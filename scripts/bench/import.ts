@@ -1,72 +1,318 @@
-// Benchmark: importing a 100k-post Reddit-style NDJSON file, against the floor (bare JSON.parse of every
-// line of the same file plus writing the result). Reports posts per second, peak memory and the ratio.
-// Usage: npx tsx scripts/bench/import.ts [file.ndjson] [--posts 100000]
-import { spawnSync } from "node:child_process";
-import { createReadStream } from "node:fs";
-import { mkdtemp, rm, writeFile, stat } from "node:fs/promises";
+// Benchmark: importing a Reddit-style NDJSON dump (1M posts by default) into a fresh project, against
+// floors measured in the same run, floor and subject interleaved round by round, each in its own process
+// so its peak memory is its own.
+//   SQLite floor:     JSON.parse of every line + a bare better-sqlite3 insert of the same rows (the posts
+//                     table's columns, no index, one transaction, one prepared statement) into a fresh file.
+//   SQLite subject:   importFiles on the embedded default (fresh data directory).
+//   PostgreSQL floor: JSON.parse of every line + bare `pg` multi-row inserts in one transaction.
+//   PostgreSQL subject: importFiles with NETNO_DATABASE_URL (a fresh schema per run).
+// PostgreSQL is a durable throwaway server started here (fsync on), or --pg-url.
+// Aim: at most 3x the floor and under 1 GB peak.
+// Usage: npx tsx scripts/bench/import.ts [file.ndjson] [--posts 1000000] [--rounds 1]
+//          [--engines sqlite,postgres] [--pg-url URL] [--indexed-floor]
+import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { importFiles, searchProject } from "../../research/collection/index.js";
-import { createProject } from "../../research/projects/index.js";
-import { LowdbDocumentStore } from "../../research/store/index.js";
+import { randomUUID } from "node:crypto";
+import BetterSqlite3 from "better-sqlite3";
+import pg from "pg";
 import { benchmarkDump } from "./generate.js";
+import {
+  argNumber,
+  argString,
+  hasFlag,
+  interleave,
+  log,
+  machine,
+  median,
+  peakRssMb,
+  ratio,
+  runChild,
+  startBenchPostgres,
+  writeResult,
+} from "./lib.js";
 
-const mode = process.argv[2];
+const script = new URL(import.meta.url).pathname;
 
-async function floor(file: string) {
-  const started = performance.now();
-  const parsed: unknown[] = [];
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) if (line) parsed.push(JSON.parse(line));
-  const out = path.join(await mkdtemp(path.join(os.tmpdir(), "floor-")), "out.json");
-  await writeFile(out, JSON.stringify(parsed));
-  return { ms: performance.now() - started, posts: parsed.length };
+type ChildResult = { ms: number; posts: number; peakRssMb: number; sqlPosts?: number };
+
+/** The posts table's columns, in insert order (seq is the row id, filled by the engine). */
+const COLUMNS = [
+  "id",
+  "project_id",
+  "thread_id",
+  "community_id",
+  "source_id",
+  "source_key",
+  "parent_source_id",
+  "parent_source_key",
+  "parent_id",
+  "member_id",
+  "created_at",
+  "title",
+  "html",
+  "text",
+  "url",
+  "language",
+  "deleted_upstream",
+  "import_id",
+] as const;
+
+type Raw = Record<string, unknown>;
+
+/**
+ * One dump record as a posts row, with as little work as a row can take: no validation, no language,
+ * no members or threads bookkeeping beyond a lookup of the submission's id.
+ */
+function toRow(record: Raw, ids: { project: string; community: string; import: string }) {
+  const isSubmission = record.parent_id === undefined;
+  const linkId = String(record.link_id ?? `t3_${record.id}`).replace(/^t3_/, "");
+  const parent = isSubmission ? null : String(record.parent_id).slice(3);
+  const text = isSubmission
+    ? `${record.title}\n\n${record.selftext ?? ""}`
+    : String(record.body ?? "");
+  return [
+    randomUUID(),
+    ids.project,
+    `thread-${linkId}`,
+    ids.community,
+    String(record.id),
+    `reddit:${record.id}`,
+    parent,
+    parent ? `reddit:${parent}` : null,
+    null,
+    record.author === "[deleted]" ? null : String(record.author),
+    new Date(Number(record.created_utc) * 1000).toISOString(),
+    isSubmission ? String(record.title) : null,
+    null,
+    text,
+    record.permalink ? `https://www.reddit.com${record.permalink}` : null,
+    null,
+    (record._meta as Raw | undefined)?.was_deleted_later ? 1 : 0,
+    ids.import,
+  ];
 }
 
-async function ours(file: string) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "bench-import-"));
-  const store = new LowdbDocumentStore(dir);
-  await createProject({ store, slug: "bench", title: "Bench" });
+const floorIds = () => ({ project: randomUUID(), community: randomUUID(), import: randomUUID() });
+
+async function* lines(file: string): AsyncGenerator<string> {
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity }))
+    if (line) yield line;
+}
+
+async function floorSqlite(file: string, indexed: boolean): Promise<ChildResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-floor-sqlite-"));
+  const db = new BetterSqlite3(path.join(dir, "floor.sqlite"));
+  // The embedded default's settings, so the floor pays the same journal and sync costs.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.exec(
+    `create table posts (seq integer primary key autoincrement, ${COLUMNS.map((c) => `${c} ${c === "deleted_upstream" ? "integer" : "text"}`).join(", ")})`,
+  );
+  if (indexed) {
+    // The same indexes and FTS5 triggers as migration 001, to show what the indexes alone cost.
+    db.exec(`create unique index posts_id on posts(id);
+      create unique index posts_source on posts(project_id, source_key);
+      create index posts_thread on posts(thread_id, created_at);
+      create index posts_member on posts(member_id, created_at);
+      create index posts_parent_key on posts(project_id, parent_source_key);
+      create index posts_parent on posts(parent_id);
+      create index posts_community on posts(project_id, community_id, created_at);
+      create index posts_project_created on posts(project_id, created_at);
+      create index posts_import on posts(import_id);
+      create virtual table posts_fts using fts5(title, text, content='posts', content_rowid='seq', tokenize='unicode61 remove_diacritics 2');
+      create trigger posts_fts_insert after insert on posts begin
+        insert into posts_fts(rowid, title, text) values (new.seq, new.title, new.text); end;`);
+  }
+  const insert = db.prepare(
+    `insert into posts (${COLUMNS.join(", ")}) values (${COLUMNS.map(() => "?").join(", ")})`,
+  );
+  const ids = floorIds();
+  const started = performance.now();
+  let posts = 0;
+  db.exec("begin immediate");
+  for await (const line of lines(file)) {
+    insert.run(toRow(JSON.parse(line) as Raw, ids));
+    posts++;
+  }
+  db.exec("commit");
+  const ms = performance.now() - started;
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { ms, posts, peakRssMb: peakRssMb() };
+}
+
+/** Rows per multi-row insert: 1,000 x 18 parameters stays far under PostgreSQL's 65,535. */
+const PG_BATCH = 1000;
+
+async function floorPostgres(file: string, url: string, schema: string): Promise<ChildResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`create schema ${schema}`);
+  await client.query(`set search_path to ${schema}`);
+  await client.query(
+    `create table posts (seq integer generated always as identity primary key, ${COLUMNS.map((c) => `${c} ${c === "deleted_upstream" ? "integer" : "text"}`).join(", ")})`,
+  );
+  const ids = floorIds();
+  const started = performance.now();
+  let posts = 0;
+  let batch: unknown[][] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const values = batch
+      .map(
+        (_, row) => `(${COLUMNS.map((__, col) => `$${row * COLUMNS.length + col + 1}`).join(",")})`,
+      )
+      .join(",");
+    await client.query(`insert into posts (${COLUMNS.join(",")}) values ${values}`, batch.flat());
+    batch = [];
+  };
+  await client.query("begin");
+  for await (const line of lines(file)) {
+    batch.push(toRow(JSON.parse(line) as Raw, ids));
+    posts++;
+    if (batch.length === PG_BATCH) await flush();
+  }
+  await flush();
+  await client.query("commit");
+  const ms = performance.now() - started;
+  await client.query(`drop schema ${schema} cascade`);
+  await client.end();
+  return { ms, posts, peakRssMb: peakRssMb() };
+}
+
+async function subject(file: string, databaseUrl: string | null): Promise<ChildResult> {
+  const { importFiles } = await import("../../research/collection/index.js");
+  const { createProject } = await import("../../research/projects/index.js");
+  const { closeAllSql, getStore, sqlFor } = await import("../../research/store/index.js");
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-import-"));
+  const store = getStore(dataDir, databaseUrl);
+  const project = await createProject({ store, slug: "bench", title: "Bench" });
   const started = performance.now();
   const report = await importFiles({ store, slug: "bench", files: [file] });
   const ms = performance.now() - started;
-  // Full-text search on the imported corpus: first query builds the index, later ones use it.
-  const indexStarted = performance.now();
-  await searchProject({ store, slug: "bench", query: "battery" });
-  const indexMs = performance.now() - indexStarted;
-  const queries = ["solar charge", "fridge", "insulation wool", "rust wheel", "price", "night camp", "engine", "water pump", "fuse", "lithium"];
-  const times: number[] = [];
-  for (const query of queries) {
-    const t = performance.now();
-    await searchProject({ store, slug: "bench", query });
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  await rm(dir, { recursive: true, force: true });
-  return { ms, posts: report.posts, searchIndexMs: indexMs, searchMedianMs: times[Math.floor(times.length / 2)], searchMaxMs: times.at(-1) };
+  // Counted in the database, so a run that reports posts it did not store cannot pass.
+  const database = await sqlFor(store);
+  const counted = await database.db
+    .selectFrom("posts")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("project_id", "=", project.id)
+    .executeTakeFirst();
+  await closeAllSql();
+  rmSync(dataDir, { recursive: true, force: true });
+  return { ms, posts: report.posts, sqlPosts: Number(counted?.n ?? 0), peakRssMb: peakRssMb() };
 }
 
-if (mode === "--floor" || mode === "--ours") {
-  const file = process.argv[3];
-  const result = mode === "--floor" ? await floor(file) : await ours(file);
-  process.stdout.write(JSON.stringify({ ...result, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+async function dropSchema(url: string, schema: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`drop schema if exists ${schema} cascade`);
+  await client.end();
+}
+
+if (process.argv[2] === "--child") {
+  const [side, file, url = "", schema = ""] = process.argv.slice(3);
+  const result =
+    side === "floor-sqlite" || side === "floor-sqlite-indexed"
+      ? await floorSqlite(file, side === "floor-sqlite-indexed")
+      : side === "floor-postgres"
+        ? await floorPostgres(file, url, schema)
+        : side === "import-sqlite"
+          ? await subject(file, null)
+          : await subject(file, `${url}?schema=${schema}`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
 } else {
-  const { file } = await benchmarkDump();
-  const size = (await stat(file)).size;
-  // Each side runs in its own process so peak memory is its own.
-  const run = (flag: string) => {
-    const child = spawnSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, flag, file], { encoding: "utf8", maxBuffer: 1 << 20 });
-    if (child.status !== 0) throw new Error(child.stderr);
-    return JSON.parse(child.stdout);
-  };
-  const floorResult = run("--floor");
-  const oursResult = run("--ours");
-  const table = {
-    file, sizeMb: Math.round(size / 1024 / 1024),
-    floor: { seconds: +(floorResult.ms / 1000).toFixed(2), postsPerSecond: Math.round(floorResult.posts / (floorResult.ms / 1000)), peakRssMb: floorResult.peakRssMb },
-    import: { seconds: +(oursResult.ms / 1000).toFixed(2), posts: oursResult.posts, postsPerSecond: Math.round(oursResult.posts / (oursResult.ms / 1000)), peakRssMb: oursResult.peakRssMb },
-    ratioToFloor: +(oursResult.ms / floorResult.ms).toFixed(2),
-    search: { indexBuildSeconds: +(oursResult.searchIndexMs / 1000).toFixed(2), medianQueryMs: +oursResult.searchMedianMs.toFixed(1), maxQueryMs: +oursResult.searchMaxMs.toFixed(1) },
-  };
-  process.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
+  const { file, posts } = await benchmarkDump(
+    hasFlag("--posts") ? process.argv : [...process.argv, "--posts", "1000000"],
+  );
+  const rounds = argNumber("--rounds", posts <= 100_000 ? 3 : 1);
+  const engines = argString("--engines", "sqlite,postgres").split(",");
+  const givenUrl = argString("--pg-url", "");
+  const postgres = engines.includes("postgres") && !givenUrl ? await startBenchPostgres() : null;
+  const url = givenUrl || postgres?.url || "";
+  const before = machine();
+  let runs = 0;
+  const sides: Array<{ name: string; run: (round: number) => Promise<ChildResult> }> = [];
+  const add = (name: string, extra: () => string[]) =>
+    sides.push({ name, run: () => runChild<ChildResult>(script, [name, file, ...extra()]) });
+  if (engines.includes("sqlite")) {
+    add("floor-sqlite", () => []);
+    if (hasFlag("--indexed-floor")) add("floor-sqlite-indexed", () => []);
+    add("import-sqlite", () => []);
+  }
+  if (engines.includes("postgres")) {
+    const schema = (name: string) => `bench_${name.replace(/-/g, "_")}_${process.pid}_${runs++}`;
+    sides.push({
+      name: "floor-postgres",
+      run: () => runChild<ChildResult>(script, ["floor-postgres", file, url, schema("floor")]),
+    });
+    sides.push({
+      name: "import-postgres",
+      run: async () => {
+        const name = schema("import");
+        try {
+          return await runChild<ChildResult>(script, ["import-postgres", file, url, name]);
+        } finally {
+          await dropSchema(url, name);
+        }
+      },
+    });
+  }
+  try {
+    const results = await interleave(rounds, sides, (name, round, result) =>
+      log(
+        `round ${round + 1}/${rounds} ${name}: ${(result.ms / 1000).toFixed(2)} s, ${result.posts} posts, ${result.peakRssMb} MB peak`,
+      ),
+    );
+    const side = (name: string) => {
+      const runsOf = results[name];
+      if (!runsOf) return undefined;
+      const ms = median(runsOf.map((r) => r.ms));
+      return {
+        rounds: runsOf.length,
+        medianSeconds: Math.round(ms / 10) / 100,
+        secondsEachRound: runsOf.map((r) => Math.round(r.ms / 10) / 100),
+        postsPerSecond: Math.round(runsOf[0].posts / (ms / 1000)),
+        posts: runsOf[0].posts,
+        ...(runsOf[0].sqlPosts !== undefined
+          ? { postsCountedInDatabase: runsOf.map((r) => r.sqlPosts) }
+          : {}),
+        peakRssMb: Math.max(...runsOf.map((r) => r.peakRssMb)),
+      };
+    };
+    const of = (name: string) => median(results[name]?.map((r) => r.ms) ?? [Number.NaN]);
+    await writeResult(`import-${posts}`, {
+      file,
+      sizeMb: Math.round(statSync(file).size / 2 ** 20),
+      machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
+      postgres: engines.includes("postgres")
+        ? givenUrl
+          ? "given --pg-url"
+          : "durable throwaway server (fsync on, defaults)"
+        : null,
+      sqlite: engines.includes("sqlite")
+        ? {
+            floor: side("floor-sqlite"),
+            ...(results["floor-sqlite-indexed"]
+              ? { floorWithIndexesAndFts: side("floor-sqlite-indexed") }
+              : {}),
+            import: side("import-sqlite"),
+            ratioToFloor: ratio(of("import-sqlite"), of("floor-sqlite")),
+          }
+        : null,
+      postgresql: engines.includes("postgres")
+        ? {
+            floor: side("floor-postgres"),
+            import: side("import-postgres"),
+            ratioToFloor: ratio(of("import-postgres"), of("floor-postgres")),
+          }
+        : null,
+      aim: "import at most 3x the floor, peak RSS under 1 GB",
+    });
+  } finally {
+    postgres?.stop();
+  }
+  process.exit(0);
 }
