@@ -9,7 +9,14 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["research/**/*.test.ts", "tests/unit/**/*.test.ts", "scripts/**/*.test.ts", "app/**/*.test.ts"],
+    include: [
+      "research/**/*.test.ts",
+      "tests/unit/**/*.test.ts",
+      "scripts/**/*.test.ts",
+      "app/**/*.test.ts",
+    ],
+    // Fails a test on console.error and on any network connection beyond loopback.
+    setupFiles: ["tests/setup.ts"],
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -6,7 +6,7 @@ import { parseVersioned } from "./lowdb-store.js";
 import { openSql, type SqlLocation } from "./sql/database.js";
 
 /** How often a change is retried when another server changed the same document in between. */
-const MAX_ATTEMPTS = 20;
+const MAX_ATTEMPTS = 40;
 
 /**
  * Documents in PostgreSQL (team servers): one row per key in `documents`, JSON text with a version.
@@ -70,7 +70,7 @@ export class PostgresDocumentStore implements DocumentStore {
     return run;
   }
 
-  update<T, R = void>(kind: StoredFileKind<T>, key: string, mutate: (data: T) => R | Promise<R>): Promise<R> {
+  async update<T, R = void>(kind: StoredFileKind<T>, key: string, mutate: (data: T) => R | Promise<R>): Promise<R> {
     const clean = this.checkKey(key);
     return this.enqueue(clean, async () => {
       const { db } = await openSql(this.sqlLocation);
@@ -105,7 +105,8 @@ export class PostgresDocumentStore implements DocumentStore {
           if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return result;
         }
         // Another server changed the document since we read it: apply the change again on its version.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(50, attempt * 3)));
+        // Random waits, so two servers that keep colliding on one document fall out of step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, attempt * 5)));
       }
       throw new ResearchError("conflict", `Document ${clean} kept changing while this change was made. Try again.`, { file: clean });
     });
@@ -126,8 +127,10 @@ export class PostgresDocumentStore implements DocumentStore {
   async list(folderKey: string): Promise<string[]> {
     const folder = this.checkKey(folderKey).replace(/\/$/, "");
     const { db } = await openSql(this.sqlLocation);
-    const rows = await db.selectFrom("documents").select("key").where("key", "like", `${escapeLike(folder)}/%`).execute();
-    const names = new Set(rows.map((row) => row.key.slice(folder.length + 1).split("/")[0]));
+    // "" (normalised to ".") is the top of the data directory: every key is under it.
+    const prefix = folder === "." ? "" : `${folder}/`;
+    const rows = await db.selectFrom("documents").select("key").where("key", "like", `${escapeLike(prefix)}%`).execute();
+    const names = new Set(rows.map((row) => row.key.slice(prefix.length).split("/")[0]));
     return [...names].sort();
   }
 

@@ -85,9 +85,13 @@ export function openSql(location: SqlLocation): Promise<SqlDatabase> {
   const key = locationKey(location);
   let opening = registry.get(key);
   if (!opening) {
-    opening = connect(location, () => registry.delete(key));
+    // Forget only this handle: after closeAllSql a newer one may already be registered under the key.
+    const forget = () => {
+      if (registry.get(key) === opening) registry.delete(key);
+    };
+    opening = connect(location, forget);
     registry.set(key, opening);
-    opening.catch(() => registry.delete(key));
+    opening.catch(forget);
   }
   return opening;
 }
@@ -114,15 +118,26 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
     handle.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
     db = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: handle }) });
   } else {
-    const pool = new pg.Pool({ connectionString: location.url, max: 10 });
     const schema = location.schema;
-    if (schema) {
-      pool.on("connect", (client) => {
-        client.query(`set search_path to ${schema}`).catch(() => undefined);
-      });
-    }
+    // The schema goes in the startup packet (the name is checked by sqlLocation), so every connection
+    // is on it before its first query, with no extra round trip.
+    const pool = new pg.Pool({
+      connectionString: location.url,
+      max: 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // An idle connection that the server ends (a restart, an administrator) is an "error" event on the
+    // pool: without a listener it would end the whole process. The pool opens a new one when needed.
+    pool.on("error", (error) => console.warn(`netno: a PostgreSQL connection was closed: ${error.message}`));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    if (schema) {
+      try {
+        await createSchema(db, schema);
+      } catch (error) {
+        await db.destroy();
+        throw error;
+      }
+    }
   }
   try {
     await migrate(db, location.engine);
@@ -143,10 +158,48 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
   };
 }
 
+/** Creates a schema; two servers starting at once may both try, and one of them then finds it made. */
+async function createSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    const found = await sql<{ n: string }>`select count(*) as n from pg_namespace where nspname = ${schema}`.execute(db);
+    if (Number(found.rows[0]?.n ?? 0) === 0) throw error;
+  }
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const result = await sql<{ name: string | null }>`select current_schema() as name`.execute(db);
+  return result.rows[0]?.name ?? "public";
+}
+
 async function migrate(db: Kysely<Database>, engine: SqlEngine): Promise<void> {
+  if (engine === "sqlite") {
+    // Kysely runs SQLite migrations outside a transaction, so two processes opening a new data directory at
+    // once (the server and the CLI) would both create the tables, and a failed migration would stay half
+    // done. Under BEGIN IMMEDIATE the second waits, then finds them applied; a failure leaves nothing.
+    await db.connection().execute(async (connection) => {
+      await beginImmediate(connection);
+      try {
+        await runMigrations(connection, engine);
+        await sql`commit`.execute(connection);
+      } catch (error) {
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    });
+    return;
+  }
+  await runMigrations(db, engine);
+}
+
+async function runMigrations(db: Kysely<Database>, engine: SqlEngine): Promise<void> {
   const migrations = migrationsFor(engine);
   const migrator = new Migrator({
     db,
+    // Kysely looks for its bookkeeping tables in every schema unless told which: a second schema on the
+    // same server (another team, another test) would look migrated already. Name the one we work in.
+    ...(engine === "postgres" ? { migrationTableSchema: await currentSchema(db) } : {}),
     provider: { getMigrations: async () => migrations },
     migrationTableName: "netno_migrations",
     migrationLockTableName: "netno_migrations_lock",
