@@ -1,17 +1,21 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
+import { store } from "~/server/context.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import { getImportJob } from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
-  const job = getImportJob({ slug: project.slug, jobId: params.jobId ?? "" });
+  // From the jobs table: the page survives a server restart, and a job whose process died shows as failed.
+  const job = await getImportJob({ store, slug: project.slug, jobId: params.jobId ?? "" });
   if (!job) throw new Response("Not found", { status: 404 });
   return { slug: project.slug, job };
 }
 
-export const meta: MetaFunction<typeof loader> = () => [{ title: "Import · Netnography Workbench" }];
+export const meta: MetaFunction<typeof loader> = () => [
+  { title: "Import · Netnography Workbench" },
+];
 
 export default function ImportJobPage() {
   const { slug, job } = useLoaderData<typeof loader>();
@@ -21,40 +25,78 @@ export default function ImportJobPage() {
     const timer = setInterval(() => revalidator.state === "idle" && revalidator.revalidate(), 700);
     return () => clearInterval(timer);
   }, [job.state, revalidator]);
-  const percent = job.progress && job.progress.total > 0 ? Math.round((job.progress.done / job.progress.total) * 100) : 0;
+  const percent =
+    job.progress && job.progress.total > 0
+      ? Math.round((job.progress.done / job.progress.total) * 100)
+      : 0;
   return (
     <section className="card" aria-labelledby="job-heading">
       <h2 id="job-heading">{job.title}</h2>
       {job.state === "running" ? (
         // Without JavaScript the page refreshes itself while the import runs; with it, it revalidates.
-        <noscript><meta httpEquiv="refresh" content="2" /></noscript>
+        <noscript>
+          <meta httpEquiv="refresh" content="2" />
+        </noscript>
       ) : null}
       {job.state === "running" ? (
         <div role="status" aria-live="polite">
           <p>Importing… {job.progress?.label ?? "starting"}</p>
-          <progress max={100} value={percent} aria-label="Import progress">{percent}%</progress>
+          <progress max={100} value={percent} aria-label="Import progress">
+            {percent}%
+          </progress>
         </div>
       ) : null}
       {job.state === "failed" ? (
         <div className="form-error" role="alert">
-          <p><strong>The import failed; nothing in the project was changed.</strong></p>
+          <p>
+            <strong>The import failed; nothing in the project was changed.</strong>
+          </p>
           <p style={{ whiteSpace: "pre-wrap" }}>{job.error}</p>
         </div>
       ) : null}
       {job.state === "done" && job.report ? (
         <>
-          <p className="notice" role="status">Import finished.</p>
+          <p className="notice" role="status">
+            Import finished.
+          </p>
           <table aria-label="Import report">
             <tbody>
-              <tr><th>New posts</th><td className="num">{job.report.posts}</td></tr>
-              <tr><th>New threads</th><td className="num">{job.report.threads}</td></tr>
-              <tr><th>New members</th><td className="num">{job.report.members}</td></tr>
-              <tr><th>Already present</th><td className="num">{job.report.duplicates}</td></tr>
-              <tr><th>Skipped as invalid</th><td className="num">{job.report.skipped}</td></tr>
-              <tr><th>Orphans (parent not collected)</th><td className="num">{job.report.orphans}</td></tr>
-              <tr><th>Not collected upstream (pagination, "more" stubs)</th><td className="num">{job.report.notCollected}</td></tr>
-              <tr><th>Deleted upstream (check the retention rule)</th><td className="num">{job.report.deletedUpstream}</td></tr>
-              <tr><th>Left out: members erased earlier</th><td className="num">{job.report.erasedExcluded}</td></tr>
+              <tr>
+                <th>New posts</th>
+                <td className="num">{job.report.posts}</td>
+              </tr>
+              <tr>
+                <th>New threads</th>
+                <td className="num">{job.report.threads}</td>
+              </tr>
+              <tr>
+                <th>New members</th>
+                <td className="num">{job.report.members}</td>
+              </tr>
+              <tr>
+                <th>Already present</th>
+                <td className="num">{job.report.duplicates}</td>
+              </tr>
+              <tr>
+                <th>Skipped as invalid</th>
+                <td className="num">{job.report.skipped}</td>
+              </tr>
+              <tr>
+                <th>Orphans (parent not collected)</th>
+                <td className="num">{job.report.orphans}</td>
+              </tr>
+              <tr>
+                <th>Not collected upstream (pagination, "more" stubs)</th>
+                <td className="num">{job.report.notCollected}</td>
+              </tr>
+              <tr>
+                <th>Deleted upstream (check the retention rule)</th>
+                <td className="num">{job.report.deletedUpstream}</td>
+              </tr>
+              <tr>
+                <th>Left out: members erased earlier</th>
+                <td className="num">{job.report.erasedExcluded}</td>
+              </tr>
             </tbody>
           </table>
           {job.report.invalid.length > 0 ? (
@@ -62,12 +104,19 @@ export default function ImportJobPage() {
               <h3>Skipped records</h3>
               <ul className="small">
                 {job.report.invalid.map((invalid, index) => (
-                  <li key={index}>{(invalid.file ?? "").split("/").pop()}{invalid.line ? `:${invalid.line}` : ""}{invalid.record !== undefined ? ` record ${invalid.record}` : ""}{invalid.field ? ` (${invalid.field})` : ""}: {invalid.message}</li>
+                  <li key={index}>
+                    {(invalid.file ?? "").split("/").pop()}
+                    {invalid.line ? `:${invalid.line}` : ""}
+                    {invalid.record !== undefined ? ` record ${invalid.record}` : ""}
+                    {invalid.field ? ` (${invalid.field})` : ""}: {invalid.message}
+                  </li>
                 ))}
               </ul>
             </>
           ) : null}
-          <p><Link to={`/projects/${slug}/collection/threads`}>Browse threads</Link></p>
+          <p>
+            <Link to={`/projects/${slug}/collection/threads`}>Browse threads</Link>
+          </p>
         </>
       ) : null}
     </section>

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { getJob, startCliJob, type BackgroundJob } from "../shared/background-jobs.js";
+import type { DocumentStore } from "../store/index.js";
 import type { CsvField } from "./importers/index.js";
 import type { ImportReport } from "./import-files.js";
 
@@ -16,6 +17,8 @@ export type StartImportInput = {
   columns?: Partial<Record<CsvField, string>>;
   /** A folder to delete once the import ended (uploaded files). */
   cleanup?: string;
+  /** The store of `dataDir` (default: the process-wide one). */
+  store?: DocumentStore;
 };
 
 /** Runs an import as a background job (the netno CLI in its own process). */
@@ -24,11 +27,30 @@ export function startImportJob(input: StartImportInput): ImportJob {
   if (input.format) args.push("--format", input.format);
   if (input.community) args.push("--community", input.community);
   if (input.skipInvalid) args.push("--skip-invalid");
-  for (const [field, column] of Object.entries(input.columns ?? {})) if (column) args.push("--map", `${field}=${column}`);
-  return startCliJob<ImportReport>({ kind: "import", slug: input.slug, userId: input.userId, title: `Import of ${input.files.map((file) => path.basename(file)).join(", ")}`, args, dataDir: input.dataDir, cleanup: input.cleanup });
+  for (const [field, column] of Object.entries(input.columns ?? {})) {
+    if (column) args.push("--map", `${field}=${column}`);
+  }
+  return startCliJob<ImportReport>({
+    kind: "import",
+    slug: input.slug,
+    userId: input.userId,
+    title: `Import of ${input.files.map((file) => path.basename(file)).join(", ")}`,
+    args,
+    dataDir: input.dataDir,
+    store: input.store,
+    cleanup: input.cleanup,
+  });
 }
 
-export function getImportJob({ slug, jobId }: { slug: string; jobId: string }): ImportJob | null {
-  const job = getJob<ImportReport>({ slug, jobId });
-  return job && job.kind === "import" ? job : null;
+/** An import job of this project (from the `jobs` table, so it survives a restart), or null. */
+export function getImportJob({
+  store,
+  slug,
+  jobId,
+}: {
+  store: DocumentStore;
+  slug: string;
+  jobId: string;
+}): Promise<ImportJob | null> {
+  return getJob<ImportReport>({ store, slug, jobId, kind: "import" });
 }

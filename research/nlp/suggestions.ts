@@ -1,26 +1,24 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
-import BM25Vectorizer from "wink-nlp/utilities/bm25-vectorizer.js";
 import similarity from "wink-nlp/utilities/similarity.js";
-import { applyCode, listCodings } from "../coding/codings.js";
+import { applyCode } from "../coding/codings.js";
 import { codebookFile, type Code } from "../coding/model.js";
-import { loadVisibleCorpus } from "../collection/corpus.js";
-import { objectivesFile } from "../objectives/model.js";
+import { projectSql, visiblePosts } from "../collection/corpus.js";
 import { buildKeywordMatcher } from "../objectives/keywords.js";
+import { objectivesFile, type Keyword } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
-import { requireProject } from "../projects/projects.js";
+import {
+  getJob,
+  getLatestJob,
+  startCliJob,
+  type BackgroundJob,
+} from "../shared/background-jobs.js";
 import { ResearchError } from "../shared/errors.js";
-import { nowIso } from "../shared/ids.js";
+import { newId, nowIso } from "../shared/ids.js";
 import { codePointLength, sliceCodePoints } from "../shared/text-offsets.js";
-import type { DocumentStore, StoredFileKind } from "../store/index.js";
-import { annotateText, contentTerms, usesEnglishModel, type Annotation } from "./annotate.js";
+import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
+import { annotateText, contentTerms, usesEnglishModel } from "./annotate.js";
+import { annotateProject, parseAnnotation } from "./annotations.js";
 import { getNlp } from "./wink.js";
-
-function sentimentOf(text: string): number {
-  const nlp = getNlp();
-  return Number(nlp.readDoc(text).out(nlp.its.sentiment)) || 0;
-}
-import { loadAnnotations } from "./annotations.js";
 
 export type SuggestionKind = "similar" | "keyword" | "sentiment";
 export type Suggestion = {
@@ -39,165 +37,929 @@ export type Suggestion = {
   quote: string;
 };
 
-const DecisionSchema = z.object({
-  suggestionId: z.string(), kind: z.enum(["similar", "keyword", "sentiment"]), codeId: z.string(), sourceId: z.string(),
-  start: z.number().int(), end: z.number().int(), score: z.number(), decision: z.enum(["accepted", "rejected"]), decidedBy: z.string(), at: z.string(),
-});
-export type SuggestionDecision = z.infer<typeof DecisionSchema>;
-const SuggestionsFileSchema = z.object({ decisions: z.array(DecisionSchema) });
-const suggestionsFile: StoredFileKind<z.infer<typeof SuggestionsFileSchema>> = { description: "suggestion decisions", schema: SuggestionsFileSchema, version: 1, empty: () => ({ decisions: [] }) };
-const suggestionsKey = (slug: string) => `projects/${slug}/suggestions.json`;
+/** A stored suggestion as the Suggestions page shows it: with the thread to link to and the pseudonym. */
+export type PendingSuggestion = Suggestion & { threadId: string; author: string };
+
+const KINDS: SuggestionKind[] = ["similar", "keyword", "sentiment"];
+const toKind = (kind: string): SuggestionKind =>
+  KINDS.find((candidate) => candidate === kind) ?? "keyword";
 
 /** The same suggestion always gets the same id, so decisions stick across runs. */
-function suggestionId(kind: string, codeId: string, sourceId: string, start: number, end: number): string {
-  return createHash("sha1").update(`${kind}|${codeId}|${sourceId}|${start}|${end}`).digest("hex").slice(0, 20);
+function suggestionId(
+  kind: string,
+  codeId: string,
+  sourceId: string,
+  start: number,
+  end: number,
+): string {
+  return createHash("sha1")
+    .update(`${kind}|${codeId}|${sourceId}|${start}|${end}`)
+    .digest("hex")
+    .slice(0, 20);
 }
-
-type Passage = { sourceId: string; sourceName: string; start: number; end: number; text: string; sentiment: number; english: boolean };
 
 const MIN_SIMILARITY = 0.15;
 const STRONG_SENTIMENT = 0.5;
+/** A stored run keeps the best suggestions of each code: more than anyone reviews, bounded per code. */
+const STORED_PER_CODE = 500;
+/** Posts read per query while computing: the run streams the corpus, never holding it. */
+const POST_BATCH = 1_000;
+const ID_CHUNK = 500;
+
+// ---------------------------------------------------------------------------------------------------
+// BM25, streamed
+// ---------------------------------------------------------------------------------------------------
 
 /**
- * Suggestions the researcher accepts or rejects; none is ever applied silently. Three kinds, each saying
- * why: passages similar (BM25 cosine) to what a code already covers; keyword rules from the project
- * keywords and the code's name and definition; strong-sentiment sentences for codes marked affective.
- * Posts not in English get only keyword suggestions, which do not depend on the English model.
+ * BM25 weights with wink-nlp's formulas and defaults (k = 1, k1 = 1.2, b = 0.75, no norm, 6 decimals),
+ * learning only document frequencies: wink's vectorizer keeps every document's bag of words, which grows
+ * with the corpus, while these statistics grow only with the vocabulary.
  */
-export async function computeSuggestions({ store, slug, codeName, limit = 200 }: { store: DocumentStore; slug: string; codeName?: string; limit?: number }): Promise<Suggestion[]> {
-  await requireProject({ store, slug });
-  const [corpus, codebook, objectives, codings, decisions, stored] = await Promise.all([
-    loadVisibleCorpus({ store, slug }),
-    store.read(codebookFile, projectKeys.codebook(slug)),
-    store.read(objectivesFile, projectKeys.objectives(slug)),
-    listCodings({ store, slug }),
-    store.read(suggestionsFile, suggestionsKey(slug)),
-    loadAnnotations({ store, slug }),
-  ]);
-  let codes = codebook.codes.filter((code) => !code.mergedInto);
-  if (codeName) {
-    codes = codes.filter((code) => code.name.toLowerCase() === codeName.toLowerCase());
-    if (codes.length === 0) throw new ResearchError("not-found", `No code named "${codeName}" in the codebook.`, { field: "code" });
-  }
-  const decided = new Set(decisions.decisions.map((decision) => decision.suggestionId));
+class StreamingBm25 {
+  private documentFrequency = new Map<string, number>();
+  private idf = new Map<string, number>();
+  private documents = 0;
+  private totalLength = 0;
 
-  // Passages: sentences of English posts (from stored annotations, or annotated now), whole other posts.
-  const passages: Passage[] = [];
-  for (const post of corpus.posts) {
-    const english = usesEnglishModel(post.language);
-    if (!english) {
-      passages.push({ sourceId: post.id, sourceName: post.sourceId, start: 0, end: codePointLength(post.text), text: post.text, sentiment: 0, english });
-      continue;
-    }
-    const annotation: Annotation = stored.get(post.id) ?? annotateText(post.text);
-    for (const sentence of annotation.sentences) {
-      passages.push({ sourceId: post.id, sourceName: post.sourceId, start: sentence.start, end: sentence.end, text: sliceCodePoints(post.text, sentence.start, sentence.end), sentiment: sentence.sentiment, english });
-    }
-  }
-  const codedBy = new Map<string, Array<{ sourceId: string; start: number; end: number }>>();
-  for (const coding of codings) codedBy.set(coding.codeId, [...(codedBy.get(coding.codeId) ?? []), coding]);
-  const alreadyCoded = (codeId: string, passage: Passage) =>
-    (codedBy.get(codeId) ?? []).some((coding) => coding.sourceId === passage.sourceId && coding.start < passage.end && passage.start < coding.end);
-
-  const suggestions: Suggestion[] = [];
-  const push = (kind: SuggestionKind, code: Code, passage: Passage, score: number, reason: string) => {
-    if (alreadyCoded(code.id, passage)) return;
-    const id = suggestionId(kind, code.id, passage.sourceId, passage.start, passage.end);
-    if (decided.has(id)) return;
-    suggestions.push({ id, kind, sourceType: "post", sourceId: passage.sourceId, sourceName: passage.sourceName, start: passage.start, end: passage.end, codeId: code.id, codeName: code.name, score: Math.round(score * 1000) / 1000, reason, quote: passage.text });
-  };
-
-  // (a) Similar passages: BM25 over all English passages, compared with each code's centroid through an
-  // inverted index, so only passages sharing terms with the code are scored.
-  const englishPassages = passages.filter((passage) => passage.english);
-  const codesWithData = codes.filter((code) => (codedBy.get(code.id) ?? []).length > 0);
-  if (codesWithData.length > 0 && englishPassages.length > 0) {
-    const bm25 = BM25Vectorizer();
-    const terms = englishPassages.map((passage) => contentTerms(passage.text));
-    for (const list of terms) bm25.learn(list);
-    const index = new Map<string, number[]>();
-    terms.forEach((list, i) => new Set(list).forEach((term) => index.set(term, [...(index.get(term) ?? []), i])));
-    for (const code of codesWithData) {
-      const quotes = codings.filter((coding) => coding.codeId === code.id).map((coding) => coding.quote);
-      const centroid: Record<string, number> = {};
-      for (const quote of quotes) for (const [term, weight] of Object.entries(bm25.bowOf(contentTerms(quote)))) centroid[term] = (centroid[term] ?? 0) + weight / quotes.length;
-      const topTerms = Object.entries(centroid).sort((a, b) => b[1] - a[1]).slice(0, 25).map(([term]) => term);
-      const candidates = new Set(topTerms.flatMap((term) => index.get(term) ?? []));
-      for (const i of candidates) {
-        const score = similarity.bow.cosine(bm25.bowOf(terms[i]), centroid);
-        if (score >= MIN_SIMILARITY) {
-          const shared = topTerms.filter((term) => terms[i].includes(term)).slice(0, 4);
-          push("similar", code, englishPassages[i], score, `Similar to ${quotes.length} passage${quotes.length === 1 ? "" : "s"} coded "${code.name}" (BM25 cosine ${score.toFixed(2)}; shared terms: ${shared.join(", ")})`);
-        }
-      }
-    }
+  learn(terms: string[]): void {
+    this.documents++;
+    this.totalLength += terms.length;
+    for (const term of new Set(terms))
+      this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
   }
 
-  // (b) Keyword rules: the code's own name and definition terms, plus project keywords they mention.
-  for (const code of codes) {
+  get learned(): number {
+    return this.documents;
+  }
+
+  freeze(): void {
+    for (const [term, frequency] of this.documentFrequency) {
+      const idf = Math.log((this.documents - frequency + 0.5) / (frequency + 0.5) + 1);
+      this.idf.set(term, +idf.toFixed(6));
+    }
+    this.documentFrequency.clear();
+  }
+
+  /** The weighted bag of words of a passage; terms never learned are left out, as wink does. */
+  bowOf(terms: string[]): Record<string, number> {
+    const counts = new Map<string, number>();
+    for (const term of terms) if (this.idf.get(term)) counts.set(term, (counts.get(term) ?? 0) + 1);
+    const averageLength = this.totalLength / this.documents;
+    const lengthFactor = 1.2 * (1 - 0.75 + 0.75 * (terms.length / averageLength));
+    const bow: Record<string, number> = {};
+    for (const [term, count] of counts) {
+      const weight = ((this.idf.get(term) ?? 1) * (2.2 * count)) / (lengthFactor + count);
+      bow[term] = +weight.toFixed(6);
+    }
+    return bow;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Computing
+// ---------------------------------------------------------------------------------------------------
+
+type Passage = {
+  sourceId: string;
+  sourceName: string;
+  start: number;
+  end: number;
+  text: string;
+  sentiment: number;
+  english: boolean;
+};
+
+type CodeRules = {
+  code: Code;
+  keywordMatcher: ReturnType<typeof buildKeywordMatcher> | null;
+  keywordSource: string;
+  polarity: number;
+  /** Similarity: the mean BM25 bag of the code's coded passages, its top terms and how many quotes. */
+  centroid: Record<string, number> | null;
+  topTerms: string[];
+  quotes: number;
+};
+
+export type SuggestionsProgress = { done: number; total: number; label: string };
+
+/** Keeps the best `size` suggestions of one code while the run streams through the corpus. */
+class BestSuggestions {
+  private items: Suggestion[] = [];
+  constructor(private readonly size: number) {}
+
+  add(suggestion: Suggestion): void {
+    this.items.push(suggestion);
+    if (this.items.length >= this.size * 2) this.items = this.sorted();
+  }
+
+  sorted(): Suggestion[] {
+    return this.items.sort(bySuggestionRank).slice(0, this.size);
+  }
+}
+
+function bySuggestionRank(a: Suggestion, b: Suggestion): number {
+  return b.score - a.score || a.sourceId.localeCompare(b.sourceId) || a.start - b.start;
+}
+
+function sentimentOf(text: string): number {
+  const nlp = getNlp();
+  return Number(nlp.readDoc(text).out(nlp.its.sentiment)) || 0;
+}
+
+/** The codes to suggest for (all active ones, or the one named) with their keyword rules and polarity. */
+function buildCodeRules(codes: Code[], keywords: Keyword[]): CodeRules[] {
+  return codes.map((code) => {
     const definitionText = `${code.name} ${code.definition} ${code.inclusion}`.toLowerCase();
-    const keywordRules = objectives.keywords.filter((keyword) => [keyword.term, ...keyword.synonyms].some((term) => definitionText.includes(term.toLowerCase().replace(/\*$/, ""))));
+    const keywordRules = keywords.filter((keyword) =>
+      [keyword.term, ...keyword.synonyms].some((term) =>
+        definitionText.includes(term.toLowerCase().replace(/\*$/, "")),
+      ),
+    );
     const nameTerms = contentTerms(code.name).filter((term) => term.length > 3);
-    const rules = [...keywordRules, ...(nameTerms.length ? [{ id: "name", term: nameTerms.join(" "), synonyms: nameTerms.length > 1 ? nameTerms : [] }] : [])];
-    if (rules.length === 0) continue;
-    const matcher = buildKeywordMatcher(rules);
-    for (const passage of passages) {
-      const matched = [...new Set(matcher.matches(passage.text))];
-      if (matched.length === 0) continue;
-      const source = keywordRules.length ? "the project keywords in the code's definition" : "the code's name";
-      // Rule matches are blunter than similarity to coded passages: they rank below strong similarity.
-      push("keyword", code, passage, Math.min(0.6, 0.2 + 0.1 * matched.length), `Mentions ${matched.map((m) => `"${m}"`).join(", ")} (keyword rule from ${source})`);
+    const rules = [
+      ...keywordRules,
+      ...(nameTerms.length
+        ? [
+            {
+              id: "name",
+              term: nameTerms.join(" "),
+              synonyms: nameTerms.length > 1 ? nameTerms : [],
+            },
+          ]
+        : []),
+    ];
+    return {
+      code,
+      keywordMatcher: rules.length ? buildKeywordMatcher(rules) : null,
+      keywordSource: keywordRules.length
+        ? "the project keywords in the code's definition"
+        : "the code's name",
+      // A code whose own name and definition read negative ("Frustration") only gets negative passages.
+      polarity: code.affective ? Math.sign(sentimentOf(`${code.name}. ${code.definition}`)) : 0,
+      centroid: null,
+      topTerms: [],
+      quotes: 0,
+    };
+  });
+}
+
+type PostRow = {
+  seq: number;
+  id: string;
+  source_id: string;
+  text: string;
+  language: string | null;
+  data: string | null;
+};
+
+/** Visible posts with their stored annotation, in batches, up to `untilSeq` (the end of the first pass). */
+async function* visiblePostBatches(
+  db: Queryable,
+  projectId: string,
+  untilSeq?: number,
+): AsyncGenerator<PostRow[]> {
+  let after = 0;
+  for (;;) {
+    let query = visiblePosts(db, projectId)
+      .leftJoin("annotations as a", "a.post_id", "p.id")
+      .select(["p.seq", "p.id", "p.source_id", "p.text", "p.language", "a.data"])
+      .where("p.seq", ">", after)
+      .orderBy("p.seq")
+      .limit(POST_BATCH);
+    if (untilSeq !== undefined) query = query.where("p.seq", "<=", untilSeq);
+    const rows = await query.execute();
+    if (rows.length === 0) return;
+    after = Number(rows[rows.length - 1].seq);
+    yield rows.map((row) => ({ ...row, seq: Number(row.seq) }));
+    if (rows.length < POST_BATCH) return;
+  }
+}
+
+/** Sentences of English posts (from the stored annotation, or read now), whole posts otherwise. */
+function passagesOf(post: PostRow): Passage[] {
+  const english = usesEnglishModel(post.language);
+  if (!english) {
+    const end = codePointLength(post.text);
+    return [
+      {
+        sourceId: post.id,
+        sourceName: post.source_id,
+        start: 0,
+        end,
+        text: post.text,
+        sentiment: 0,
+        english,
+      },
+    ];
+  }
+  const annotation = parseAnnotation(post.data) ?? annotateText(post.text);
+  return annotation.sentences.map((sentence) => ({
+    sourceId: post.id,
+    sourceName: post.source_id,
+    start: sentence.start,
+    end: sentence.end,
+    text: sliceCodePoints(post.text, sentence.start, sentence.end),
+    sentiment: sentence.sentiment,
+    english,
+  }));
+}
+
+/** Coded passages of the given codes on visible sources (field notes, or posts of members still shown). */
+function visibleCodings(db: Queryable, projectId: string, codeIds: string[]) {
+  return db
+    .selectFrom("codings as c")
+    .where("c.project_id", "=", projectId)
+    .where("c.code_id", "in", codeIds)
+    .where((eb) =>
+      eb.or([
+        eb("c.source_type", "=", "fieldnote"),
+        eb("c.source_id", "in", visiblePosts(db, projectId).select("p.id")),
+      ]),
+    );
+}
+
+/** Builds each code's centroid from its coded quotes, read in pages. */
+async function learnCentroids(
+  db: Queryable,
+  projectId: string,
+  rules: CodeRules[],
+  bm25: StreamingBm25,
+): Promise<void> {
+  const byCode = new Map(rules.map((rule) => [rule.code.id, rule]));
+  const sums = new Map<string, Record<string, number>>();
+  let after = "";
+  for (;;) {
+    const rows = await visibleCodings(db, projectId, [...byCode.keys()])
+      .select(["c.id", "c.code_id", "c.quote"])
+      .where("c.id", ">", after)
+      .orderBy("c.id")
+      .limit(POST_BATCH)
+      .execute();
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1].id;
+    for (const row of rows) {
+      const rule = byCode.get(row.code_id);
+      if (!rule) continue;
+      rule.quotes++;
+      const sum = sums.get(row.code_id) ?? {};
+      for (const [term, weight] of Object.entries(bm25.bowOf(contentTerms(row.quote))))
+        sum[term] = (sum[term] ?? 0) + weight;
+      sums.set(row.code_id, sum);
+    }
+    if (rows.length < POST_BATCH) break;
+  }
+  for (const rule of rules) {
+    const sum = sums.get(rule.code.id);
+    if (!sum || rule.quotes === 0) continue;
+    const centroid: Record<string, number> = {};
+    for (const [term, weight] of Object.entries(sum)) centroid[term] = weight / rule.quotes;
+    rule.centroid = centroid;
+    rule.topTerms = Object.entries(centroid)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([term]) => term);
+  }
+}
+
+type CodedSpan = { codeId: string; start: number; end: number };
+
+/** What is already coded on these posts (any coder), so suggestions never repeat a coding. */
+async function codedSpansOf(
+  db: Queryable,
+  projectId: string,
+  postIds: string[],
+): Promise<Map<string, CodedSpan[]>> {
+  const spans = new Map<string, CodedSpan[]>();
+  for (let i = 0; i < postIds.length; i += ID_CHUNK) {
+    const rows = await db
+      .selectFrom("codings")
+      .select(["code_id", "source_id", "start_cp", "end_cp"])
+      .where("project_id", "=", projectId)
+      .where("source_type", "=", "post")
+      .where("source_id", "in", postIds.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const row of rows) {
+      const list = spans.get(row.source_id) ?? [];
+      list.push({ codeId: row.code_id, start: Number(row.start_cp), end: Number(row.end_cp) });
+      spans.set(row.source_id, list);
     }
   }
-
-  // (c) Strong sentiment, for codes the researcher marked affective. A code whose own name and definition
-  // read negative ("Frustration") only gets negative passages, and a positive one positive passages.
-  for (const code of codes.filter((c) => c.affective)) {
-    const polarity = Math.sign(sentimentOf(`${code.name}. ${code.definition}`));
-    for (const passage of englishPassages) {
-      if (Math.abs(passage.sentiment) < STRONG_SENTIMENT) continue;
-      if (polarity !== 0 && Math.sign(passage.sentiment) !== polarity) continue;
-      push("sentiment", code, passage, 0.5 * Math.abs(passage.sentiment), `Strong ${passage.sentiment > 0 ? "positive" : "negative"} sentiment (${passage.sentiment.toFixed(2)}) for the affective code "${code.name}"`);
-    }
-  }
-
-  return suggestions.sort((a, b) => b.score - a.score || a.sourceId.localeCompare(b.sourceId) || a.start - b.start).slice(0, limit);
+  return spans;
 }
 
 /**
- * Accepts or rejects suggestions (one or many). Accepting applies the code to the passage as the
- * researcher's own coding; every decision is kept so precision can be reported per code.
+ * The suggestions of the given codes over the visible corpus, best `perCode` of each code, computed by
+ * streaming the posts twice when a code has coded passages (document frequencies first, then scoring),
+ * once otherwise. Decided suggestions and passages already coded with the code are left out.
  */
-export async function decideSuggestions({ store, slug, suggestionIds, decision, userId }: { store: DocumentStore; slug: string; suggestionIds: string[]; decision: "accepted" | "rejected"; userId: string }): Promise<number> {
-  const pending = await computeSuggestions({ store, slug, limit: Number.MAX_SAFE_INTEGER });
-  const chosen = pending.filter((suggestion) => suggestionIds.includes(suggestion.id));
-  if (chosen.length === 0) throw new ResearchError("not-found", "Those suggestions are no longer pending.");
-  for (const suggestion of chosen) {
-    if (decision === "accepted") {
-      await applyCode({ store, slug, coderId: userId, codeIds: [suggestion.codeId], span: { sourceType: "post", sourceId: suggestion.sourceId, start: suggestion.start, end: suggestion.end } });
+async function collectSuggestions({
+  db,
+  projectId,
+  codes,
+  keywords,
+  perCode,
+  onProgress,
+}: {
+  db: Queryable;
+  projectId: string;
+  codes: Code[];
+  keywords: Keyword[];
+  perCode: number;
+  onProgress?: (progress: SuggestionsProgress) => void;
+}): Promise<Suggestion[]> {
+  if (codes.length === 0) return [];
+  const rules = buildCodeRules(codes, keywords);
+  const decided = new Set(
+    (
+      await db
+        .selectFrom("suggestion_decisions")
+        .select("suggestion_id")
+        .where("project_id", "=", projectId)
+        .execute()
+    ).map((row) => row.suggestion_id),
+  );
+  const extent = await visiblePosts(db, projectId)
+    .select((eb) => [eb.fn.countAll<number>().as("posts"), eb.fn.max("p.seq").as("last")])
+    .executeTakeFirstOrThrow();
+  const total = Number(extent.posts);
+  // Posts imported while the run goes are left for the next run: both passes see the same posts.
+  const untilSeq = extent.last === null ? 0 : Number(extent.last);
+  const codeIds = codes.map((code) => code.id);
+  const coded = await visibleCodings(db, projectId, codeIds)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  const withSimilarity = Number(coded.n) > 0;
+  const passes = withSimilarity ? 2 : 1;
+  let done = 0;
+  const report = (label: string) => onProgress?.({ done, total: total * passes, label });
+
+  // (a) Similar passages need BM25 weights over all English passages: a first pass learns them.
+  const bm25 = new StreamingBm25();
+  if (withSimilarity) {
+    for await (const posts of visiblePostBatches(db, projectId, untilSeq)) {
+      for (const post of posts) {
+        for (const passage of passagesOf(post))
+          if (passage.english) bm25.learn(contentTerms(passage.text));
+      }
+      done += posts.length;
+      report(`Learning term weights: ${done} of ${total} posts`);
+    }
+    if (bm25.learned > 0) {
+      bm25.freeze();
+      await learnCentroids(db, projectId, rules, bm25);
     }
   }
-  await store.update(suggestionsFile, suggestionsKey(slug), (data) => {
-    for (const suggestion of chosen) {
-      data.decisions.push({ suggestionId: suggestion.id, kind: suggestion.kind, codeId: suggestion.codeId, sourceId: suggestion.sourceId, start: suggestion.start, end: suggestion.end, score: suggestion.score, decision, decidedBy: userId, at: nowIso() });
+  const byTopTerm = new Map<string, CodeRules[]>();
+  for (const rule of rules) {
+    for (const term of rule.topTerms) byTopTerm.set(term, [...(byTopTerm.get(term) ?? []), rule]);
+  }
+
+  const best = new Map(rules.map((rule) => [rule.code.id, new BestSuggestions(perCode)]));
+  let scored = 0;
+  for await (const posts of visiblePostBatches(db, projectId, untilSeq)) {
+    const codedSpans = await codedSpansOf(
+      db,
+      projectId,
+      posts.map((post) => post.id),
+    );
+    for (const post of posts) {
+      const spans = codedSpans.get(post.id) ?? [];
+      for (const passage of passagesOf(post)) {
+        const push = (kind: SuggestionKind, rule: CodeRules, score: number, reason: string) => {
+          const codeId = rule.code.id;
+          if (
+            spans.some(
+              (span) =>
+                span.codeId === codeId && span.start < passage.end && passage.start < span.end,
+            )
+          )
+            return;
+          const id = suggestionId(kind, codeId, passage.sourceId, passage.start, passage.end);
+          if (decided.has(id)) return;
+          best.get(codeId)?.add({
+            id,
+            kind,
+            sourceType: "post",
+            sourceId: passage.sourceId,
+            sourceName: passage.sourceName,
+            start: passage.start,
+            end: passage.end,
+            codeId,
+            codeName: rule.code.name,
+            score: Math.round(score * 1000) / 1000,
+            reason,
+            quote: passage.text,
+          });
+        };
+        if (passage.english && byTopTerm.size > 0) {
+          const terms = contentTerms(passage.text);
+          const candidates = new Set(terms.flatMap((term) => byTopTerm.get(term) ?? []));
+          if (candidates.size > 0) {
+            const bow = bm25.bowOf(terms);
+            for (const rule of candidates) {
+              const score = similarity.bow.cosine(bow, rule.centroid ?? {});
+              if (score < MIN_SIMILARITY) continue;
+              const shared = rule.topTerms.filter((term) => terms.includes(term)).slice(0, 4);
+              const plural = rule.quotes === 1 ? "" : "s";
+              push(
+                "similar",
+                rule,
+                score,
+                `Similar to ${rule.quotes} passage${plural} coded "${rule.code.name}" ` +
+                  `(BM25 cosine ${score.toFixed(2)}; shared terms: ${shared.join(", ")})`,
+              );
+            }
+          }
+        }
+        // (b) Keyword rules: the code's own name and definition terms, plus project keywords they mention.
+        for (const rule of rules) {
+          if (!rule.keywordMatcher) continue;
+          const matched = [...new Set(rule.keywordMatcher.matches(passage.text))];
+          if (matched.length === 0) continue;
+          // Rule matches are blunter than similarity to coded passages: they rank below strong similarity.
+          push(
+            "keyword",
+            rule,
+            Math.min(0.6, 0.2 + 0.1 * matched.length),
+            `Mentions ${matched.map((m) => `"${m}"`).join(", ")} (keyword rule from ${rule.keywordSource})`,
+          );
+        }
+        // (c) Strong sentiment, for codes the researcher marked affective.
+        if (passage.english && Math.abs(passage.sentiment) >= STRONG_SENTIMENT) {
+          for (const rule of rules) {
+            if (!rule.code.affective) continue;
+            if (rule.polarity !== 0 && Math.sign(passage.sentiment) !== rule.polarity) continue;
+            const tone = passage.sentiment > 0 ? "positive" : "negative";
+            push(
+              "sentiment",
+              rule,
+              0.5 * Math.abs(passage.sentiment),
+              `Strong ${tone} sentiment (${passage.sentiment.toFixed(2)}) for the affective code "${rule.code.name}"`,
+            );
+          }
+        }
+      }
+    }
+    done += posts.length;
+    scored += posts.length;
+    report(`Scoring passages: ${scored} of ${total} posts`);
+  }
+  return [...best.values()].flatMap((collector) => collector.sorted()).sort(bySuggestionRank);
+}
+
+/** The active codes (or the one named: a name not in the codebook is an error) and the project keywords. */
+async function readCodesAndKeywords(store: DocumentStore, slug: string, codeName?: string) {
+  const [codebook, objectives] = await Promise.all([
+    store.read(codebookFile, projectKeys.codebook(slug)),
+    store.read(objectivesFile, projectKeys.objectives(slug)),
+  ]);
+  const active = codebook.codes.filter((code) => !code.mergedInto);
+  let codes = active;
+  if (codeName) {
+    codes = active.filter((code) => code.name.toLowerCase() === codeName.toLowerCase());
+    if (codes.length === 0) {
+      throw new ResearchError("not-found", `No code named "${codeName}" in the codebook.`, {
+        field: "code",
+      });
+    }
+  }
+  return { codes, active, keywords: objectives.keywords };
+}
+
+/**
+ * Suggestions the researcher accepts or rejects, computed now (the CLI's `netno suggest`); none is ever
+ * applied silently. Three kinds, each saying why: passages similar (BM25 cosine) to what a code already
+ * covers; keyword rules from the project keywords and the code's name and definition; strong-sentiment
+ * sentences for codes marked affective. Posts not in English get only keyword suggestions, which do not
+ * depend on the English model. Pages read a stored run instead (`listSuggestions`).
+ */
+export async function computeSuggestions({
+  store,
+  slug,
+  codeName,
+  limit = 200,
+  onProgress,
+}: {
+  store: DocumentStore;
+  slug: string;
+  codeName?: string;
+  limit?: number;
+  onProgress?: (progress: SuggestionsProgress) => void;
+}): Promise<Suggestion[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const { codes, keywords } = await readCodesAndKeywords(store, slug, codeName);
+  const all = await collectSuggestions({
+    db,
+    projectId,
+    codes,
+    keywords,
+    perCode: limit,
+    onProgress,
+  });
+  return all.slice(0, limit);
+}
+
+export type SuggestionsRunReport = {
+  runId: string;
+  suggestions: number;
+  codes: number;
+  annotated: number;
+  computedAt: string;
+};
+
+/**
+ * Computes suggestions for every active code and stores them as the project's run (`suggestions` table),
+ * replacing the previous run in the same transaction, so a page always reads one whole run. New posts
+ * are annotated first, so the run and later pages reuse their annotations. Runs as a background job.
+ */
+export async function runSuggestions({
+  store,
+  slug,
+  onProgress,
+}: {
+  store: DocumentStore;
+  slug: string;
+  onProgress?: (progress: SuggestionsProgress) => void;
+}): Promise<SuggestionsRunReport> {
+  const { database, db, projectId } = await projectSql({ store, slug });
+  const annotation = await annotateProject({
+    store,
+    slug,
+    onProgress: ({ done, total }) =>
+      onProgress?.({ done, total, label: `Annotating new posts: ${done} of ${total}` }),
+  });
+  const { codes, keywords } = await readCodesAndKeywords(store, slug);
+  const suggestions = await collectSuggestions({
+    db,
+    projectId,
+    codes,
+    keywords,
+    perCode: STORED_PER_CODE,
+    onProgress,
+  });
+  const runId = newId();
+  onProgress?.({
+    done: 0,
+    total: suggestions.length,
+    label: `Storing ${suggestions.length} suggestions`,
+  });
+  await inTransaction(
+    database,
+    async (trx) => {
+      await trx.deleteFrom("suggestions").where("project_id", "=", projectId).execute();
+      // 12 columns a row: chunks stay far below either engine's limit on bound parameters.
+      for (let i = 0; i < suggestions.length; i += 400) {
+        await trx
+          .insertInto("suggestions")
+          .values(
+            suggestions.slice(i, i + 400).map((s) => ({
+              id: s.id,
+              project_id: projectId,
+              run_id: runId,
+              kind: s.kind,
+              code_id: s.codeId,
+              source_id: s.sourceId,
+              source_name: s.sourceName,
+              start_cp: s.start,
+              end_cp: s.end,
+              score: s.score,
+              reason: s.reason,
+              quote: s.quote,
+            })),
+          )
+          .execute();
+      }
+    },
+    { lockKey: `suggestions:${projectId}` },
+  );
+  return {
+    runId,
+    suggestions: suggestions.length,
+    codes: codes.length,
+    annotated: annotation.annotated,
+    computedAt: nowIso(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The stored run
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The stored suggestions still pending: in the current run, of an active code, on a post whose author is
+ * still shown (an opt-out after the run hides them), neither decided nor coded since.
+ */
+function pendingSuggestions(db: Queryable, projectId: string, activeCodeIds: string[]) {
+  return visiblePosts(db, projectId)
+    .innerJoin("suggestions as s", (join) =>
+      join.onRef("s.source_id", "=", "p.id").on("s.project_id", "=", projectId),
+    )
+    .where("s.code_id", "in", activeCodeIds.length ? activeCodeIds : [""])
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("suggestion_decisions as d")
+            .select("d.suggestion_id")
+            .where("d.project_id", "=", projectId)
+            .whereRef("d.suggestion_id", "=", "s.id"),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("codings as c")
+            .select("c.id")
+            .where("c.project_id", "=", projectId)
+            .where("c.source_type", "=", "post")
+            .whereRef("c.source_id", "=", "s.source_id")
+            .whereRef("c.code_id", "=", "s.code_id")
+            .whereRef("c.start_cp", "<", "s.end_cp")
+            .whereRef("c.end_cp", ">", "s.start_cp"),
+        ),
+      ),
+    );
+}
+
+export type SuggestionsPage = {
+  /** Whether any run was stored yet (a finished run may hold no suggestion). */
+  computed: boolean;
+  total: number;
+  suggestions: PendingSuggestion[];
+};
+
+/** One page of the stored run's pending suggestions, best first, optionally for one code. */
+export async function listSuggestions({
+  store,
+  slug,
+  codeName,
+  offset = 0,
+  limit = 50,
+}: {
+  store: DocumentStore;
+  slug: string;
+  codeName?: string;
+  offset?: number;
+  limit?: number;
+}): Promise<SuggestionsPage> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const { codes, active } = await readCodesAndKeywords(store, slug, codeName);
+  const names = new Map(active.map((code) => [code.id, code.name]));
+  const [run, count, rows] = await Promise.all([
+    db
+      .selectFrom("suggestions")
+      .select("run_id")
+      .where("project_id", "=", projectId)
+      .limit(1)
+      .executeTakeFirst(),
+    pendingSuggestions(
+      db,
+      projectId,
+      codes.map((code) => code.id),
+    )
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow(),
+    pendingSuggestions(
+      db,
+      projectId,
+      codes.map((code) => code.id),
+    )
+      .select([
+        "s.id",
+        "s.kind",
+        "s.code_id",
+        "s.source_id",
+        "s.source_name",
+        "s.start_cp",
+        "s.end_cp",
+        "s.score",
+        "s.reason",
+        "s.quote",
+        "p.thread_id",
+        "m.pseudonym",
+      ])
+      .orderBy("s.score", "desc")
+      .orderBy("s.source_id")
+      .orderBy("s.start_cp")
+      .orderBy("s.id")
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+  ]);
+  return {
+    computed: run !== undefined || (await getLatestRunJob(store, slug)) !== null,
+    total: Number(count.n),
+    suggestions: rows.map((row) => ({
+      id: row.id,
+      kind: toKind(row.kind),
+      sourceType: "post",
+      sourceId: row.source_id,
+      sourceName: row.source_name,
+      start: Number(row.start_cp),
+      end: Number(row.end_cp),
+      codeId: row.code_id,
+      codeName: names.get(row.code_id) ?? "",
+      score: Number(row.score),
+      reason: row.reason,
+      quote: row.quote,
+      threadId: row.thread_id,
+      author: row.pseudonym ?? "[deleted]",
+    })),
+  };
+}
+
+async function getLatestRunJob(store: DocumentStore, slug: string) {
+  const job = await getLatestJob<SuggestionsRunReport>({ store, slug, kind: SUGGESTIONS_JOB });
+  return job?.state === "done" ? job : null;
+}
+
+/**
+ * Accepts or rejects stored suggestions (one or many). Accepting applies the code to the passage as the
+ * researcher's own coding; every decision is kept (one per suggestion) so precision can be reported.
+ */
+export async function decideSuggestions({
+  store,
+  slug,
+  suggestionIds,
+  decision,
+  userId,
+}: {
+  store: DocumentStore;
+  slug: string;
+  suggestionIds: string[];
+  decision: "accepted" | "rejected";
+  userId: string;
+}): Promise<number> {
+  const { database, db, projectId } = await projectSql({ store, slug });
+  const { active } = await readCodesAndKeywords(store, slug);
+  const ids = [...new Set(suggestionIds)];
+  const chosen: Array<{
+    id: string;
+    kind: string;
+    code_id: string;
+    source_id: string;
+    start_cp: number;
+    end_cp: number;
+    score: number;
+  }> = [];
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const rows = await pendingSuggestions(
+      db,
+      projectId,
+      active.map((code) => code.id),
+    )
+      .select(["s.id", "s.kind", "s.code_id", "s.source_id", "s.start_cp", "s.end_cp", "s.score"])
+      .where("s.id", "in", ids.slice(i, i + ID_CHUNK))
+      .execute();
+    chosen.push(...rows);
+  }
+  if (chosen.length === 0)
+    throw new ResearchError("not-found", "Those suggestions are no longer pending.");
+  if (decision === "accepted") {
+    // The coding module owns codings: it checks the span against the text and keeps the quote.
+    for (const row of chosen) {
+      await applyCode({
+        store,
+        slug,
+        coderId: userId,
+        codeIds: [row.code_id],
+        span: {
+          sourceType: "post",
+          sourceId: row.source_id,
+          start: Number(row.start_cp),
+          end: Number(row.end_cp),
+        },
+      });
+    }
+  }
+  const at = nowIso();
+  await inTransaction(database, async (trx) => {
+    for (let i = 0; i < chosen.length; i += 400) {
+      await trx
+        .insertInto("suggestion_decisions")
+        .values(
+          chosen.slice(i, i + 400).map((row) => ({
+            suggestion_id: row.id,
+            project_id: projectId,
+            kind: row.kind,
+            code_id: row.code_id,
+            source_id: row.source_id,
+            start_cp: Number(row.start_cp),
+            end_cp: Number(row.end_cp),
+            score: Number(row.score),
+            decision,
+            decided_by: userId,
+            at,
+          })),
+        )
+        // Two people deciding the same suggestion at once: the first decision stands.
+        .onConflict((conflict) => conflict.columns(["project_id", "suggestion_id"]).doNothing())
+        .execute();
     }
   });
   return chosen.length;
 }
 
-export type SuggestionPrecision = { codeId: string; codeName: string; accepted: number; rejected: number; precision: number | null; byKind: Record<SuggestionKind, { accepted: number; rejected: number }> };
+export type SuggestionPrecision = {
+  codeId: string;
+  codeName: string;
+  accepted: number;
+  rejected: number;
+  precision: number | null;
+  byKind: Record<SuggestionKind, { accepted: number; rejected: number }>;
+};
 
 /** How often suggestions were right, per code and kind: accepted / (accepted + rejected). */
-export async function suggestionPrecision({ store, slug }: { store: DocumentStore; slug: string }): Promise<SuggestionPrecision[]> {
-  const [decisions, codebook] = await Promise.all([store.read(suggestionsFile, suggestionsKey(slug)), store.read(codebookFile, projectKeys.codebook(slug))]);
+export async function suggestionPrecision({
+  store,
+  slug,
+}: {
+  store: DocumentStore;
+  slug: string;
+}): Promise<SuggestionPrecision[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const [codebook, counts] = await Promise.all([
+    store.read(codebookFile, projectKeys.codebook(slug)),
+    db
+      .selectFrom("suggestion_decisions")
+      .select(["code_id", "kind", "decision", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("project_id", "=", projectId)
+      .groupBy(["code_id", "kind", "decision"])
+      .orderBy("code_id")
+      .execute(),
+  ]);
+  const names = new Map(codebook.codes.map((code) => [code.id, code.name]));
   const rows = new Map<string, SuggestionPrecision>();
-  for (const decision of decisions.decisions) {
-    const code = codebook.codes.find((candidate) => candidate.id === decision.codeId);
-    const row = rows.get(decision.codeId) ?? { codeId: decision.codeId, codeName: code?.name ?? "(deleted code)", accepted: 0, rejected: 0, precision: null, byKind: { similar: { accepted: 0, rejected: 0 }, keyword: { accepted: 0, rejected: 0 }, sentiment: { accepted: 0, rejected: 0 } } };
-    row[decision.decision]++;
-    row.byKind[decision.kind][decision.decision]++;
+  for (const count of counts) {
+    const row = rows.get(count.code_id) ?? {
+      codeId: count.code_id,
+      codeName: names.get(count.code_id) ?? "(deleted code)",
+      accepted: 0,
+      rejected: 0,
+      precision: null,
+      byKind: {
+        similar: { accepted: 0, rejected: 0 },
+        keyword: { accepted: 0, rejected: 0 },
+        sentiment: { accepted: 0, rejected: 0 },
+      },
+    };
+    const n = Number(count.n);
+    const decision = count.decision === "accepted" ? "accepted" : "rejected";
+    row[decision] += n;
+    row.byKind[toKind(count.kind)][decision] += n;
     row.precision = row.accepted / (row.accepted + row.rejected);
-    rows.set(decision.codeId, row);
+    rows.set(count.code_id, row);
   }
   return [...rows.values()];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The background job
+// ---------------------------------------------------------------------------------------------------
+
+export const SUGGESTIONS_JOB = "suggest";
+export type SuggestionsJob = BackgroundJob<SuggestionsRunReport>;
+
+/**
+ * Starts computing suggestions in a background process (`netno suggest-run`), or returns the run already
+ * going for this project: one run at a time is enough, and each would replace the other's results.
+ */
+export async function startSuggestionsJob({
+  store,
+  dataDir,
+  slug,
+  userId,
+}: {
+  store: DocumentStore;
+  dataDir: string;
+  slug: string;
+  userId: string;
+}): Promise<SuggestionsJob> {
+  const latest = await getLatestJob<SuggestionsRunReport>({ store, slug, kind: SUGGESTIONS_JOB });
+  if (latest?.state === "running") return latest;
+  return startCliJob<SuggestionsRunReport>({
+    kind: SUGGESTIONS_JOB,
+    slug,
+    userId,
+    title: "Coding suggestions",
+    args: ["suggest-run", slug],
+    dataDir,
+    store,
+  });
+}
+
+/** The project's latest suggestions job (running, done or failed), or the one asked for by id. */
+export async function getSuggestionsJob({
+  store,
+  slug,
+  jobId,
+}: {
+  store: DocumentStore;
+  slug: string;
+  jobId?: string;
+}): Promise<SuggestionsJob | null> {
+  if (jobId) return getJob<SuggestionsRunReport>({ store, slug, jobId, kind: SUGGESTIONS_JOB });
+  return getLatestJob<SuggestionsRunReport>({ store, slug, kind: SUGGESTIONS_JOB });
 }
