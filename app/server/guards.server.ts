@@ -3,32 +3,36 @@ import { getUserById, type PublicUser } from "#research/accounts/index";
 import { requireProjectAccess, type Capability, type ProjectAccess } from "#research/projects/index";
 import { isResearchError } from "#research/shared/errors";
 import { store } from "./context.server";
+import { env } from "./env.server";
 import { getSessionUserId } from "./session.server";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * Refuses a state-changing request that comes from another site: the Origin header (or, failing that,
- * Sec-Fetch-Site) must say it was sent by a page of this workbench.
+ * Refuses a state-changing request that does not come from a page of this workbench: the Origin header
+ * must be this site's, or, for browsers that send none, Sec-Fetch-Site must say same-origin. A request with
+ * neither is refused too (every browser this workbench supports sends one of them). Forwarded hosts count
+ * only behind a trusted proxy (NETNO_TRUST_PROXY), so a forged X-Forwarded-Host cannot vouch for itself.
  */
 export function assertSameOrigin(request: Request): void {
   if (SAFE_METHODS.has(request.method.toUpperCase())) return;
   const origin = request.headers.get("origin");
   const url = new URL(request.url);
-  const forwardedHost = request.headers.get("x-forwarded-host");
   const allowed = new Set([url.origin]);
+  const forwardedHost = env.trustProxy ? request.headers.get("x-forwarded-host") : null;
   if (forwardedHost) {
     allowed.add(`http://${forwardedHost}`);
     allowed.add(`https://${forwardedHost}`);
   }
+  const refuse = () => {
+    throw new Response("Cross-site request refused.", { status: 403 });
+  };
   if (origin && origin !== "null") {
-    if (!allowed.has(origin)) throw new Response("Cross-site request refused.", { status: 403 });
+    if (!allowed.has(origin)) refuse();
     return;
   }
   const fetchSite = request.headers.get("sec-fetch-site");
-  if (origin === "null" || (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none")) {
-    throw new Response("Cross-site request refused.", { status: 403 });
-  }
+  if (origin === "null" || !fetchSite || (fetchSite !== "same-origin" && fetchSite !== "none")) refuse();
 }
 
 /** The signed-in user, or a redirect to the login page that comes back here afterwards. */
