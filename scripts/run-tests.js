@@ -1,32 +1,74 @@
 #!/usr/bin/env node
-// `npm test`: unit tests (vitest), then end-to-end tests (Playwright in Debian's Chromium), then one plain
-// summary line `N passed, N failed` with the totals of both suites, which CI reads.
-import { spawnSync } from "node:child_process";
+// `npm test`: typecheck, lint and formatting; the unit tests on the embedded default (SQLite) and again on
+// a throwaway PostgreSQL; the end-to-end tests (Playwright in Debian's Chromium) on SQLite and the storage
+// journeys again on PostgreSQL. Every suite runs even when an earlier one failed, and the last line is one
+// plain summary `N passed, N failed` over all of them, which CI reads.
+//
+// NETNO_TEST_DATABASE_URL, when already set, names a PostgreSQL server to use instead of a throwaway one
+// (its schema `e2e` is dropped before the end-to-end run).
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import pg from "pg";
+import { ensurePostgres, startThrowawayPostgres } from "./throwaway-postgres.js";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const reportDir = path.join(root, "test-results");
 rmSync(reportDir, { recursive: true, force: true });
 mkdirSync(reportDir, { recursive: true });
 const CHROMIUM = "/usr/bin/chromium";
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
-function run(command, args, env = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
-  return result.status ?? 1;
+// Files already formatted with prettier (100 columns); the rest of the older code is reformatted as it is
+// rewritten. A file listed here that is no longer formatted fails the run.
+const FORMATTED = [
+  "playwright.config.ts",
+  "vitest.config.ts",
+  "scripts/run-tests.js",
+  "scripts/throwaway-postgres.js",
+  "scripts/cli/main.ts",
+  "scripts/cli/migrate-command.ts",
+  "scripts/cli/output.ts",
+  "scripts/cli/project-commands.ts",
+  "tests/factories.ts",
+  "tests/setup.ts",
+  "tests/helpers/concurrent-writer.ts",
+  "tests/unit/sql-store.test.ts",
+  "tests/unit/store.test.ts",
+  "tests/unit/test-guards.test.ts",
+];
+
+/** One line per suite, printed before the summary. */
+const results = [];
+let passed = 0;
+let failed = 0;
+function record(name, suitePassed, suiteFailed, note = "") {
+  passed += suitePassed;
+  failed += suiteFailed;
+  results.push(`${name}: ${suitePassed} passed, ${suiteFailed} failed${note ? ` (${note})` : ""}`);
 }
 
-function ensureChromium() {
-  if (existsSync(CHROMIUM)) return true;
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  if (!isRoot) {
-    console.error(`Chromium is missing at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium`);
-    return false;
-  }
-  console.log("Installing Debian's chromium for the end-to-end tests...");
-  run("apt-get", ["update"], { DEBIAN_FRONTEND: "noninteractive" });
-  run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { DEBIAN_FRONTEND: "noninteractive" });
-  return existsSync(CHROMIUM);
+let current = null; // the child process running now, so an interrupt can end it
+let postgres = null; // { url, stop } of the throwaway server
+
+/** Runs a command; resolves to its exit status. */
+function run(command, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, ...env },
+    });
+    current = child;
+    child.on("error", (error) => {
+      console.log(`could not start ${command}: ${error.message}`);
+      resolve(1);
+    });
+    child.on("exit", (code, signal) => {
+      current = null;
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
 }
 
 function readJson(file) {
@@ -37,27 +79,158 @@ function readJson(file) {
   }
 }
 
-// Unit tests
-const unitReport = path.join(reportDir, "vitest.json");
-const unitStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${unitReport}`]);
-const unit = readJson(unitReport);
-let passed = unit?.numPassedTests ?? 0;
-let failed = unit ? unit.numFailedTests + (unitStatus !== 0 && unit.numFailedTests === 0 ? 1 : 0) : 1;
-
-// End-to-end tests
-const e2eReport = path.join(reportDir, "playwright.json");
-if (ensureChromium()) {
-  const e2eStatus = run("npx", ["playwright", "test", "--reporter=list,json"], { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport });
-  const e2e = readJson(e2eReport);
-  const stats = e2e?.stats;
-  if (stats) {
-    passed += stats.expected + (stats.flaky ?? 0);
-    failed += stats.unexpected;
-    if (e2eStatus !== 0 && stats.unexpected === 0) failed += 1; // e.g. the web server did not start
-  } else failed += 1;
-} else {
-  failed += 1;
+function stopPostgres() {
+  if (!postgres) return;
+  const { stop } = postgres;
+  postgres = null;
+  stop();
 }
 
+function interrupted(signal) {
+  // A terminal's Ctrl-C reaches the whole process group; a SIGTERM from CI reaches only this process.
+  current?.kill("SIGTERM");
+  stopPostgres();
+  console.log(`\nInterrupted (${signal}).`);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(130);
+}
+process.on("SIGINT", () => interrupted("SIGINT"));
+process.on("SIGTERM", () => interrupted("SIGTERM"));
+process.on("SIGHUP", () => interrupted("SIGHUP"));
+
+async function runCheck(name, command, args) {
+  console.log(`\n== ${name}`);
+  const status = await run(command, args);
+  record(name, status === 0 ? 1 : 0, status === 0 ? 0 : 1);
+}
+
+async function runVitest(name, env) {
+  console.log(`\n== ${name}`);
+  const report = path.join(reportDir, `${name.replace(/\W+/g, "-")}.json`);
+  const status = await run(
+    "npx",
+    ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    env,
+  );
+  const unit = readJson(report);
+  if (!unit) {
+    record(name, 0, 1, "no report");
+    return;
+  }
+  // A file that fails to load has no tests to count: count the file.
+  const brokenFiles = (unit.testResults ?? []).filter(
+    (file) => file.status === "failed" && (file.assertionResults ?? []).length === 0,
+  ).length;
+  let suiteFailed = unit.numFailedTests + brokenFiles;
+  if (status !== 0 && suiteFailed === 0) suiteFailed = 1;
+  record(
+    name,
+    unit.numPassedTests,
+    suiteFailed,
+    unit.numPendingTests ? `${unit.numPendingTests} skipped` : "",
+  );
+}
+
+async function runPlaywright(name, env) {
+  console.log(`\n== ${name}`);
+  const report = path.join(reportDir, `${name.replace(/\W+/g, "-")}.json`);
+  const status = await run("npx", ["playwright", "test", "--reporter=list,json"], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+    ...env,
+  });
+  const stats = readJson(report)?.stats;
+  if (!stats) {
+    record(name, 0, 1, "no report");
+    return;
+  }
+  let suiteFailed = stats.unexpected;
+  if (status !== 0 && suiteFailed === 0) suiteFailed = 1; // e.g. the web server did not start
+  record(name, stats.expected + (stats.flaky ?? 0), suiteFailed);
+}
+
+async function ensureChromium() {
+  if (existsSync(CHROMIUM)) return true;
+  if (!isRoot) {
+    console.log(
+      `Chromium is missing at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium`,
+    );
+    return false;
+  }
+  console.log("Installing Debian's chromium for the end-to-end tests...");
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  await run("apt-get", ["update"], env);
+  await run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], env);
+  return existsSync(CHROMIUM);
+}
+
+/** The PostgreSQL server for the second runs: the one named by the environment, or a throwaway one. */
+async function startPostgres() {
+  const given = process.env.NETNO_TEST_DATABASE_URL?.trim();
+  if (given) return given;
+  if (!ensurePostgres()) return null;
+  try {
+    postgres = await startThrowawayPostgres();
+    return postgres.url;
+  } catch (error) {
+    console.log(`PostgreSQL did not start: ${error instanceof Error ? error.message : error}`);
+    return null;
+  }
+}
+
+async function dropSchema(url, schema) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main() {
+  await runCheck("typecheck", "npx", ["tsc", "--noEmit"]);
+  await runCheck("lint", "npx", ["eslint", "."]);
+  await runCheck("format", "npx", ["prettier", "--check", ...FORMATTED]);
+
+  // The default run must not pick up a developer's PostgreSQL from the environment.
+  await runVitest("unit (SQLite)", { NETNO_TEST_DATABASE_URL: "", NETNO_DATABASE_URL: "" });
+
+  console.log("\n== PostgreSQL");
+  const databaseUrl = await startPostgres();
+  if (databaseUrl) {
+    console.log(`PostgreSQL at ${databaseUrl}`);
+    await runVitest("unit (PostgreSQL)", {
+      NETNO_TEST_DATABASE_URL: databaseUrl,
+      NETNO_DATABASE_URL: "",
+    });
+  } else {
+    record("unit (PostgreSQL)", 0, 1, "no PostgreSQL server");
+  }
+
+  if (await ensureChromium()) {
+    await runPlaywright("e2e (SQLite)", { NETNO_E2E_DATABASE_URL: "", NETNO_DATABASE_URL: "" });
+    if (databaseUrl) {
+      try {
+        await dropSchema(databaseUrl, "e2e");
+        await runPlaywright("e2e (PostgreSQL)", { NETNO_E2E_DATABASE_URL: databaseUrl });
+      } catch (error) {
+        record("e2e (PostgreSQL)", 0, 1, error instanceof Error ? error.message : String(error));
+      }
+    } else {
+      record("e2e (PostgreSQL)", 0, 1, "no PostgreSQL server");
+    }
+  } else {
+    record("e2e", 0, 1, "no Chromium");
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  record("test runner", 0, 1, error instanceof Error ? error.message : String(error));
+} finally {
+  stopPostgres();
+}
+console.log(`\n${results.join("\n")}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -2,7 +2,7 @@
 // folder, `pg_ctl` on a free loopback port, removed by `stop()`. Run directly it starts one, prints its URL
 // and waits for Ctrl-C (handy for trying the workbench on PostgreSQL by hand).
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -32,7 +32,10 @@ export function ensurePostgres() {
   console.log("Installing Debian's postgresql for the storage tests...");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-  spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "postgresql"], { stdio: "inherit", env });
+  spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "postgresql"], {
+    stdio: "inherit",
+    env,
+  });
   return findPostgresBin() !== null;
 }
 
@@ -68,10 +71,52 @@ export async function startThrowawayPostgres() {
     execFileSync("mkdir", ["-p", dir]);
     execFileSync("chown", ["postgres", dir]);
   }
-  runAsOwner(path.join(bin, "initdb"), ["-D", dir, "-A", "trust", "-U", "netno", "-E", "UTF8", "--locale=C.UTF-8"]);
-  const port = await freePort();
-  const options = `-p ${port} -k ${dir} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  runAsOwner(path.join(bin, "pg_ctl"), ["-D", dir, "-o", options, "-l", path.join(dir, "log"), "-w", "start"]);
+  const log = path.join(dir, "log");
+  try {
+    runAsOwner(path.join(bin, "initdb"), [
+      "-D",
+      dir,
+      "-A",
+      "trust",
+      "-U",
+      "netno",
+      "-E",
+      "UTF8",
+      "--locale=C.UTF-8",
+    ]);
+    const port = await freePort();
+    const options = `-p ${port} -k ${dir} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    runAsOwner(path.join(bin, "pg_ctl"), [
+      "-D",
+      dir,
+      "-o",
+      options,
+      "-l",
+      log,
+      "-w",
+      "-t",
+      "120",
+      "start",
+    ]);
+    return running(bin, parent, dir, port);
+  } catch (error) {
+    // Say why (initdb's or the server's own words), and leave no folder behind.
+    const output = [error?.stderr?.toString(), existsSync(log) ? readFileSync(log, "utf8") : ""]
+      .filter(Boolean)
+      .join("\n");
+    try {
+      runAsOwner(path.join(bin, "pg_ctl"), ["-D", dir, "-m", "immediate", "-w", "stop"]);
+    } catch {
+      // not running
+    }
+    rmSync(parent, { recursive: true, force: true });
+    throw new Error(
+      `PostgreSQL did not start: ${error instanceof Error ? error.message : error}\n${output.trim().split("\n").slice(-15).join("\n")}`,
+    );
+  }
+}
+
+function running(bin, parent, dir, port) {
   const url = `postgres://netno@127.0.0.1:${port}/postgres`;
   let stopped = false;
   const stop = () => {

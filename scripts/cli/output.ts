@@ -27,7 +27,9 @@ export function reportError(error: unknown): number {
     process.stderr.write(`netno: ${describeResearchError(error)}\n`);
     return error.code === "invalid-input" ? EXIT.usage : EXIT.failed;
   }
-  process.stderr.write(`netno: unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(
+    `netno: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return EXIT.failed;
 }
 

@@ -1,5 +1,10 @@
 import type { Command } from "commander";
-import { createProject, getProjectStats, listAllProjects, requireProject } from "../../research/projects/index.js";
+import {
+  createProject,
+  getProjectStats,
+  listAllProjects,
+  requireProject,
+} from "../../research/projects/index.js";
 import type { DocumentStore } from "../../research/store/index.js";
 import { printJson } from "./output.js";
 
@@ -15,7 +20,13 @@ export function registerProjectCommands(program: Command, store: () => DocumentS
     .exitOverride()
     .action(async (slug: string, options: { title: string; json?: boolean }) => {
       const created = await createProject({ store: store(), slug, title: options.title });
-      if (options.json) printJson({ slug: created.slug, title: created.title, id: created.id, createdAt: created.createdAt });
+      if (options.json)
+        printJson({
+          slug: created.slug,
+          title: created.title,
+          id: created.id,
+          createdAt: created.createdAt,
+        });
       else process.stdout.write(`Created project ${created.slug} (${created.title}).\n`);
     });
 
@@ -27,11 +38,22 @@ export function registerProjectCommands(program: Command, store: () => DocumentS
     .action(async (options: { json?: boolean }) => {
       const projects = await listAllProjects({ store: store() });
       if (options.json) {
-        printJson(projects.map((p) => ({ slug: p.slug, title: p.title, createdAt: p.createdAt, archived: p.archivedAt !== null })));
+        printJson(
+          projects.map((p) => ({
+            slug: p.slug,
+            title: p.title,
+            createdAt: p.createdAt,
+            archived: p.archivedAt !== null,
+          })),
+        );
         return;
       }
-      if (projects.length === 0) process.stdout.write("No projects yet. Create one with: netno project create <slug> --title \"...\"\n");
-      for (const p of projects) process.stdout.write(`${p.slug}\t${p.title}${p.archivedAt ? "\t(archived)" : ""}\n`);
+      if (projects.length === 0)
+        process.stdout.write(
+          'No projects yet. Create one with: netno project create <slug> --title "..."\n',
+        );
+      for (const p of projects)
+        process.stdout.write(`${p.slug}\t${p.title}${p.archivedAt ? "\t(archived)" : ""}\n`);
     });
 
   program
@@ -43,6 +65,8 @@ export function registerProjectCommands(program: Command, store: () => DocumentS
       await requireProject({ store: store(), slug });
       const stats = await getProjectStats({ store: store(), slug });
       if (options.json) printJson(stats);
-      else for (const [name, count] of Object.entries(stats)) process.stdout.write(`${name}\t${count}\n`);
+      else
+        for (const [name, count] of Object.entries(stats))
+          process.stdout.write(`${name}\t${count}\n`);
     });
 }
