@@ -5,17 +5,33 @@ import { CloakedQuoteView } from "~/components/quote";
 import { shareThrottle, store } from "~/server/context.server";
 import { failForm, formAction, parseForm } from "~/server/forms.server";
 import { assertSameOrigin } from "~/server/guards.server";
-import { openShareLink, respondToFinding } from "~/server/research.server";
+import {
+  isResearchError,
+  openShareLink,
+  requireShareLink,
+  respondToFinding,
+} from "~/server/research.server";
 
-export const meta: MetaFunction = () => [{ title: "Findings for review" }, { name: "robots", content: "noindex, nofollow" }];
+export const meta: MetaFunction = () => [
+  { title: "Findings for review" },
+  { name: "robots", content: "noindex, nofollow" },
+];
 
 /** The member-check view: only the shared findings, cloaked; nothing else of the project is reachable. */
 async function openOrNotFound(token: string | undefined) {
   try {
     return await openShareLink({ store, token: token ?? "" });
-  } catch {
-    throw new Response("This link is not valid: it may have expired or been withdrawn.", { status: 404 });
+  } catch (error) {
+    throw notFoundFor(error);
   }
+}
+
+/** Any invalid token is the same 404; other failures (a database down) stay errors. */
+function notFoundFor(error: unknown): unknown {
+  if (!isResearchError(error, "not-found")) return error;
+  return new Response("This link is not valid: it may have expired or been withdrawn.", {
+    status: 404,
+  });
 }
 
 export async function loader({ params }: LoaderFunctionArgs) {
@@ -23,13 +39,29 @@ export async function loader({ params }: LoaderFunctionArgs) {
   return {
     expiresAt: link.expiresAt,
     title: report.project.title,
-    themes: report.themes.map((theme) => ({ id: theme.id, name: theme.name, statement: theme.statement, evidence: theme.evidence.map(({ ref, text, author, treatment }) => ({ ref, text, author, treatment, searchable: false, searchUrl: null, searchTested: true, note: text === null ? "a paraphrase is being prepared" : "" })) })),
+    themes: report.themes.map((theme) => ({
+      id: theme.id,
+      name: theme.name,
+      statement: theme.statement,
+      evidence: theme.evidence.map(({ ref, text, author, treatment }) => ({
+        ref,
+        text,
+        author,
+        treatment,
+        searchable: false,
+        searchUrl: null,
+        searchTested: true,
+        note: text === null ? "a paraphrase is being prepared" : "",
+      })),
+    })),
   };
 }
 
 const ResponseForm = z.object({
   themeId: z.string(),
-  rating: z.enum(["rings-true", "partly", "does-not-ring-true"], { message: "Choose how the finding rings to you." }),
+  rating: z.enum(["rings-true", "partly", "does-not-ring-true"], {
+    message: "Choose how the finding rings to you.",
+  }),
   comment: z.string().max(4000, "Please keep the comment under 4,000 characters.").default(""),
   quoteRef: z.string().default(""),
 });
@@ -40,10 +72,24 @@ export async function action(args: ActionFunctionArgs) {
     const token = params.token ?? "";
     const key = `${token}|${request.headers.get("x-forwarded-for") ?? "local"}`;
     const wait = shareThrottle.retryAfterMs(key);
-    if (wait > 0) failForm(`Thank you: please wait ${Math.ceil(wait / 1000)} seconds before sending another response.`, undefined, 429);
-    await openOrNotFound(token);
+    if (wait > 0)
+      failForm(
+        `Thank you: please wait ${Math.ceil(wait / 1000)} seconds before sending another response.`,
+        undefined,
+        429,
+      );
+    await requireShareLink({ store, token }).catch((error: unknown) => {
+      throw notFoundFor(error);
+    });
     const input = parseForm(await request.formData(), ResponseForm);
-    await respondToFinding({ store, token, themeId: input.themeId, rating: input.rating, comment: input.comment, quoteRef: input.quoteRef || null });
+    await respondToFinding({
+      store,
+      token,
+      themeId: input.themeId,
+      rating: input.rating,
+      comment: input.comment,
+      quoteRef: input.quoteRef || null,
+    });
     shareThrottle.recordFailure(key); // counts responses: after a few, each further one waits longer
     return { ok: true as const, message: "Thank you, your response was sent to the researchers." };
   });
@@ -53,29 +99,67 @@ export default function SharedFindings() {
   const { expiresAt, title, themes } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const message = actionData && "message" in actionData ? actionData.message : null;
-  const error = actionData && "ok" in actionData && !actionData.ok ? (actionData.formError ?? Object.values(actionData.fieldErrors)[0]) : null;
+  const error =
+    actionData && "ok" in actionData && !actionData.ok
+      ? (actionData.formError ?? Object.values(actionData.fieldErrors)[0])
+      : null;
   return (
     <div style={{ maxWidth: 820, margin: "0 auto" }}>
       <h1>Findings for your review</h1>
-      <p>Researchers studying <strong>{title}</strong> ask whether these findings ring true to you. Names are pseudonyms. You need no account; this link works until {expiresAt.slice(0, 10)}.</p>
-      {message ? <p className="notice" role="status">{message}</p> : null}
-      {error ? <p className="form-error" role="alert">{error}</p> : null}
+      <p>
+        Researchers studying <strong>{title}</strong> ask whether these findings ring true to you.
+        Names are pseudonyms. You need no account; this link works until {expiresAt.slice(0, 10)}.
+      </p>
+      {message ? (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {themes.map((theme) => (
         <article key={theme.id} className="card" aria-labelledby={`f-${theme.id}`}>
           <h2 id={`f-${theme.id}`}>{theme.name}</h2>
           <p>{theme.statement}</p>
-          {theme.evidence.map((quote) => <CloakedQuoteView key={quote.ref} quote={quote} />)}
+          {theme.evidence.map((quote) => (
+            <CloakedQuoteView key={quote.ref} quote={quote} />
+          ))}
           <Form method="post" className="stack">
             <input type="hidden" name="themeId" value={theme.id} />
-            <fieldset><legend>Does this ring true?</legend>
-              <label><input type="radio" name="rating" value="rings-true" required /> Rings true</label>{" "}
-              <label><input type="radio" name="rating" value="partly" /> Partly</label>{" "}
-              <label><input type="radio" name="rating" value="does-not-ring-true" /> Doesn't ring true</label>
+            <fieldset>
+              <legend>Does this ring true?</legend>
+              <label>
+                <input type="radio" name="rating" value="rings-true" required /> Rings true
+              </label>{" "}
+              <label>
+                <input type="radio" name="rating" value="partly" /> Partly
+              </label>{" "}
+              <label>
+                <input type="radio" name="rating" value="does-not-ring-true" /> Doesn't ring true
+              </label>
             </fieldset>
-            <div className="field"><label htmlFor={`c-${theme.id}`}>Comment (optional)</label><textarea id={`c-${theme.id}`} name="comment" rows={3} maxLength={4000} /></div>
+            <div className="field">
+              <label htmlFor={`c-${theme.id}`}>Comment (optional)</label>
+              <textarea id={`c-${theme.id}`} name="comment" rows={3} maxLength={4000} />
+            </div>
             {theme.evidence.some((q) => q.text) ? (
-              <div className="field"><label htmlFor={`q-${theme.id}`}>This quote is mine, please remove or paraphrase it</label>
-                <select id={`q-${theme.id}`} name="quoteRef" defaultValue=""><option value="">No</option>{theme.evidence.filter((q) => q.text).map((q) => <option key={q.ref} value={q.ref}>{q.ref}</option>)}</select>
+              <div className="field">
+                <label htmlFor={`q-${theme.id}`}>
+                  This quote is mine, please remove or paraphrase it
+                </label>
+                <select id={`q-${theme.id}`} name="quoteRef" defaultValue="">
+                  <option value="">No</option>
+                  {theme.evidence
+                    .filter((q) => q.text)
+                    .map((q) => (
+                      <option key={q.ref} value={q.ref}>
+                        {q.ref}
+                      </option>
+                    ))}
+                </select>
               </div>
             ) : null}
             <button type="submit">Send response</button>

@@ -1,21 +1,64 @@
 import { createHash } from "node:crypto";
-import { projectKeys } from "../projects/model.js";
+import { projectSql } from "../collection/corpus.js";
 import type { DocumentStore } from "../store/index.js";
-import { consentFile, type ConsentStatus } from "./model.js";
+import { ConsentStatusSchema, type ConsentStatus } from "./model.js";
 
-/** Each member's current consent status: the latest entry of their log wins. */
-export async function getConsentStatuses({ store, slug }: { store: DocumentStore; slug: string }): Promise<Map<string, ConsentStatus>> {
-  const consent = await store.read(consentFile, projectKeys.consent(slug));
+/** Chunks for `in (...)` lists, as in the corpus queries. */
+const ID_CHUNK = 500;
+
+/**
+ * Current consent status of members: the latest entry RECORDED wins (kept in `members.consent_status`),
+ * whatever date an entry states. Only members with a recorded status appear; with `memberIds`, only those
+ * of them. Without ids the map holds the members a researcher recorded consent for, not the whole corpus.
+ */
+export async function getConsentStatuses({
+  store,
+  slug,
+  memberIds,
+}: {
+  store: DocumentStore;
+  slug: string;
+  memberIds?: Iterable<string>;
+}): Promise<Map<string, ConsentStatus>> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const base = db
+    .selectFrom("members")
+    .select(["id", "consent_status"])
+    .where("project_id", "=", projectId)
+    .where("consent_status", "is not", null);
+  const rows = [];
+  if (memberIds === undefined) {
+    rows.push(...(await base.execute()));
+  } else {
+    const ids = [...new Set(memberIds)];
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      rows.push(...(await base.where("id", "in", ids.slice(i, i + ID_CHUNK)).execute()));
+    }
+  }
   const statuses = new Map<string, ConsentStatus>();
-  const ordered = [...consent.entries].sort((a, b) => a.date.localeCompare(b.date));
-  for (const entry of ordered) statuses.set(entry.memberId, entry.status);
+  for (const row of rows) {
+    const status = ConsentStatusSchema.safeParse(row.consent_status);
+    if (status.success) statuses.set(row.id, status.data);
+  }
   return statuses;
 }
 
 /** Opted-out members, whose words must appear nowhere. */
-export async function getOptedOutMemberIds({ store, slug }: { store: DocumentStore; slug: string }): Promise<Set<string>> {
-  const statuses = await getConsentStatuses({ store, slug });
-  return new Set([...statuses].filter(([, status]) => status === "opted-out").map(([memberId]) => memberId));
+export async function getOptedOutMemberIds({
+  store,
+  slug,
+}: {
+  store: DocumentStore;
+  slug: string;
+}): Promise<Set<string>> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const rows = await db
+    .selectFrom("members")
+    .select("id")
+    .where("project_id", "=", projectId)
+    .where("consent_status", "=", "opted-out")
+    .execute();
+  return new Set(rows.map((row) => row.id));
 }
 
 /** What is kept of an erased member: a hash of platform and handle, so a re-import does not bring them back. */

@@ -1,122 +1,492 @@
-import { removeMemosAbout } from "../coding/memos.js";
-import { codingsFile } from "../coding/model.js";
-import { loadCorpus } from "../collection/corpus.js";
-import { corpusBatchFile, corpusManifestFile, fieldNotesFile, membersFile, type Member } from "../collection/model.js";
-import { projectKeys } from "../projects/model.js";
-import { requireProject } from "../projects/projects.js";
+import { sql, type Selectable } from "kysely";
+import { bumpCorpusRevision, projectSql, toMember } from "../collection/corpus.js";
+import { PlatformSchema, type Member } from "../collection/model.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
-import type { DocumentStore } from "../store/index.js";
-import { erasedMemberHash, getConsentStatuses } from "./consent-status.js";
-import { ConsentStatusSchema, auditFile, consentFile, type ConsentEntry, type ConsentStatus } from "./model.js";
+import {
+  inTransaction,
+  type DocumentStore,
+  type Queryable,
+  type SqlEngine,
+} from "../store/index.js";
+import type { ConsentEntriesTable, MembersTable } from "../store/sql/schema.js";
+import { insertAuditEvent } from "./audit.js";
+import { erasedMemberHash } from "./consent-status.js";
+import { ConsentStatusSchema, type ConsentEntry, type ConsentStatus } from "./model.js";
+
+export { appendAudit, countAudit, insertAuditEvent, listAudit } from "./audit.js";
 
 type WithProject = { store: DocumentStore; slug: string };
+
+/** Imports and erasures of one project never interleave: both take this lock (see inTransaction). */
+export const corpusLockKey = (projectId: string) => `corpus:${projectId}`;
+
+/** Matches listed in an ambiguity error; a handle shared by more is still an error, just shorter. */
+const MAX_LISTED_MATCHES = 20;
+
+/** A LIKE pattern for "contains", case-insensitive on both engines (the caller lower-cases the column). */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
 
 /**
  * The member a handle names, as the members page shows it: platform user name or display name (case-
  * insensitive). More than one match is an error that lists them, so a script never records consent for
- * the wrong person.
+ * the wrong person. Opted-out members are found too: they are the ones a researcher erases.
  */
-export async function resolveMemberByHandle({ store, slug, handle }: WithProject & { handle: string }): Promise<Member> {
-  const corpus = await loadCorpus({ store, slug });
-  const wanted = handle.trim().toLowerCase();
-  const members = [...corpus.members.values()];
-  const exact = members.filter((member) => member.handle === handle.trim());
-  const matches = exact.length > 0 ? exact : members.filter((member) => member.handle.toLowerCase() === wanted || member.displayName?.toLowerCase() === wanted);
-  if (matches.length === 0) throw new ResearchError("not-found", `No member with the handle "${handle}" in this project.`, { field: "handle" });
-  if (matches.length > 1) {
-    const communityNames = new Map(corpus.communities.map((community) => [community.id, community.name]));
-    const communitiesOf = (memberId: string) => [...new Set(corpus.posts.filter((post) => post.memberId === memberId).map((post) => communityNames.get(post.communityId)))].join(", ");
-    const list = matches.map((member) => `${member.handle} (${member.platform}${member.platformUserId ? ` user ${member.platformUserId}` : ""} in ${communitiesOf(member.id) || "no community"}, ${member.postCount} posts, pseudonym ${member.pseudonym})`).join("; ");
-    throw new ResearchError("conflict", `The handle "${handle}" is ambiguous: ${matches.length} members match: ${list}.`, { field: "handle" });
+export async function resolveMemberByHandle({
+  store,
+  slug,
+  handle,
+}: WithProject & { handle: string }): Promise<Member> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const trimmed = handle.trim();
+  // Import order, so an ambiguity lists the members as the researcher brought them in.
+  const byImportOrder = sql`(select min(p.seq) from posts p where p.member_id = m.id)`;
+  const members = db
+    .selectFrom("members as m")
+    .selectAll("m")
+    .where("m.project_id", "=", projectId);
+  let matches = await members
+    .where("m.handle", "=", trimmed)
+    .orderBy(byImportOrder)
+    .orderBy("m.id")
+    .limit(MAX_LISTED_MATCHES)
+    .execute();
+  if (matches.length === 0) {
+    const wanted = trimmed.toLowerCase();
+    matches = await members
+      .where((eb) =>
+        eb.or([
+          eb(eb.fn("lower", ["m.handle"]), "=", wanted),
+          eb(eb.fn("lower", ["m.display_name"]), "=", wanted),
+        ]),
+      )
+      .orderBy(byImportOrder)
+      .orderBy("m.id")
+      .limit(MAX_LISTED_MATCHES)
+      .execute();
   }
-  return matches[0];
+  if (matches.length === 0) {
+    throw new ResearchError("not-found", `No member with the handle "${handle}" in this project.`, {
+      field: "handle",
+    });
+  }
+  if (matches.length > 1) {
+    const described = await Promise.all(matches.map((row) => describeMember(db, row)));
+    throw new ResearchError(
+      "conflict",
+      `The handle "${handle}" is ambiguous: ${matches.length} members match: ${described.join("; ")}.`,
+      { field: "handle" },
+    );
+  }
+  return toMember(matches[0]);
 }
 
-/** Adds an entry to a member's consent log; opting out takes effect everywhere from this moment. */
-export async function recordConsent({ store, slug, memberId, status, evidence = "", date, userId }: WithProject & { memberId: string; status: string; evidence?: string; date?: string; userId: string }): Promise<ConsentEntry> {
-  const parsed = ConsentStatusSchema.safeParse(status);
-  if (!parsed.success) throw new ResearchError("invalid-input", "Consent is one of: consented, declined, opted-out, paraphrase-only.", { field: "status" });
-  if (date && Number.isNaN(Date.parse(date))) throw new ResearchError("invalid-input", "Use a date like 2026-03-01.", { field: "date" });
-  const corpus = await loadCorpus({ store, slug });
-  if (!corpus.members.has(memberId)) throw new ResearchError("not-found", "No such member in this project.", { field: "memberId" });
-  const entry: ConsentEntry = { id: newId(), memberId, status: parsed.data, date: date ? new Date(date).toISOString() : nowIso(), evidence: evidence.trim().slice(0, 5000), recordedBy: userId };
-  await store.update(consentFile, projectKeys.consent(slug), (consent) => {
-    consent.entries.push(entry);
-  });
-  await appendAudit({ store, slug, by: userId, action: "consent", detail: `member ${memberId}: ${parsed.data}` });
-  return entry;
-}
-
-export type ConsentLogRow = { member: Pick<Member, "id" | "pseudonym" | "handle" | "platform" | "postCount">; status: ConsentStatus | null; entries: ConsentEntry[] };
-
-/** Each member's consent log, latest status first in importance: opted-out members are listed here (only here). */
-export async function getConsentLog({ store, slug }: WithProject): Promise<ConsentLogRow[]> {
-  const [corpus, consent, statuses] = await Promise.all([loadCorpus({ store, slug }), store.read(consentFile, projectKeys.consent(slug)), getConsentStatuses({ store, slug })]);
-  return [...corpus.members.values()]
-    .map((member) => ({
-      member: { id: member.id, pseudonym: member.pseudonym, handle: member.handle, platform: member.platform, postCount: member.postCount },
-      status: statuses.get(member.id) ?? null,
-      entries: consent.entries.filter((entry) => entry.memberId === member.id).sort((a, b) => b.date.localeCompare(a.date)),
-    }))
-    .sort((a, b) => Number(Boolean(b.status)) - Number(Boolean(a.status)) || b.member.postCount - a.member.postCount);
-}
-
-export async function appendAudit({ store, slug, by, action, detail }: WithProject & { by: string; action: string; detail: string }): Promise<void> {
-  await store.update(auditFile, projectKeys.audit(slug), (audit) => {
-    audit.entries.push({ at: nowIso(), by, action, detail });
-  });
-}
-
-export async function listAudit({ store, slug }: WithProject) {
-  await requireProject({ store, slug });
-  return (await store.read(auditFile, projectKeys.audit(slug))).entries;
+/** How an ambiguity error tells members apart: platform, user id, communities, posts, pseudonym. */
+async function describeMember(db: Queryable, row: Selectable<MembersTable>): Promise<string> {
+  const communities = await db
+    .selectFrom("posts as p")
+    .innerJoin("communities as c", "c.id", "p.community_id")
+    .select("c.name")
+    .where("p.member_id", "=", row.id)
+    .groupBy("c.name")
+    .orderBy((eb) => eb.fn.min("p.seq"))
+    .execute();
+  const names = communities.map((community) => community.name).join(", ") || "no community";
+  const userId = row.platform_user_id ? ` user ${row.platform_user_id}` : "";
+  return `${row.handle} (${row.platform}${userId} in ${names}, ${Number(row.post_count)} posts, pseudonym ${row.pseudonym})`;
 }
 
 /**
- * Erases a member for good: their posts leave every batch, their codings and note links go, the member
- * record goes, and a hash of platform and handle is kept so a re-import does not bring them back. The
- * audit entry keeps counts and ids only, never content.
+ * Adds an entry to a member's consent log; opting out takes effect everywhere from this moment. The
+ * member's current status becomes that of the entry recorded last, whatever date it states, in the same
+ * transaction, so no view ever sees the entry without the status (or the reverse).
  */
-export async function purgeMember({ store, slug, memberId, userId }: WithProject & { memberId: string; userId: string }): Promise<{ posts: number; codings: number }> {
-  await requireProject({ store, slug });
-  const members = await store.read(membersFile, projectKeys.members(slug));
-  const member = members.members.find((candidate) => candidate.id === memberId);
-  if (!member) throw new ResearchError("not-found", "No such member in this project.", { field: "memberId" });
-  const manifest = await store.read(corpusManifestFile, projectKeys.corpusManifest(slug));
-  const erasedPostIds = new Set<string>();
-  const remainingPosts = new Map<string, number>();
-  for (const batch of manifest.batches) {
-    const data = await store.read(corpusBatchFile, projectKeys.corpusBatch(slug, batch.id));
-    if (!data.posts.some((post) => post.memberId === memberId)) continue;
-    await store.update(corpusBatchFile, projectKeys.corpusBatch(slug, batch.id), (batchData) => {
-      for (const post of batchData.posts) if (post.memberId === memberId) erasedPostIds.add(post.id);
-      batchData.posts = batchData.posts.filter((post) => post.memberId !== memberId);
-      remainingPosts.set(batch.id, batchData.posts.length);
-    });
+export async function recordConsent({
+  store,
+  slug,
+  memberId,
+  status,
+  evidence = "",
+  date,
+  userId,
+}: WithProject & {
+  memberId: string;
+  status: string;
+  evidence?: string;
+  date?: string;
+  userId: string;
+}): Promise<ConsentEntry> {
+  const parsed = ConsentStatusSchema.safeParse(status);
+  if (!parsed.success) {
+    throw new ResearchError(
+      "invalid-input",
+      "Consent is one of: consented, declined, opted-out, paraphrase-only.",
+      { field: "status" },
+    );
   }
-  let codings = 0;
-  await store.update(codingsFile, projectKeys.codings(slug), (data) => {
-    const before = data.codings.length;
-    data.codings = data.codings.filter((coding) => !(coding.sourceType === "post" && erasedPostIds.has(coding.sourceId)));
-    codings = before - data.codings.length;
+  if (date && Number.isNaN(Date.parse(date))) {
+    throw new ResearchError("invalid-input", "Use a date like 2026-03-01.", { field: "date" });
+  }
+  const { database, projectId } = await projectSql({ store, slug });
+  const recordedAt = nowIso();
+  const entry: ConsentEntry = {
+    id: newId(),
+    memberId,
+    status: parsed.data,
+    date: date ? new Date(date).toISOString() : recordedAt,
+    evidence: evidence.trim().slice(0, 5000),
+    recordedBy: userId,
+    recordedAt,
+  };
+  await inTransaction(
+    database,
+    async (trx) => {
+      const member = await trx
+        .selectFrom("members")
+        .select("id")
+        .where("project_id", "=", projectId)
+        .where("id", "=", memberId)
+        .executeTakeFirst();
+      if (!member) {
+        throw new ResearchError("not-found", "No such member in this project.", {
+          field: "memberId",
+        });
+      }
+      await trx
+        .insertInto("consent_entries")
+        .values({
+          id: entry.id,
+          project_id: projectId,
+          member_id: memberId,
+          status: entry.status,
+          stated_date: entry.date,
+          evidence: entry.evidence,
+          recorded_by: userId,
+          recorded_at: recordedAt,
+        })
+        .execute();
+      await trx
+        .updateTable("members")
+        .set((eb) => ({
+          consent_status: eb
+            .selectFrom("consent_entries as ce")
+            .select("ce.status")
+            .where("ce.project_id", "=", projectId)
+            .whereRef("ce.member_id", "=", "members.id")
+            .orderBy("ce.seq", "desc")
+            .limit(1),
+        }))
+        .where("project_id", "=", projectId)
+        .where("id", "=", memberId)
+        .execute();
+      await bumpCorpusRevision(trx, projectId);
+      await insertAuditEvent(trx, projectId, {
+        by: userId,
+        action: "consent",
+        detail: `member ${memberId}: ${entry.status}`,
+      });
+    },
+    // Imports write members too: the lock keeps a status from meeting a half-written member.
+    { lockKey: corpusLockKey(projectId) },
+  );
+  return entry;
+}
+
+export type ConsentLogRow = {
+  member: Pick<Member, "id" | "pseudonym" | "handle" | "platform" | "postCount">;
+  status: ConsentStatus | null;
+  /** The member's entries, latest recorded first. */
+  entries: ConsentEntry[];
+};
+export type ConsentLogPage = {
+  rows: ConsentLogRow[];
+  total: number;
+  limit: number;
+  offset: number;
+};
+
+function toConsentEntry(row: Selectable<ConsentEntriesTable>): ConsentEntry | null {
+  const status = ConsentStatusSchema.safeParse(row.status);
+  if (!status.success) return null;
+  return {
+    id: row.id,
+    memberId: row.member_id,
+    status: status.data,
+    date: row.stated_date,
+    evidence: row.evidence,
+    recordedBy: row.recorded_by,
+    recordedAt: row.recorded_at,
+  };
+}
+
+/**
+ * One page of the consent log: members whose handle or pseudonym contains `q`, those with a recorded
+ * status first, then by post count. Opted-out members are listed here (only here), so the owner can
+ * manage them.
+ */
+export async function getConsentLog({
+  store,
+  slug,
+  q = "",
+  limit = 100,
+  offset = 0,
+}: WithProject & { q?: string; limit?: number; offset?: number }): Promise<ConsentLogPage> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const pageSize = Math.max(1, Math.min(Math.trunc(limit), 500));
+  const skip = Math.max(0, Math.trunc(offset));
+  let members = db.selectFrom("members as m").where("m.project_id", "=", projectId);
+  const wanted = q.trim();
+  if (wanted) {
+    const pattern = containsPattern(wanted);
+    members = members.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(${eb.ref("m.handle")}) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(${eb.ref("m.pseudonym")}) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  const [countRow, memberRows] = await Promise.all([
+    members.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    members
+      .select(["m.id", "m.pseudonym", "m.handle", "m.platform", "m.post_count", "m.consent_status"])
+      .orderBy(sql`case when m.consent_status is null then 1 else 0 end`)
+      .orderBy("m.post_count", "desc")
+      .orderBy("m.id")
+      .limit(pageSize)
+      .offset(skip)
+      .execute(),
+  ]);
+  const entries = new Map<string, ConsentEntry[]>();
+  if (memberRows.length > 0) {
+    const entryRows = await db
+      .selectFrom("consent_entries")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where(
+        "member_id",
+        "in",
+        memberRows.map((row) => row.id),
+      )
+      .orderBy("seq", "desc")
+      .execute();
+    for (const row of entryRows) {
+      const entry = toConsentEntry(row);
+      if (!entry) continue;
+      const list = entries.get(entry.memberId) ?? [];
+      list.push(entry);
+      entries.set(entry.memberId, list);
+    }
+  }
+  const rows = memberRows.map((row) => {
+    const status = ConsentStatusSchema.safeParse(row.consent_status);
+    return {
+      member: {
+        id: row.id,
+        pseudonym: row.pseudonym,
+        handle: row.handle,
+        platform: PlatformSchema.catch("other").parse(row.platform),
+        postCount: Number(row.post_count),
+      },
+      status: status.success ? status.data : null,
+      entries: entries.get(row.id) ?? [],
+    };
   });
-  await store.update(fieldNotesFile, projectKeys.fieldNotes(slug), (data) => {
-    for (const note of data.notes) note.links = note.links.filter((link) => !(link.type === "member" && link.id === memberId) && !(link.type === "post" && erasedPostIds.has(link.id)));
-  });
-  await removeMemosAbout({ store, slug, postIds: erasedPostIds });
-  await store.update(consentFile, projectKeys.consent(slug), (consent) => {
-    consent.purgedMembers.push({ platform: member.platform, handleHash: erasedMemberHash(member.platform, member.identityKey || member.platformUserId || member.handle), purgedAt: nowIso() });
-    consent.entries = consent.entries.filter((entry) => entry.memberId !== memberId);
-  });
-  await store.update(membersFile, projectKeys.members(slug), (data) => {
-    data.members = data.members.filter((candidate) => candidate.id !== memberId);
-  });
-  // Batch post counts in the manifest feed the project totals.
-  await store.update(corpusManifestFile, projectKeys.corpusManifest(slug), (data) => {
-    for (const batch of data.batches) batch.posts = remainingPosts.get(batch.id) ?? batch.posts;
-    data.revision += 1;
-  });
-  await appendAudit({ store, slug, by: userId, action: "erasure", detail: `member ${memberId} erased: ${erasedPostIds.size} posts, ${codings} codings removed` });
-  return { posts: erasedPostIds.size, codings };
+  return { rows, total: Number(countRow.n), limit: pageSize, offset: skip };
+}
+
+export type PurgeResult = { posts: number; codings: number };
+
+/**
+ * Erases a member for good, in one transaction: their posts (the full-text index follows), the
+ * annotations, codings, memos, suggestions and decisions on those posts, member-check responses quoting
+ * those codings, field-note links to the member or the posts, their consent log and the member record. A
+ * hash of platform and identity is kept so a re-import does not bring them back; the audit event keeps
+ * ids and counts only. It holds the corpus lock, like an import, so a running import cannot undo it.
+ */
+export async function purgeMember({
+  store,
+  slug,
+  memberId,
+  userId,
+}: WithProject & { memberId: string; userId: string }): Promise<PurgeResult> {
+  const { database, projectId } = await projectSql({ store, slug });
+  const result = await inTransaction(
+    database,
+    async (trx) => {
+      const member = await trx
+        .selectFrom("members")
+        .selectAll()
+        .where("project_id", "=", projectId)
+        .where("id", "=", memberId)
+        .executeTakeFirst();
+      if (!member) {
+        throw new ResearchError("not-found", "No such member in this project.", {
+          field: "memberId",
+        });
+      }
+      // SQLite keeps deleted bytes in free pages unless told to overwrite them: erasure means gone.
+      if (database.engine === "sqlite") await sql`pragma secure_delete = on`.execute(trx);
+      const memberPosts = trx
+        .selectFrom("posts")
+        .select("posts.id")
+        .where("posts.project_id", "=", projectId)
+        .where("posts.member_id", "=", memberId);
+      const memberCodings = trx
+        .selectFrom("codings")
+        .select("codings.id")
+        .where("codings.project_id", "=", projectId)
+        .where("codings.source_type", "=", "post")
+        .where("codings.source_id", "in", memberPosts);
+
+      const notes = await unlinkFieldNotes(trx, database.engine, projectId, memberId);
+      const responses = await trx
+        .deleteFrom("member_responses")
+        .where("project_id", "=", projectId)
+        .where("quote_ref", "in", memberCodings)
+        .executeTakeFirst();
+      const codings = await trx
+        .deleteFrom("codings")
+        .where("project_id", "=", projectId)
+        .where("source_type", "=", "post")
+        .where("source_id", "in", memberPosts)
+        .executeTakeFirst();
+      const memos = await trx
+        .deleteFrom("memos")
+        .where("project_id", "=", projectId)
+        .where("target_type", "=", "post")
+        .where("target_id", "in", memberPosts)
+        .executeTakeFirst();
+      const suggestions = await trx
+        .deleteFrom("suggestions")
+        .where("project_id", "=", projectId)
+        .where("source_id", "in", memberPosts)
+        .executeTakeFirst();
+      const decisions = await trx
+        .deleteFrom("suggestion_decisions")
+        .where("project_id", "=", projectId)
+        .where("source_id", "in", memberPosts)
+        .executeTakeFirst();
+      // Also by foreign-key cascade; explicit so the erasure does not depend on the pragma being on.
+      await trx.deleteFrom("annotations").where("post_id", "in", memberPosts).execute();
+      // Replies to the erased posts stay, as replies whose parent is no longer in the corpus.
+      await trx
+        .updateTable("posts")
+        .set({ parent_id: null })
+        .where("project_id", "=", projectId)
+        .where("parent_id", "in", memberPosts)
+        .where((eb) => eb.or([eb("member_id", "is", null), eb("member_id", "!=", memberId)]))
+        .execute();
+      const posts = await trx
+        .deleteFrom("posts")
+        .where("project_id", "=", projectId)
+        .where("member_id", "=", memberId)
+        .executeTakeFirst();
+      await trx
+        .deleteFrom("consent_entries")
+        .where("project_id", "=", projectId)
+        .where("member_id", "=", memberId)
+        .execute();
+      await trx
+        .deleteFrom("members")
+        .where("project_id", "=", projectId)
+        .where("id", "=", memberId)
+        .execute();
+      const memberKey = member.identity_key || member.platform_user_id || member.handle;
+      await trx
+        .insertInto("erased_members")
+        .values({
+          project_id: projectId,
+          platform: member.platform,
+          handle_hash: erasedMemberHash(member.platform, memberKey),
+          purged_at: nowIso(),
+        })
+        .onConflict((conflict) =>
+          conflict.columns(["project_id", "platform", "handle_hash"]).doNothing(),
+        )
+        .execute();
+      await bumpCorpusRevision(trx, projectId);
+      const counts = {
+        posts: Number(posts.numDeletedRows),
+        codings: Number(codings.numDeletedRows),
+        memos: Number(memos.numDeletedRows),
+        suggestions: Number(suggestions.numDeletedRows) + Number(decisions.numDeletedRows),
+        responses: Number(responses.numDeletedRows),
+        notes,
+      };
+      await insertAuditEvent(trx, projectId, {
+        by: userId,
+        action: "erasure",
+        detail:
+          `member ${memberId} erased: ${counts.posts} posts, ${counts.codings} codings removed` +
+          `; ${counts.memos} memos, ${counts.suggestions} suggestions and decisions,` +
+          ` ${counts.responses} member-check responses removed; ${counts.notes} field notes unlinked`,
+      });
+      return { posts: counts.posts, codings: counts.codings };
+    },
+    { lockKey: corpusLockKey(projectId) },
+  );
+  if (database.engine === "sqlite") {
+    // Old page images of the erased rows stay in the write-ahead log until a checkpoint resets it; another
+    // process still reading can make this a no-op, and the next checkpoint finishes the job.
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(database.db).catch(() => undefined);
+  }
+  return result;
+}
+
+type FieldLink = { type?: unknown; id?: unknown };
+
+/**
+ * Drops field-note links to the member and to their posts (links are JSON text): only the notes that
+ * hold such a link are read and rewritten. Returns how many notes changed. Runs before the posts go.
+ */
+async function unlinkFieldNotes(
+  trx: Queryable,
+  engine: SqlEngine,
+  projectId: string,
+  memberId: string,
+): Promise<number> {
+  const postIds = sql`select p.id from posts p where p.project_id = ${projectId} and p.member_id = ${memberId}`;
+  const query =
+    engine === "sqlite"
+      ? sql<{ id: string; links: string }>`select f.id, f.links from field_notes f
+          where f.project_id = ${projectId} and json_valid(f.links) and exists (
+            select 1 from json_each(f.links) j
+            where (json_extract(j.value, '$.type') = 'member' and json_extract(j.value, '$.id') = ${memberId})
+               or (json_extract(j.value, '$.type') = 'post' and json_extract(j.value, '$.id') in (${postIds})))`
+      : sql<{ id: string; links: string }>`select f.id, f.links from field_notes f
+          where f.project_id = ${projectId} and exists (
+            select 1 from jsonb_array_elements(
+              case when jsonb_typeof(f.links::jsonb) = 'array' then f.links::jsonb else '[]'::jsonb end) j
+            where (j->>'type' = 'member' and j->>'id' = ${memberId})
+               or (j->>'type' = 'post' and j->>'id' in (${postIds})))`;
+  const notes = (await query.execute(trx)).rows;
+  if (notes.length === 0) return 0;
+  const erasedPosts = new Set(
+    (
+      await trx
+        .selectFrom("posts")
+        .select("id")
+        .where("project_id", "=", projectId)
+        .where("member_id", "=", memberId)
+        .execute()
+    ).map((row) => row.id),
+  );
+  for (const note of notes) {
+    const links: unknown = JSON.parse(note.links);
+    if (!Array.isArray(links)) continue;
+    const kept = links.filter((link: FieldLink) => {
+      if (link?.type === "member") return link.id !== memberId;
+      if (link?.type === "post") return typeof link.id !== "string" || !erasedPosts.has(link.id);
+      return true;
+    });
+    await trx
+      .updateTable("field_notes")
+      .set({ links: JSON.stringify(kept) })
+      .where("project_id", "=", projectId)
+      .where("id", "=", note.id)
+      .execute();
+  }
+  return notes.length;
 }

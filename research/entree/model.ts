@@ -50,7 +50,9 @@ export const DisclosureSchema = z.object({
   draft: z.string().default(""),
   postedWhere: z.string().default(""),
   postedAt: z.string().default(""),
-  responses: z.array(z.object({ at: z.string(), summary: z.string(), recordedBy: z.string() })).default([]),
+  responses: z
+    .array(z.object({ at: z.string(), summary: z.string(), recordedBy: z.string() }))
+    .default([]),
 });
 
 export const EthicsFileSchema = z.object({
@@ -62,24 +64,42 @@ export const ethicsFile: StoredFileKind<EthicsFile> = {
   description: "ethics plan",
   schema: EthicsFileSchema,
   version: 1,
-  empty: () => ({ versions: [], disclosure: { draft: "", postedWhere: "", postedAt: "", responses: [] } }),
+  empty: () => ({
+    versions: [],
+    disclosure: { draft: "", postedWhere: "", postedAt: "", responses: [] },
+  }),
 };
 
-export const ConsentStatusSchema = z.enum(["consented", "declined", "opted-out", "paraphrase-only"]);
+export const ConsentStatusSchema = z.enum([
+  "consented",
+  "declined",
+  "opted-out",
+  "paraphrase-only",
+]);
 export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
+
+/** One entry of a member's consent log (a `consent_entries` row). */
 export const ConsentEntrySchema = z.object({
   id: z.string(),
   memberId: z.string(),
   status: ConsentStatusSchema,
+  /** The date the researcher states for the consent or opt-out (evidence), not the recording order. */
   date: z.string(),
   evidence: z.string().default(""),
   recordedBy: z.string(),
+  recordedAt: z.string().optional(),
 });
 export type ConsentEntry = z.infer<typeof ConsentEntrySchema>;
+
+/**
+ * The consent log as it was kept before the SQL tables (`consent.json`): read only by the upgrade of an
+ * older data directory and, until it moves to `erased_members`, by the import.
+ */
 export const ConsentFileSchema = z.object({
   entries: z.array(ConsentEntrySchema),
-  /** Members erased for good; kept as ids only so that a re-import does not bring their words back. */
-  purgedMembers: z.array(z.object({ platform: z.string(), handleHash: z.string(), purgedAt: z.string() })).default([]),
+  purgedMembers: z
+    .array(z.object({ platform: z.string(), handleHash: z.string(), purgedAt: z.string() }))
+    .default([]),
 });
 export type ConsentFile = z.infer<typeof ConsentFileSchema>;
 export const consentFile: StoredFileKind<ConsentFile> = {
@@ -89,13 +109,15 @@ export const consentFile: StoredFileKind<ConsentFile> = {
   empty: () => ({ entries: [], purgedMembers: [] }),
 };
 
+/** One event of the audit trail (an `audit_events` row): never content, ids, counts and reasons only. */
 export const AuditEntrySchema = z.object({
   at: z.string(),
   by: z.string(),
   action: z.string(),
-  /** Never content: ids, counts and reasons only. */
   detail: z.string(),
 });
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+/** The audit log as it was kept before the SQL tables (`audit.json`), for the upgrade of older data. */
 export const AuditFileSchema = z.object({ entries: z.array(AuditEntrySchema) });
 export const auditFile: StoredFileKind<z.infer<typeof AuditFileSchema>> = {
   description: "audit log",

@@ -1,88 +1,353 @@
+import type { Selectable } from "kysely";
 import { hashToken } from "../accounts/passwords.js";
-import { appendAudit } from "../entree/consent.js";
-import { requireProject } from "../projects/projects.js";
+import { parseJsonArray, projectSql, visiblePosts } from "../collection/corpus.js";
+import { insertAuditEvent } from "../entree/audit.js";
+import { projectKeys } from "../projects/model.js";
+import { getProject, listAllProjects } from "../projects/projects.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, newToken, nowIso } from "../shared/ids.js";
-import type { DocumentStore } from "../store/index.js";
+import { inTransaction, sqlFor, type DocumentStore, type Queryable } from "../store/index.js";
+import type { MemberResponsesTable, ShareLinksTable } from "../store/sql/schema.js";
+import { MemberResponseSchema, themesFile, type MemberResponse, type ShareLink } from "./model.js";
 import { buildReportData, type ReportData } from "./report-data.js";
-import { memberCheckFile, memberCheckKey, themesFile, type MemberResponse, type ShareLink } from "./model.js";
-import { projectKeys } from "../projects/model.js";
 import { removeQuoteFromFindings } from "./themes.js";
 
 type WithProject = { store: DocumentStore; slug: string };
 
+/** Responses listed on the member-checks page: the newest, so a flood through a public link stays a page. */
+const MAX_LISTED_RESPONSES = 500;
+
+const NOT_VALID = "This link is not valid: it may have expired or been withdrawn.";
+
+function toShareLink(row: Selectable<ShareLinksTable>): ShareLink {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    themeIds: parseJsonArray(row.theme_ids),
+    label: row.label,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toMemberResponse(row: Selectable<MemberResponsesTable>): MemberResponse | null {
+  const parsed = MemberResponseSchema.safeParse({
+    id: row.id,
+    linkId: row.link_id,
+    themeId: row.theme_id,
+    rating: row.rating,
+    comment: row.comment,
+    quoteRef: row.quote_ref,
+    at: row.at,
+    handledAt: row.handled_at,
+    handledBy: row.handled_by,
+    handling: row.handling,
+  });
+  return parsed.success ? parsed.data : null;
+}
+
 /** Creates a share link for chosen findings; the token is returned once and only its hash is kept. */
-export async function createShareLink({ store, slug, themeIds, days, label = "", userId }: WithProject & { themeIds: string[]; days: number; label?: string; userId: string }): Promise<{ token: string; link: ShareLink }> {
-  await requireProject({ store, slug });
-  if (themeIds.length === 0) throw new ResearchError("invalid-input", "Choose at least one finding to share.", { field: "themeIds" });
-  if (!Number.isInteger(days) || days < 1 || days > 90) throw new ResearchError("invalid-input", "A share link lasts 1 to 90 days.", { field: "days" });
+export async function createShareLink({
+  store,
+  slug,
+  themeIds,
+  days,
+  label = "",
+  userId,
+}: WithProject & { themeIds: string[]; days: number; label?: string; userId: string }): Promise<{
+  token: string;
+  link: ShareLink;
+}> {
+  const { database, project, projectId } = await projectSql({ store, slug });
+  if (themeIds.length === 0) {
+    throw new ResearchError("invalid-input", "Choose at least one finding to share.", {
+      field: "themeIds",
+    });
+  }
+  if (!Number.isInteger(days) || days < 1 || days > 90) {
+    throw new ResearchError("invalid-input", "A share link lasts 1 to 90 days.", { field: "days" });
+  }
   const themes = await store.read(themesFile, projectKeys.themes(slug));
-  if (themeIds.some((id) => !themes.themes.some((theme) => theme.id === id))) throw new ResearchError("invalid-input", "Unknown finding.", { field: "themeIds" });
+  if (themeIds.some((id) => !themes.themes.some((theme) => theme.id === id))) {
+    throw new ResearchError("invalid-input", "Unknown finding.", { field: "themeIds" });
+  }
   const token = newToken();
-  const link: ShareLink = { id: newId(), tokenHash: hashToken(token), themeIds, label: label.trim().slice(0, 200), createdBy: userId, createdAt: nowIso(), expiresAt: new Date(Date.now() + days * 86_400_000).toISOString(), revokedAt: null };
-  await store.update(memberCheckFile, memberCheckKey(slug), (data) => void data.links.push(link));
-  await appendAudit({ store, slug, by: userId, action: "share-link", detail: `created link ${link.id} for ${themeIds.length} findings until ${link.expiresAt.slice(0, 10)}` });
+  const link: ShareLink = {
+    id: newId(),
+    tokenHash: hashToken(token),
+    themeIds,
+    label: label.trim().slice(0, 200),
+    createdBy: userId,
+    createdAt: nowIso(),
+    expiresAt: new Date(Date.now() + days * 86_400_000).toISOString(),
+    revokedAt: null,
+  };
+  await inTransaction(database, async (trx) => {
+    await trx
+      .insertInto("share_links")
+      .values({
+        id: link.id,
+        project_id: projectId,
+        project_slug: project.slug,
+        token_hash: link.tokenHash,
+        theme_ids: JSON.stringify(link.themeIds),
+        label: link.label,
+        created_by: userId,
+        created_at: link.createdAt,
+        expires_at: link.expiresAt,
+        revoked_at: null,
+      })
+      .execute();
+    await insertAuditEvent(trx, projectId, {
+      by: userId,
+      action: "share-link",
+      detail: `created link ${link.id} for ${themeIds.length} findings until ${link.expiresAt.slice(0, 10)}`,
+    });
+  });
   return { token, link };
 }
 
-export async function revokeShareLink({ store, slug, linkId, userId }: WithProject & { linkId: string; userId: string }): Promise<void> {
-  await store.update(memberCheckFile, memberCheckKey(slug), (data) => {
-    const link = data.links.find((candidate) => candidate.id === linkId);
-    if (!link) throw new ResearchError("not-found", "No such share link.");
-    link.revokedAt = nowIso();
+/** Withdraws a share link at once: its token opens nothing from now on. */
+export async function revokeShareLink({
+  store,
+  slug,
+  linkId,
+  userId,
+}: WithProject & { linkId: string; userId: string }): Promise<void> {
+  const { database, projectId } = await projectSql({ store, slug });
+  await inTransaction(database, async (trx) => {
+    const updated = await trx
+      .updateTable("share_links")
+      .set({ revoked_at: nowIso() })
+      .where("project_id", "=", projectId)
+      .where("id", "=", linkId)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0)
+      throw new ResearchError("not-found", "No such share link.");
+    await insertAuditEvent(trx, projectId, {
+      by: userId,
+      action: "share-link-revoked",
+      detail: `revoked link ${linkId}`,
+    });
   });
-  await appendAudit({ store, slug, by: userId, action: "share-link-revoked", detail: `revoked link ${linkId}` });
 }
 
-export async function listMemberChecks({ store, slug }: WithProject) {
-  await requireProject({ store, slug });
-  return store.read(memberCheckFile, memberCheckKey(slug));
+export type MemberChecks = {
+  links: ShareLink[];
+  responses: MemberResponse[];
+  /** The quoted text of each coding a response asks to remove, when its post is still visible. */
+  quotes: Record<string, string>;
+};
+
+/** The project's share links (oldest first) and the latest responses (in the order they came). */
+export async function listMemberChecks({ store, slug }: WithProject): Promise<MemberChecks> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const [linkRows, responseRows] = await Promise.all([
+    db
+      .selectFrom("share_links")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute(),
+    db
+      .selectFrom("member_responses")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .orderBy("at", "desc")
+      .orderBy("id", "desc")
+      .limit(MAX_LISTED_RESPONSES)
+      .execute(),
+  ]);
+  const responses = responseRows
+    .reverse()
+    .map(toMemberResponse)
+    .filter((response) => response !== null);
+  const codingIds = [...new Set(responses.flatMap((response) => response.quoteRef ?? []))];
+  const quotes: Record<string, string> = {};
+  if (codingIds.length > 0) {
+    // Through the visible posts: a quote of a member who opted out since is not shown again.
+    const rows = await visiblePosts(db, projectId)
+      .innerJoin("codings as c", "c.source_id", "p.id")
+      .select(["c.id", "c.quote"])
+      .where("c.project_id", "=", projectId)
+      .where("c.source_type", "=", "post")
+      .where("c.id", "in", codingIds)
+      .execute();
+    for (const row of rows) quotes[row.id] = row.quote;
+  }
+  return { links: linkRows.map(toShareLink), responses, quotes };
+}
+
+type OpenLink = { slug: string; projectId: string; link: ShareLink };
+
+/**
+ * The open link a token names, found by its hash (unique, indexed) whatever the project: unknown,
+ * expired, revoked, and links of a project that is gone are all the same "not valid".
+ */
+async function requireOpenLink(
+  store: DocumentStore,
+  db: Queryable,
+  token: string,
+): Promise<OpenLink> {
+  const row = await db
+    .selectFrom("share_links")
+    .selectAll()
+    .where("token_hash", "=", hashToken(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at || row.expires_at <= nowIso())
+    throw new ResearchError("not-found", NOT_VALID);
+  const slug = row.project_slug ?? (await slugOfProject(store, row.project_id));
+  // A slug can be taken again by a new project after the old one is removed: the id must match too.
+  const project = slug ? await getProject({ store, slug }) : null;
+  if (!slug || !project || project.id !== row.project_id)
+    throw new ResearchError("not-found", NOT_VALID);
+  return { slug, projectId: row.project_id, link: toShareLink(row) };
+}
+
+/** Links stored before migration 002 carry no slug: found once by looking through the projects. */
+async function slugOfProject(store: DocumentStore, projectId: string): Promise<string | null> {
+  const project = (await listAllProjects({ store })).find(
+    (candidate) => candidate.id === projectId,
+  );
+  return project?.slug ?? null;
+}
+
+/** The link a token opens and its project's slug, without building the report (cheap checks). */
+export async function requireShareLink({
+  store,
+  token,
+}: {
+  store: DocumentStore;
+  token: string;
+}): Promise<{ slug: string; link: ShareLink }> {
+  const database = await sqlFor(store);
+  const { slug, link } = await requireOpenLink(store, database.db, token);
+  return { slug, link };
 }
 
 /**
  * Finds the project and link a token opens: only a valid, unexpired, unrevoked token of some project.
  * Anything else is not found, without saying whether the link ever existed.
  */
-export async function openShareLink({ store, token }: { store: DocumentStore; token: string }): Promise<{ slug: string; link: ShareLink; report: ReportData }> {
-  const tokenHash = hashToken(token);
-  for (const slug of await store.list("projects")) {
-    if (!(await store.exists(memberCheckKey(slug)))) continue;
-    const data = await store.read(memberCheckFile, memberCheckKey(slug));
-    const link = data.links.find((candidate) => candidate.tokenHash === tokenHash);
-    if (!link) continue;
-    if (link.revokedAt || link.expiresAt <= nowIso()) break;
-    const report = await buildReportData({ store, slug, themeIds: link.themeIds, includeMemberNetwork: false });
-    return { slug, link, report };
-  }
-  throw new ResearchError("not-found", "This link is not valid: it may have expired or been withdrawn.");
+export async function openShareLink({
+  store,
+  token,
+}: {
+  store: DocumentStore;
+  token: string;
+}): Promise<{ slug: string; link: ShareLink; report: ReportData }> {
+  const database = await sqlFor(store);
+  const { slug, link } = await requireOpenLink(store, database.db, token);
+  const report = await buildReportData({
+    store,
+    slug,
+    themeIds: link.themeIds,
+    includeMemberNetwork: false,
+  });
+  return { slug, link, report };
 }
 
 /** Plain text only: reviewers' words are stored without markup or control characters. */
 function cleanReviewerText(text: string): string {
-  return text.replace(/<[^>]*>/g, "").replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "").trim().slice(0, 4000);
+  return text
+    .replace(/<[^>]*>/g, "")
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, "")
+    .trim()
+    .slice(0, 4000);
 }
 
 /** A reviewer's response to one finding: rings true, partly, or not; a comment; "this quote is mine". */
-export async function respondToFinding({ store, token, themeId, rating, comment = "", quoteRef = null }: { store: DocumentStore; token: string; themeId: string; rating: MemberResponse["rating"]; comment?: string; quoteRef?: string | null }): Promise<void> {
-  const { slug, link, report } = await openShareLink({ store, token });
-  if (!link.themeIds.includes(themeId)) throw new ResearchError("not-found", "This finding is not part of the shared findings.");
-  const theme = report.themes.find((t) => t.id === themeId);
-  if (quoteRef && !theme?.evidence.concat(theme.counterEvidence).some((quote) => quote.ref === quoteRef)) throw new ResearchError("invalid-input", "Unknown quote.", { field: "quoteRef" });
-  // Quote refs are positional: keep the coding they pointed at so the researcher acts on the right one.
-  const codingId = quoteRef ? (theme!.evidence.concat(theme!.counterEvidence).find((quote) => quote.ref === quoteRef) as { codingId?: string }).codingId ?? null : null;
-  await store.update(memberCheckFile, memberCheckKey(slug), (data) => {
-    data.responses.push({ id: newId(), linkId: link.id, themeId, rating, comment: cleanReviewerText(comment), quoteRef: codingId, at: nowIso(), handledAt: null, handledBy: null, handling: "" });
-  });
+export async function respondToFinding({
+  store,
+  token,
+  themeId,
+  rating,
+  comment = "",
+  quoteRef = null,
+}: {
+  store: DocumentStore;
+  token: string;
+  themeId: string;
+  rating: MemberResponse["rating"];
+  comment?: string;
+  quoteRef?: string | null;
+}): Promise<void> {
+  const database = await sqlFor(store);
+  const { slug, projectId, link } = await requireOpenLink(store, database.db, token);
+  if (!link.themeIds.includes(themeId)) {
+    throw new ResearchError("not-found", "This finding is not part of the shared findings.");
+  }
+  let codingId: string | null = null;
+  if (quoteRef) {
+    // The same report the reviewer saw: quote refs are numbered across all of the link's findings.
+    const report = await buildReportData({
+      store,
+      slug,
+      themeIds: link.themeIds,
+      includeMemberNetwork: false,
+    });
+    const theme = report.themes.find((candidate) => candidate.id === themeId);
+    const quote = theme?.evidence
+      .concat(theme.counterEvidence)
+      .find((candidate) => candidate.ref === quoteRef);
+    if (!quote) throw new ResearchError("invalid-input", "Unknown quote.", { field: "quoteRef" });
+    // Quote refs are positional: keep the coding they pointed at so the researcher acts on the right one.
+    codingId = "codingId" in quote && typeof quote.codingId === "string" ? quote.codingId : null;
+  }
+  const parsedRating = MemberResponseSchema.shape.rating.safeParse(rating);
+  if (!parsedRating.success) {
+    throw new ResearchError("invalid-input", "Choose how the finding rings to you.", {
+      field: "rating",
+    });
+  }
+  await database.db
+    .insertInto("member_responses")
+    .values({
+      id: newId(),
+      project_id: projectId,
+      link_id: link.id,
+      theme_id: themeId,
+      rating: parsedRating.data,
+      comment: cleanReviewerText(comment),
+      quote_ref: codingId,
+      at: nowIso(),
+      handled_at: null,
+      handled_by: null,
+      handling: "",
+    })
+    .execute();
 }
 
 /** The researcher acts on a removal request: the quote leaves every finding, with an audit entry. */
-export async function handleRemovalRequest({ store, slug, responseId, userId }: WithProject & { responseId: string; userId: string }): Promise<void> {
-  const data = await store.read(memberCheckFile, memberCheckKey(slug));
-  const response = data.responses.find((candidate) => candidate.id === responseId);
-  if (!response?.quoteRef) throw new ResearchError("not-found", "No such removal request.");
-  await removeQuoteFromFindings({ store, slug, codingId: response.quoteRef, userId, reason: `member check response ${responseId}` });
-  await store.update(memberCheckFile, memberCheckKey(slug), (file) => {
-    const target = file.responses.find((candidate) => candidate.id === responseId);
-    if (target) Object.assign(target, { handledAt: nowIso(), handledBy: userId, handling: "quote removed from findings" });
+export async function handleRemovalRequest({
+  store,
+  slug,
+  responseId,
+  userId,
+}: WithProject & { responseId: string; userId: string }): Promise<void> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const response = await db
+    .selectFrom("member_responses")
+    .select(["id", "quote_ref"])
+    .where("project_id", "=", projectId)
+    .where("id", "=", responseId)
+    .executeTakeFirst();
+  if (!response?.quote_ref) throw new ResearchError("not-found", "No such removal request.");
+  // The findings are a document: the quote leaves them first, then the request is marked as handled.
+  await removeQuoteFromFindings({
+    store,
+    slug,
+    codingId: response.quote_ref,
+    userId,
+    reason: `member check response ${responseId}`,
   });
+  await db
+    .updateTable("member_responses")
+    .set({ handled_at: nowIso(), handled_by: userId, handling: "quote removed from findings" })
+    .where("project_id", "=", projectId)
+    .where("id", "=", responseId)
+    .execute();
 }
