@@ -1,30 +1,65 @@
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import { projectKeys } from "../projects/model.js";
-import type { DocumentStore } from "../store/index.js";
-import { codebookFile, codingsFile, type Code, type CodebookFile } from "./model.js";
+import type { ExpressionBuilder } from "kysely";
+import { projectSql } from "../collection/corpus.js";
+import { inTransaction, type Database, type DocumentStore } from "../store/index.js";
+import type { CodingsTable } from "../store/sql/schema.js";
+import { codebookFile, type Code, type CodebookFile } from "./model.js";
 
 type WithStore = { store: DocumentStore; slug: string };
 
 /** A palette with enough contrast against white text highlights; codes cycle through it. */
-export const CODE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+export const CODE_COLOURS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#ff7f0e",
+  "#17becf",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+];
 
-export type NewCode = { name: string; definition?: string; parentId?: string | null; colour?: string; draft?: boolean; affective?: boolean };
+export type NewCode = {
+  name: string;
+  definition?: string;
+  parentId?: string | null;
+  colour?: string;
+  draft?: boolean;
+  affective?: boolean;
+};
 
 /** Adds codes to the codebook (one history entry each); names must be unique among live codes. */
-export async function createCodes({ store, slug, codes, userId, reason = "" }: WithStore & { codes: NewCode[]; userId: string; reason?: string }): Promise<Code[]> {
+export async function createCodes({
+  store,
+  slug,
+  codes,
+  userId,
+  reason = "",
+}: WithStore & { codes: NewCode[]; userId: string; reason?: string }): Promise<Code[]> {
   return store.update(codebookFile, projectKeys.codebook(slug), (codebook) => {
     const created: Code[] = [];
     for (const input of codes) {
       const name = input.name.trim();
-      if (!name) throw new ResearchError("invalid-input", "A code needs a name.", { field: "name" });
-      if (name.length > 120) throw new ResearchError("invalid-input", "Use at most 120 characters for a code name.", { field: "name" });
+      if (!name)
+        throw new ResearchError("invalid-input", "A code needs a name.", { field: "name" });
+      if (name.length > 120)
+        throw new ResearchError("invalid-input", "Use at most 120 characters for a code name.", {
+          field: "name",
+        });
       const live = codebook.codes.filter((code) => !code.mergedInto);
       if (live.some((code) => code.name.toLowerCase() === name.toLowerCase())) {
-        throw new ResearchError("conflict", `The codebook already has a code named "${name}".`, { field: "name" });
+        throw new ResearchError("conflict", `The codebook already has a code named "${name}".`, {
+          field: "name",
+        });
       }
       if (input.parentId && !live.some((code) => code.id === input.parentId)) {
-        throw new ResearchError("invalid-input", "The parent code does not exist.", { field: "parentId" });
+        throw new ResearchError("invalid-input", "The parent code does not exist.", {
+          field: "parentId",
+        });
       }
       const code: Code = {
         id: newId(),
@@ -42,7 +77,14 @@ export async function createCodes({ store, slug, codes, userId, reason = "" }: W
         mergedInto: null,
       };
       codebook.codes.push(code);
-      codebook.history.push({ at: code.createdAt, by: userId, action: "create", codeIds: [code.id], summary: `Created code "${name}"${code.draft ? " (draft)" : ""}`, reason });
+      codebook.history.push({
+        at: code.createdAt,
+        by: userId,
+        action: "create",
+        codeIds: [code.id],
+        summary: `Created code "${name}"${code.draft ? " (draft)" : ""}`,
+        reason,
+      });
       created.push(code);
     }
     return created;
@@ -57,24 +99,43 @@ export async function listCodes({ store, slug }: WithStore): Promise<Code[]> {
 
 type CodebookChange = WithStore & { userId: string; reason?: string };
 
-async function changeCodebook<R>(store: DocumentStore, slug: string, mutate: (codebook: CodebookFile) => R): Promise<R> {
+async function changeCodebook<R>(
+  store: DocumentStore,
+  slug: string,
+  mutate: (codebook: CodebookFile) => R,
+): Promise<R> {
   return store.update(codebookFile, projectKeys.codebook(slug), mutate);
 }
 
 function liveCode(codes: Code[], codeId: string): Code {
   const code = codes.find((candidate) => candidate.id === codeId && !candidate.mergedInto);
-  if (!code) throw new ResearchError("not-found", "No such code in the codebook.", { field: "codeId" });
+  if (!code)
+    throw new ResearchError("not-found", "No such code in the codebook.", { field: "codeId" });
   return code;
 }
 
 function assertUniqueName(codes: Code[], name: string, exceptId?: string) {
-  if (codes.some((code) => !code.mergedInto && code.id !== exceptId && code.name.toLowerCase() === name.toLowerCase())) {
-    throw new ResearchError("conflict", `The codebook already has a code named "${name}".`, { field: "name" });
+  if (
+    codes.some(
+      (code) =>
+        !code.mergedInto && code.id !== exceptId && code.name.toLowerCase() === name.toLowerCase(),
+    )
+  ) {
+    throw new ResearchError("conflict", `The codebook already has a code named "${name}".`, {
+      field: "name",
+    });
   }
 }
 
 /** Renames a code, keeping a dated history entry (who, what, why). */
-export async function renameCode({ store, slug, codeId, name, userId, reason = "" }: CodebookChange & { codeId: string; name: string }): Promise<void> {
+export async function renameCode({
+  store,
+  slug,
+  codeId,
+  name,
+  userId,
+  reason = "",
+}: CodebookChange & { codeId: string; name: string }): Promise<void> {
   const clean = name.trim();
   if (!clean) throw new ResearchError("invalid-input", "A code needs a name.", { field: "name" });
   await changeCodebook(store, slug, (codebook) => {
@@ -82,108 +143,332 @@ export async function renameCode({ store, slug, codeId, name, userId, reason = "
     assertUniqueName(codebook.codes, clean, codeId);
     const old = code.name;
     code.name = clean;
-    codebook.history.push({ at: nowIso(), by: userId, action: "rename", codeIds: [codeId], summary: `Renamed "${old}" to "${clean}"`, reason });
+    codebook.history.push({
+      at: nowIso(),
+      by: userId,
+      action: "rename",
+      codeIds: [codeId],
+      summary: `Renamed "${old}" to "${clean}"`,
+      reason,
+    });
   });
 }
 
 /** Moves a code under another parent (or to the top level); a code cannot move under its own descendant. */
-export async function moveCode({ store, slug, codeId, parentId, userId, reason = "" }: CodebookChange & { codeId: string; parentId: string | null }): Promise<void> {
+export async function moveCode({
+  store,
+  slug,
+  codeId,
+  parentId,
+  userId,
+  reason = "",
+}: CodebookChange & { codeId: string; parentId: string | null }): Promise<void> {
   await changeCodebook(store, slug, (codebook) => {
     const code = liveCode(codebook.codes, codeId);
     if (parentId) {
       const parent = liveCode(codebook.codes, parentId);
-      for (let current: Code | undefined = parent; current; current = codebook.codes.find((c) => c.id === current!.parentId)) {
-        if (current.id === codeId) throw new ResearchError("invalid-input", "A code cannot move under itself or one of its sub-codes.", { field: "parentId" });
+      for (
+        let current: Code | undefined = parent;
+        current;
+        current = codebook.codes.find((c) => c.id === current!.parentId)
+      ) {
+        if (current.id === codeId)
+          throw new ResearchError(
+            "invalid-input",
+            "A code cannot move under itself or one of its sub-codes.",
+            { field: "parentId" },
+          );
       }
     }
     const from = codebook.codes.find((c) => c.id === code.parentId)?.name ?? "top level";
     code.parentId = parentId;
     const to = codebook.codes.find((c) => c.id === parentId)?.name ?? "top level";
-    codebook.history.push({ at: nowIso(), by: userId, action: "move", codeIds: [codeId], summary: `Moved "${code.name}" from ${from} to ${to}`, reason });
+    codebook.history.push({
+      at: nowIso(),
+      by: userId,
+      action: "move",
+      codeIds: [codeId],
+      summary: `Moved "${code.name}" from ${from} to ${to}`,
+      reason,
+    });
   });
 }
 
-export type CodeDetails = { definition?: string; inclusion?: string; exclusion?: string; example?: string; colour?: string; affective?: boolean; draft?: boolean };
+export type CodeDetails = {
+  definition?: string;
+  inclusion?: string;
+  exclusion?: string;
+  example?: string;
+  colour?: string;
+  affective?: boolean;
+  draft?: boolean;
+};
 
 /** Edits a code's definition, criteria, example, colour or flags. */
-export async function editCode({ store, slug, codeId, details, userId, reason = "" }: CodebookChange & { codeId: string; details: CodeDetails }): Promise<void> {
+export async function editCode({
+  store,
+  slug,
+  codeId,
+  details,
+  userId,
+  reason = "",
+}: CodebookChange & { codeId: string; details: CodeDetails }): Promise<void> {
   if (details.colour !== undefined && !/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(details.colour)) {
     throw new ResearchError("invalid-input", "A colour is #RGB or #RRGGBB.", { field: "colour" });
   }
   await changeCodebook(store, slug, (codebook) => {
     const code = liveCode(codebook.codes, codeId);
-    const changed = Object.entries(details).filter(([key, value]) => value !== undefined && code[key as keyof CodeDetails] !== value).map(([key]) => key);
-    Object.assign(code, Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)));
-    if (changed.length) codebook.history.push({ at: nowIso(), by: userId, action: "edit", codeIds: [codeId], summary: `Edited ${changed.join(", ")} of "${code.name}"`, reason });
+    const changed = Object.entries(details)
+      .filter(([key, value]) => value !== undefined && code[key as keyof CodeDetails] !== value)
+      .map(([key]) => key);
+    Object.assign(
+      code,
+      Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)),
+    );
+    if (changed.length)
+      codebook.history.push({
+        at: nowIso(),
+        by: userId,
+        action: "edit",
+        codeIds: [codeId],
+        summary: `Edited ${changed.join(", ")} of "${code.name}"`,
+        reason,
+      });
   });
 }
 
 /**
  * Merges codes into one: every coding of the merged codes moves to the target, the merged codes stay in
- * the history (marked as merged) so the interpretive path remains visible.
+ * the history (marked as merged) so the interpretive path remains visible. Returns how many codings moved
+ * (a span the same coder already coded with the target keeps one coding).
+ *
+ * The codings table and the codebook document cannot share a transaction on the embedded default, so the
+ * codings move first, in one transaction, and the codebook follows at once. In that order a failure in
+ * between leaves the codings on the target, which is a live code: nothing is hidden and the merge can
+ * simply be done again. The other order could leave codings on codes already marked as merged.
  */
-export async function mergeCodes({ store, slug, codeIds, targetId, userId, reason = "" }: CodebookChange & { codeIds: string[]; targetId: string }): Promise<number> {
+export async function mergeCodes({
+  store,
+  slug,
+  codeIds,
+  targetId,
+  userId,
+  reason = "",
+}: CodebookChange & { codeIds: string[]; targetId: string }): Promise<number> {
   const sources = [...new Set(codeIds)].filter((id) => id !== targetId);
-  if (sources.length === 0) throw new ResearchError("invalid-input", "Choose at least one code to merge into the target.", { field: "codeIds" });
-  let target: Code | undefined;
+  if (sources.length === 0)
+    throw new ResearchError("invalid-input", "Choose at least one code to merge into the target.", {
+      field: "codeIds",
+    });
+  const checked = await store.read(codebookFile, projectKeys.codebook(slug));
+  liveCode(checked.codes, targetId);
+  for (const id of sources) liveCode(checked.codes, id);
+  const { database, projectId } = await projectSql({ store, slug });
+  const moved = await inTransaction(database, async (trx) => {
+    const sameSpan =
+      (other: "t" | "o") =>
+      (
+        eb: ExpressionBuilder<
+          Database & { t: CodingsTable; o: CodingsTable },
+          "codings" | "t" | "o"
+        >,
+      ) =>
+        eb.and([
+          eb(`${other}.project_id`, "=", projectId),
+          eb(`${other}.source_type`, "=", eb.ref("codings.source_type")),
+          eb(`${other}.source_id`, "=", eb.ref("codings.source_id")),
+          eb(`${other}.start_cp`, "=", eb.ref("codings.start_cp")),
+          eb(`${other}.end_cp`, "=", eb.ref("codings.end_cp")),
+          eb(`${other}.coder_id`, "=", eb.ref("codings.coder_id")),
+        ]);
+    // A span the coder already coded with the target: the merged code's coding goes.
+    await trx
+      .deleteFrom("codings")
+      .where("project_id", "=", projectId)
+      .where("code_id", "in", sources)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("codings as t")
+            .select("t.id")
+            .where("t.code_id", "=", targetId)
+            .where(sameSpan("t")),
+        ),
+      )
+      .execute();
+    // The same span coded with two of the merged codes: one coding stays (the smallest id).
+    await trx
+      .deleteFrom("codings")
+      .where("project_id", "=", projectId)
+      .where("code_id", "in", sources)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("codings as o")
+            .select("o.id")
+            .where("o.code_id", "in", sources)
+            .where("o.id", "<", eb.ref("codings.id"))
+            .where(sameSpan("o")),
+        ),
+      )
+      .execute();
+    const result = await trx
+      .updateTable("codings")
+      .set({ code_id: targetId })
+      .where("project_id", "=", projectId)
+      .where("code_id", "in", sources)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  });
   const names: string[] = [];
   await changeCodebook(store, slug, (codebook) => {
-    target = liveCode(codebook.codes, targetId);
+    const target = liveCode(codebook.codes, targetId);
     for (const id of sources) {
       const code = liveCode(codebook.codes, id);
       names.push(code.name);
       code.mergedInto = targetId;
-      for (const child of codebook.codes) if (child.parentId === id && !child.mergedInto) child.parentId = targetId;
+      for (const child of codebook.codes)
+        if (child.parentId === id && !child.mergedInto) child.parentId = targetId;
     }
-    codebook.history.push({ at: nowIso(), by: userId, action: "merge", codeIds: [...sources, targetId], summary: `Merged ${names.map((n) => `"${n}"`).join(", ")} into "${target.name}"`, reason });
-  });
-  return store.update(codingsFile, projectKeys.codings(slug), (data) => {
-    let moved = 0;
-    const seen = new Set(data.codings.filter((c) => c.codeId === targetId).map((c) => `${c.sourceId}|${c.start}|${c.end}|${c.coderId}`));
-    data.codings = data.codings.filter((coding) => {
-      if (!sources.includes(coding.codeId)) return true;
-      const key = `${coding.sourceId}|${coding.start}|${coding.end}|${coding.coderId}`;
-      if (seen.has(key)) return false; // the same span was already coded with the target: keep one
-      seen.add(key);
-      coding.codeId = targetId;
-      moved++;
-      return true;
+    codebook.history.push({
+      at: nowIso(),
+      by: userId,
+      action: "merge",
+      codeIds: [...sources, targetId],
+      summary: `Merged ${names.map((n) => `"${n}"`).join(", ")} into "${target.name}"`,
+      reason,
     });
-    return moved;
   });
+  return moved;
 }
 
 /**
  * Splits a code into new sub-codes: the named codings move to the new codes, the rest stay with the
  * original, which becomes their parent.
+ *
+ * Here the codebook goes first and the codings follow in one transaction: codings may only point at codes
+ * that exist, and a failure in between leaves new sub-codes without codings, which loses nothing.
  */
-export async function splitCode({ store, slug, codeId, into, assignments = {}, userId, reason = "" }: CodebookChange & { codeId: string; into: string[]; assignments?: Record<string, number> }): Promise<Code[]> {
+export async function splitCode({
+  store,
+  slug,
+  codeId,
+  into,
+  assignments = {},
+  userId,
+  reason = "",
+}: CodebookChange & {
+  codeId: string;
+  into: string[];
+  assignments?: Record<string, number>;
+}): Promise<Code[]> {
   const names = into.map((name) => name.trim()).filter(Boolean);
-  if (names.length < 2) throw new ResearchError("invalid-input", "Split a code into at least two new codes.", { field: "into" });
+  if (names.length < 2)
+    throw new ResearchError("invalid-input", "Split a code into at least two new codes.", {
+      field: "into",
+    });
   let created: Code[] = [];
   await changeCodebook(store, slug, (codebook) => {
     const original = liveCode(codebook.codes, codeId);
     for (const name of names) assertUniqueName(codebook.codes, name);
-    if (new Set(names.map((n) => n.toLowerCase())).size !== names.length) throw new ResearchError("invalid-input", "The new codes need different names.", { field: "into" });
+    if (new Set(names.map((n) => n.toLowerCase())).size !== names.length)
+      throw new ResearchError("invalid-input", "The new codes need different names.", {
+        field: "into",
+      });
     created = names.map((name, index) => ({
-      id: newId(), name, parentId: original.id, definition: "", inclusion: "", exclusion: "", example: "",
-      colour: CODE_COLOURS[(codebook.codes.length + index) % CODE_COLOURS.length], affective: original.affective, draft: false,
-      createdAt: nowIso(), createdBy: userId, mergedInto: null,
+      id: newId(),
+      name,
+      parentId: original.id,
+      definition: "",
+      inclusion: "",
+      exclusion: "",
+      example: "",
+      colour: CODE_COLOURS[(codebook.codes.length + index) % CODE_COLOURS.length],
+      affective: original.affective,
+      draft: false,
+      createdAt: nowIso(),
+      createdBy: userId,
+      mergedInto: null,
     }));
     codebook.codes.push(...created);
-    codebook.history.push({ at: nowIso(), by: userId, action: "split", codeIds: [original.id, ...created.map((c) => c.id)], summary: `Split "${original.name}" into ${names.map((n) => `"${n}"`).join(", ")}`, reason });
+    codebook.history.push({
+      at: nowIso(),
+      by: userId,
+      action: "split",
+      codeIds: [original.id, ...created.map((c) => c.id)],
+      summary: `Split "${original.name}" into ${names.map((n) => `"${n}"`).join(", ")}`,
+      reason,
+    });
   });
-  await store.update(codingsFile, projectKeys.codings(slug), (data) => {
-    for (const coding of data.codings) {
-      const index = assignments[coding.id];
-      if (coding.codeId === codeId && index !== undefined && created[index]) coding.codeId = created[index].id;
-    }
-  });
+  const byCode = new Map<string, string[]>();
+  for (const [codingId, index] of Object.entries(assignments)) {
+    const target = created[index];
+    if (target) byCode.set(target.id, [...(byCode.get(target.id) ?? []), codingId]);
+  }
+  if (byCode.size > 0) {
+    const { database, projectId } = await projectSql({ store, slug });
+    await inTransaction(database, async (trx) => {
+      for (const [newCodeId, codingIds] of byCode) {
+        for (let i = 0; i < codingIds.length; i += 500) {
+          await trx
+            .updateTable("codings")
+            .set({ code_id: newCodeId })
+            .where("project_id", "=", projectId)
+            .where("code_id", "=", codeId)
+            .where("id", "in", codingIds.slice(i, i + 500))
+            .execute();
+        }
+      }
+    });
+  }
   return created;
+}
+
+/**
+ * Deletes a code and its codings; its sub-codes move up to its parent. The history keeps the name.
+ * As with a merge, the codings go first (one transaction) and the codebook follows: a failure in between
+ * leaves a code without codings, which can be deleted again.
+ */
+export async function deleteCode({
+  store,
+  slug,
+  codeId,
+  userId,
+  reason = "",
+}: CodebookChange & { codeId: string }): Promise<number> {
+  liveCode((await store.read(codebookFile, projectKeys.codebook(slug))).codes, codeId);
+  const { database, projectId } = await projectSql({ store, slug });
+  const removed = await inTransaction(database, async (trx) => {
+    const result = await trx
+      .deleteFrom("codings")
+      .where("project_id", "=", projectId)
+      .where("code_id", "=", codeId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
+  await changeCodebook(store, slug, (codebook) => {
+    const code = liveCode(codebook.codes, codeId);
+    for (const child of codebook.codes)
+      if (child.parentId === codeId) child.parentId = code.parentId;
+    codebook.codes = codebook.codes.filter((candidate) => candidate.id !== codeId);
+    codebook.history.push({
+      at: nowIso(),
+      by: userId,
+      action: "delete",
+      codeIds: [codeId],
+      summary: `Deleted "${code.name}" and its ${removed} coded segment${removed === 1 ? "" : "s"}`,
+      reason,
+    });
+  });
+  return removed;
 }
 
 /** The codebook with its history, newest history first. */
 export async function getCodebook({ store, slug }: WithStore) {
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
-  return { codes: codebook.codes.filter((code) => !code.mergedInto), merged: codebook.codes.filter((code) => code.mergedInto), history: [...codebook.history].reverse() };
+  return {
+    codes: codebook.codes.filter((code) => !code.mergedInto),
+    merged: codebook.codes.filter((code) => code.mergedInto),
+    history: [...codebook.history].reverse(),
+  };
 }

@@ -1,50 +1,169 @@
+import type { Selectable } from "kysely";
 import { z } from "zod";
-import { requireProject } from "../projects/projects.js";
+import { projectSql } from "../collection/corpus.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
-import type { DocumentStore, StoredFileKind } from "../store/index.js";
+import type { DocumentStore, Queryable, StoredFileKind } from "../store/index.js";
+import type { MemosTable } from "../store/sql/schema.js";
 
-export const MemoTargetSchema = z.object({ type: z.enum(["code", "post", "thread", "project"]), id: z.string() });
+export const MemoTargetSchema = z.object({
+  type: z.enum(["code", "post", "thread", "project"]),
+  id: z.string(),
+});
 export type MemoTarget = z.infer<typeof MemoTargetSchema>;
-export const MemoSchema = z.object({ id: z.string(), target: MemoTargetSchema, markdown: z.string(), authorId: z.string(), createdAt: z.string(), updatedAt: z.string() });
+export const MemoSchema = z.object({
+  id: z.string(),
+  target: MemoTargetSchema,
+  markdown: z.string(),
+  authorId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 export type Memo = z.infer<typeof MemoSchema>;
 
-const memosFile: StoredFileKind<{ memos: Memo[] }> = { description: "memos", schema: z.object({ memos: z.array(MemoSchema) }), version: 1, empty: () => ({ memos: [] }) };
-const memosKey = (slug: string) => `projects/${slug}/memos.json`;
+/**
+ * The `memos.json` of releases before the SQL tables: only the upgrade of an old data directory reads it.
+ * Memos live in the `memos` table.
+ */
+export const memosFile: StoredFileKind<{ memos: Memo[] }> = {
+  description: "memos",
+  schema: z.object({ memos: z.array(MemoSchema) }),
+  version: 1,
+  empty: () => ({ memos: [] }),
+};
+
+type WithProject = { store: DocumentStore; slug: string };
+
+function toMemo(row: Selectable<MemosTable>): Memo {
+  const target = MemoTargetSchema.safeParse({ type: row.target_type, id: row.target_id });
+  return {
+    id: row.id,
+    target: target.success ? target.data : { type: "project", id: row.target_id },
+    markdown: row.markdown,
+    authorId: row.author_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
 
 /** Writes an analytic memo about a code, a post, a thread or the project as a whole. */
-export async function addMemo({ store, slug, target, markdown, authorId }: { store: DocumentStore; slug: string; target: MemoTarget; markdown: string; authorId: string }): Promise<Memo> {
-  await requireProject({ store, slug });
+export async function addMemo({
+  store,
+  slug,
+  target,
+  markdown,
+  authorId,
+}: WithProject & { target: MemoTarget; markdown: string; authorId: string }): Promise<Memo> {
+  const { db, projectId } = await projectSql({ store, slug });
   const parsed = MemoTargetSchema.safeParse(target);
-  if (!parsed.success) throw new ResearchError("invalid-input", "A memo is about a code, a post, a thread or the project.", { field: "target" });
+  if (!parsed.success) {
+    throw new ResearchError(
+      "invalid-input",
+      "A memo is about a code, a post, a thread or the project.",
+      {
+        field: "target",
+      },
+    );
+  }
   const text = markdown.trim();
   if (!text) throw new ResearchError("invalid-input", "Write the memo.", { field: "markdown" });
-  if (text.length > 100_000) throw new ResearchError("invalid-input", "A memo holds at most 100,000 characters.", { field: "markdown" });
-  return store.update(memosFile, memosKey(slug), (data) => {
-    const now = nowIso();
-    const memo: Memo = { id: newId(), target: parsed.data, markdown: text, authorId, createdAt: now, updatedAt: now };
-    data.memos.push(memo);
-    return memo;
-  });
+  if (text.length > 100_000) {
+    throw new ResearchError("invalid-input", "A memo holds at most 100,000 characters.", {
+      field: "markdown",
+    });
+  }
+  const now = nowIso();
+  const memo: Memo = {
+    id: newId(),
+    target: parsed.data,
+    markdown: text,
+    authorId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await db
+    .insertInto("memos")
+    .values({
+      id: memo.id,
+      project_id: projectId,
+      target_type: memo.target.type,
+      target_id: memo.target.id,
+      markdown: memo.markdown,
+      author_id: authorId,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return memo;
 }
 
-export async function deleteMemo({ store, slug, memoId }: { store: DocumentStore; slug: string; memoId: string }): Promise<void> {
-  await store.update(memosFile, memosKey(slug), (data) => {
-    data.memos = data.memos.filter((memo) => memo.id !== memoId);
-  });
+export async function deleteMemo({
+  store,
+  slug,
+  memoId,
+}: WithProject & { memoId: string }): Promise<void> {
+  const { db, projectId } = await projectSql({ store, slug });
+  await db
+    .deleteFrom("memos")
+    .where("project_id", "=", projectId)
+    .where("id", "=", memoId)
+    .execute();
 }
 
-/** Memos about the given targets (or all), newest first. */
-export async function listMemos({ store, slug, targets }: { store: DocumentStore; slug: string; targets?: MemoTarget[] }): Promise<Memo[]> {
-  await requireProject({ store, slug });
-  const data = await store.read(memosFile, memosKey(slug));
-  const wanted = targets ? new Set(targets.map((t) => `${t.type}:${t.id}`)) : null;
-  return data.memos.filter((memo) => !wanted || wanted.has(`${memo.target.type}:${memo.target.id}`)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+/** Memos about the given targets (or all of the project's), newest first. */
+export async function listMemos({
+  store,
+  slug,
+  targets,
+  limit,
+}: WithProject & { targets?: MemoTarget[]; limit?: number }): Promise<Memo[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  if (targets && targets.length === 0) return [];
+  let query = db.selectFrom("memos").selectAll().where("project_id", "=", projectId);
+  if (targets) {
+    // One `type = ? and id in (...)` per target type: each is a probe of the (project, type, id) index.
+    const byType = new Map<string, string[]>();
+    for (const target of targets)
+      byType.set(target.type, [...(byType.get(target.type) ?? []), target.id]);
+    query = query.where((eb) =>
+      eb.or(
+        [...byType].map(([type, ids]) =>
+          eb.and([eb("target_type", "=", type), eb("target_id", "in", [...new Set(ids)])]),
+        ),
+      ),
+    );
+  }
+  query = query.orderBy("created_at", "desc").orderBy("id", "desc");
+  if (limit !== undefined) query = query.limit(limit);
+  return (await query.execute()).map(toMemo);
 }
 
 /** Removes memos about posts that were erased (the erasure keeps no content). */
-export async function removeMemosAbout({ store, slug, postIds }: { store: DocumentStore; slug: string; postIds: Set<string> }): Promise<void> {
-  await store.update(memosFile, memosKey(slug), (data) => {
-    data.memos = data.memos.filter((memo) => !(memo.target.type === "post" && postIds.has(memo.target.id)));
-  });
+export async function removeMemosAbout({
+  store,
+  slug,
+  postIds,
+}: WithProject & { postIds: Iterable<string> }): Promise<void> {
+  const { db, projectId } = await projectSql({ store, slug });
+  await removeMemosAboutPostsIn(db, projectId, postIds);
+}
+
+/** Deletes memos about the given posts inside the caller's transaction (an erasure); returns how many. */
+export async function removeMemosAboutPostsIn(
+  trx: Queryable,
+  projectId: string,
+  postIds: Iterable<string>,
+): Promise<number> {
+  const ids = [...new Set(postIds)];
+  let removed = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const result = await trx
+      .deleteFrom("memos")
+      .where("project_id", "=", projectId)
+      .where("target_type", "=", "post")
+      .where("target_id", "in", ids.slice(i, i + 500))
+      .executeTakeFirst();
+    removed += Number(result.numDeletedRows);
+  }
+  return removed;
 }

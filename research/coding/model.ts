@@ -55,6 +55,10 @@ export const CodingSchema = z.object({
 export type Coding = z.infer<typeof CodingSchema>;
 
 export const CodingsFileSchema = z.object({ codings: z.array(CodingSchema) });
+/**
+ * The `codings.json` of releases before the SQL tables: only the upgrade of an old data directory reads it.
+ * Codings live in the `codings` table (see codings.ts).
+ */
 export const codingsFile: StoredFileKind<z.infer<typeof CodingsFileSchema>> = {
   description: "codings",
   schema: CodingsFileSchema,
@@ -66,7 +70,13 @@ export const codingsFile: StoredFileKind<z.infer<typeof CodingsFileSchema>> = {
  * A coder known only from an imported REFI-QDA project (a colleague who coded in NVivo, ATLAS.ti...):
  * their codings keep them apart from the importing researcher, so agreement can be computed between them.
  */
-export const ExternalCoderSchema = z.object({ id: z.string(), name: z.string(), refiGuid: z.string(), importedFrom: z.string(), importedAt: z.string() });
+export const ExternalCoderSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  refiGuid: z.string(),
+  importedFrom: z.string(),
+  importedAt: z.string(),
+});
 export type ExternalCoder = z.infer<typeof ExternalCoderSchema>;
 export const ExternalCodersFileSchema = z.object({ coders: z.array(ExternalCoderSchema) });
 export const externalCodersFile: StoredFileKind<z.infer<typeof ExternalCodersFileSchema>> = {
