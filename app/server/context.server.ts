@@ -1,9 +1,13 @@
 import { LoginThrottle } from "#research/accounts/index";
 import { getStore } from "#research/store/index";
+import { ensureUpgraded } from "#research/upgrade/index";
 import { env } from "./env.server";
 
 /** The process-wide store (one lowdb instance per file, shared across dev reloads by getStore). */
 export const store = getStore(env.dataDir);
+// A data directory of an earlier release becomes tables before the first request (a folder listing when
+// there is nothing to do); a failed upgrade stops the server with its reason, having changed nothing.
+await ensureUpgraded(store);
 
 type Singletons = { loginThrottle?: LoginThrottle; shareThrottle?: LoginThrottle };
 const globals = globalThis as typeof globalThis & { __netnoWeb?: Singletons };
