@@ -538,7 +538,7 @@ function groupImports(
       project_id: projectId,
       imported_at: group.batches.map((batch) => batch.importedAt).sort()[0],
       imported_by: first.importedBy,
-      format: distinct(group.batches.map((batch) => batch.format)).join(","),
+      format: distinct(group.batches.map((batch) => batch.format)).join(", "),
       files: JSON.stringify(distinct(group.batches.flatMap((batch) => batch.files))),
       community_ids: JSON.stringify(
         distinct(group.batches.map((batch) => batch.communityId).filter(Boolean)),

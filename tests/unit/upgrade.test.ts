@@ -346,3 +346,50 @@ test(`ensureUpgraded upgrades once per process and is a folder listing afterward
   const fresh = await buildStore();
   expect(await ensureUpgraded(fresh)).toBeNull();
 });
+
+test(`counts that differ after the copy stop the upgrade and change nothing (${TEST_ENGINE})`, async () => {
+  const store = await buildLegacyStore();
+  const project = JSON.parse(
+    await readFile(path.join(FIXTURE, "projects", SLUG, "project.json"), "utf8"),
+  ) as { id: string };
+  const { db } = await sqlFor(store);
+  // A stray row of the project that the old files do not hold: the tables would not match the files.
+  await db
+    .insertInto("communities")
+    .values({
+      id: "stray",
+      project_id: project.id,
+      platform: "reddit",
+      name: "r/stray",
+      url: null,
+      created_at: "2026-12-01T00:00:00.000Z",
+    })
+    .execute();
+  await expect(upgradeDataDirectory({ store })).rejects.toThrow(
+    /communities: 3 rows for 2 in the files.*Nothing was changed/,
+  );
+  expect(await countRows(store, "posts")).toBe(0);
+  expect(existsSync(path.join(store.root, "projects", SLUG, "corpus", "manifest.json"))).toBe(true);
+});
+
+test.skipIf(TEST_ENGINE !== "postgres")(
+  "on PostgreSQL a document that differs from the database's copy is refused",
+  async () => {
+    const store = await buildLegacyStore();
+    const { db } = await sqlFor(store);
+    await db
+      .insertInto("documents")
+      .values({
+        key: "accounts.json",
+        data: "{}",
+        version: 1,
+        updated_at: "2026-12-01T00:00:00.000Z",
+      })
+      .execute();
+    await expect(upgradeDataDirectory({ store })).rejects.toThrow(
+      /already holds a different accounts.json/,
+    );
+    expect(existsSync(path.join(store.root, "accounts.json"))).toBe(true);
+    expect(await countRows(store, "posts")).toBe(0);
+  },
+);
