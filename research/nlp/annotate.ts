@@ -3,8 +3,18 @@ import { codePointLength } from "../shared/text-offsets.js";
 import { getNlp } from "./wink.js";
 
 export const AnnotationSchema = z.object({
-  /** Sentences as [start, end) code point spans with wink's sentiment (-1 to 1). */
-  sentences: z.array(z.object({ start: z.number().int(), end: z.number().int(), sentiment: z.number() })),
+  /**
+   * Sentences as [start, end) code point spans with wink's sentiment (-1 to 1) and their content terms
+   * (normal forms of words that are not stop words: what suggestions compare; absent in older rows).
+   */
+  sentences: z.array(
+    z.object({
+      start: z.number().int(),
+      end: z.number().int(),
+      sentiment: z.number(),
+      terms: z.array(z.string()).optional(),
+    }),
+  ),
   entities: z.array(z.object({ type: z.string(), value: z.string(), start: z.number().int(), end: z.number().int() })),
   hashtags: z.array(z.string()),
   mentions: z.array(z.string()),
@@ -53,7 +63,10 @@ export function annotateText(text: string): Annotation {
     const [first, last] = sentence.out(its.span) as unknown as [number, number];
     const from = tokens[first];
     const to = tokens[last];
-    if (from && to) sentences.push({ start: toPoints(from.start), end: toPoints(to.end), sentiment: Number(sentence.out(its.sentiment)) || 0 });
+    if (!from || !to) return;
+    const terms: string[] = [];
+    for (let i = first; i <= last; i++) if (tokens[i].type === "word" && !tokens[i].stop) terms.push(tokens[i].normal);
+    sentences.push({ start: toPoints(from.start), end: toPoints(to.end), sentiment: Number(sentence.out(its.sentiment)) || 0, terms });
   });
   const entities: Annotation["entities"] = [];
   doc.entities().each((entity: SpanItem) => {

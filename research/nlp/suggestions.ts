@@ -17,7 +17,7 @@ import { newId, nowIso } from "../shared/ids.js";
 import { codePointLength, sliceCodePoints } from "../shared/text-offsets.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
 import { annotateText, contentTerms, usesEnglishModel } from "./annotate.js";
-import { annotateProject, parseAnnotation } from "./annotations.js";
+import { annotateProject } from "./annotations.js";
 import { getNlp } from "./wink.js";
 
 export type SuggestionKind = "similar" | "keyword" | "sentiment";
@@ -127,6 +127,7 @@ type Passage = {
   text: string;
   sentiment: number;
   english: boolean;
+  terms: string[] | null;
 };
 
 type CodeRules = {
@@ -235,34 +236,75 @@ async function* visiblePostBatches(
   }
 }
 
+type StoredSentence = { start: number; end: number; sentiment: number; terms?: string[] };
+
+/**
+ * The sentences of a stored annotation. Read without schema validation: a run reads every post twice,
+ * the rows were written by annotateProject, and a row that does not look right is annotated again.
+ */
+function storedSentences(data: string | null): StoredSentence[] | null {
+  if (!data) return null;
+  try {
+    const parsed: unknown = JSON.parse(data);
+    if (!parsed || typeof parsed !== "object" || !("sentences" in parsed)) return null;
+    const sentences: unknown = parsed.sentences;
+    if (!Array.isArray(sentences)) return null;
+    const valid = sentences.every(
+      (sentence: { start?: unknown; end?: unknown; sentiment?: unknown; terms?: unknown }) =>
+        typeof sentence?.start === "number" &&
+        typeof sentence.end === "number" &&
+        typeof sentence.sentiment === "number" &&
+        (sentence.terms === undefined || Array.isArray(sentence.terms)),
+    );
+    return valid ? (sentences as StoredSentence[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The texts of ordered, non-overlapping code point spans, walking the text once (long posts). */
+function sliceSpans(text: string, spans: Array<{ start: number; end: number }>): string[] {
+  let unit = 0;
+  let point = 0;
+  const advance = (target: number) => {
+    while (point < target && unit < text.length) {
+      const code = text.charCodeAt(unit);
+      unit += code >= 0xd800 && code <= 0xdbff && unit + 1 < text.length ? 2 : 1;
+      point++;
+    }
+    return unit;
+  };
+  return spans.map((span) => {
+    if (span.start < point) return sliceCodePoints(text, span.start, span.end);
+    const from = advance(span.start);
+    return text.slice(from, advance(span.end));
+  });
+}
+
 /** Sentences of English posts (from the stored annotation, or read now), whole posts otherwise. */
 function passagesOf(post: PostRow): Passage[] {
   const english = usesEnglishModel(post.language);
   if (!english) {
     const end = codePointLength(post.text);
-    return [
-      {
-        sourceId: post.id,
-        sourceName: post.source_id,
-        start: 0,
-        end,
-        text: post.text,
-        sentiment: 0,
-        english,
-      },
-    ];
+    const whole = { sourceId: post.id, sourceName: post.source_id, start: 0, end, text: post.text };
+    return [{ ...whole, sentiment: 0, english, terms: null }];
   }
-  const annotation = parseAnnotation(post.data) ?? annotateText(post.text);
-  return annotation.sentences.map((sentence) => ({
+  const sentences = storedSentences(post.data) ?? annotateText(post.text).sentences;
+  const texts = sliceSpans(post.text, sentences);
+  return sentences.map((sentence, i) => ({
     sourceId: post.id,
     sourceName: post.source_id,
     start: sentence.start,
     end: sentence.end,
-    text: sliceCodePoints(post.text, sentence.start, sentence.end),
+    text: texts[i],
     sentiment: sentence.sentiment,
     english,
+    terms: sentence.terms ?? null,
   }));
 }
+
+/** A passage's content terms: stored with its annotation, or read now (annotations of older rows). */
+const termsOf = (passage: Passage) => passage.terms ?? contentTerms(passage.text);
 
 /** Coded passages of the given codes on visible sources (field notes, or posts of members still shown). */
 function visibleCodings(db: Queryable, projectId: string, codeIds: string[]) {
@@ -398,8 +440,7 @@ async function collectSuggestions({
   if (withSimilarity) {
     for await (const posts of visiblePostBatches(db, projectId, untilSeq)) {
       for (const post of posts) {
-        for (const passage of passagesOf(post))
-          if (passage.english) bm25.learn(contentTerms(passage.text));
+        for (const passage of passagesOf(post)) if (passage.english) bm25.learn(termsOf(passage));
       }
       done += posts.length;
       report(`Learning term weights: ${done} of ${total} posts`);
@@ -452,7 +493,7 @@ async function collectSuggestions({
           });
         };
         if (passage.english && byTopTerm.size > 0) {
-          const terms = contentTerms(passage.text);
+          const terms = termsOf(passage);
           const candidates = new Set(terms.flatMap((term) => byTopTerm.get(term) ?? []));
           if (candidates.size > 0) {
             const bow = bm25.bowOf(terms);
