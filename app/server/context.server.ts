@@ -7,7 +7,10 @@ import { env } from "./env.server";
 export const store = getStore(env.dataDir);
 // A data directory of an earlier release becomes tables before the first request (a folder listing when
 // there is nothing to do); a failed upgrade stops the server with its reason, having changed nothing.
-await ensureUpgraded(store);
+const upgraded = await ensureUpgraded(store);
+if (upgraded) {
+  console.log(`netno: upgraded ${upgraded.projects} project(s) to the tables; old files in ${upgraded.backup}`);
+}
 
 type Singletons = { loginThrottle?: LoginThrottle; shareThrottle?: LoginThrottle };
 const globals = globalThis as typeof globalThis & { __netnoWeb?: Singletons };

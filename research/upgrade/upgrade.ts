@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rmdir } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rmdir } from "node:fs/promises";
 import path from "node:path";
 import type { Kysely } from "kysely";
 import { bumpCorpusRevision } from "../collection/corpus.js";
@@ -60,7 +60,7 @@ export async function findLegacyData(store: DocumentStore): Promise<LegacyPlan> 
     ? (await listFolder(store.root)).filter((name) => name.endsWith(".json"))
     : [];
   const projects: LegacyPlan["projects"] = [];
-  for (const slug of await listFolder(path.join(store.root, "projects"))) {
+  for (const slug of await listProjectFolders(store.root)) {
     const names = await listFolder(path.join(store.root, "projects", slug));
     const legacy = names.filter(isLegacyProjectEntry);
     const documents = toPostgres
@@ -69,6 +69,20 @@ export async function findLegacyData(store: DocumentStore): Promise<LegacyPlan> 
     if (legacy.length > 0 || documents.length > 0) projects.push({ slug, legacy, documents });
   }
   return { rootDocuments, projects };
+}
+
+/** Folders under `projects/` (a stray file there, say `.DS_Store`, is no project). */
+async function listProjectFolders(root: string): Promise<string[]> {
+  try {
+    const entries = await readdir(path.join(root, "projects"), { withFileTypes: true });
+    return entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
 }
 
 export function emptyUpgradeReport(): UpgradeReport {

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { cp, readFile, readdir } from "node:fs/promises";
+import { cp, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { findUserByEmail } from "../../research/accounts/index.js";
@@ -28,6 +28,8 @@ async function readFixture<T = Json>(relative: string): Promise<T> {
 async function buildLegacyStore(): Promise<DocumentStore> {
   const store = await buildStore();
   await cp(FIXTURE, store.root, { recursive: true });
+  // What a file manager leaves behind is no project.
+  await writeFile(path.join(store.root, "projects", ".DS_Store"), "");
   return store;
 }
 
