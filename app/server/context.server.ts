@@ -9,7 +9,9 @@ export const store = getStore(env.dataDir);
 // there is nothing to do); a failed upgrade stops the server with its reason, having changed nothing.
 const upgraded = await ensureUpgraded(store);
 if (upgraded) {
-  console.log(`netno: upgraded ${upgraded.projects} project(s) to the tables; old files in ${upgraded.backup}`);
+  console.log(
+    `netno: upgraded ${upgraded.projects} project(s) to the tables; old files in ${upgraded.backup}`,
+  );
 }
 
 type Singletons = { loginThrottle?: LoginThrottle; shareThrottle?: LoginThrottle };
@@ -19,4 +21,8 @@ const singletons = (globals.__netnoWeb ??= {});
 export const loginThrottle = (singletons.loginThrottle ??= new LoginThrottle());
 
 /** Member-check responses: a few free ones per link and address, then each further one waits longer. */
-export const shareThrottle = (singletons.shareThrottle ??= new LoginThrottle(5, 2000, 10 * 60 * 1000));
+export const shareThrottle = (singletons.shareThrottle ??= new LoginThrottle(
+  5,
+  2000,
+  10 * 60 * 1000,
+));
