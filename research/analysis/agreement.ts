@@ -1,14 +1,92 @@
-import { listCodings } from "../coding/codings.js";
-import { codebookFile, type Coding } from "../coding/model.js";
-import { loadVisibleCorpus } from "../collection/corpus.js";
+import { visibleCodingRows } from "../coding/codings.js";
+import { codebookFile } from "../coding/model.js";
+import { getVisiblePostsIn, projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import { ResearchError } from "../shared/errors.js";
-import type { DocumentStore } from "../store/index.js";
-import { cohensKappa, krippendorffAlphaNominal, percentAgreement, type Rating } from "./agreement-statistics.js";
+import type { DocumentStore, Queryable } from "../store/index.js";
+import {
+  cohensKappa,
+  krippendorffAlphaNominal,
+  percentAgreement,
+  type Rating,
+} from "./agreement-statistics.js";
 
-export type AgreementRow = { codeId: string | null; codeName: string; units: number; percentAgreement: number | null; cohensKappa: number | null; krippendorffAlpha: number | null };
-export type Disagreement = { sourceId: string; sourceLabel: string; codeId: string; codeName: string; appliedBy: string[]; notAppliedBy: string[]; quotes: Array<{ coderId: string; quote: string }> };
-export type AgreementReport = { coderIds: string[]; sampleSize: number; rows: AgreementRow[]; overall: AgreementRow; disagreements: Disagreement[] };
+export type AgreementRow = {
+  codeId: string | null;
+  codeName: string;
+  units: number;
+  percentAgreement: number | null;
+  cohensKappa: number | null;
+  krippendorffAlpha: number | null;
+};
+export type Disagreement = {
+  sourceId: string;
+  sourceLabel: string;
+  codeId: string;
+  codeName: string;
+  appliedBy: string[];
+  notAppliedBy: string[];
+  quotes: Array<{ coderId: string; quote: string }>;
+};
+export type AgreementReport = {
+  coderIds: string[];
+  sampleSize: number;
+  rows: AgreementRow[];
+  overall: AgreementRow;
+  disagreements: Disagreement[];
+};
+
+const BATCH = 5_000;
+const sourceKey = (sourceType: string, sourceId: string) => `${sourceType}:${sourceId}`;
+
+/** The sources (posts or notes) every chosen coder coded at least once, counted in SQL. */
+async function sampleSources(
+  db: Queryable,
+  projectId: string,
+  coders: string[],
+): Promise<string[]> {
+  const rows = await visibleCodingRows(db, projectId)
+    .where("c.coder_id", "in", coders)
+    .select(["c.source_type", "c.source_id"])
+    .groupBy(["c.source_type", "c.source_id"])
+    .having((eb) => eb.fn.count("c.coder_id").distinct(), "=", coders.length)
+    .execute();
+  return rows.map((row) => sourceKey(row.source_type, row.source_id)).sort();
+}
+
+/**
+ * Which coder applied which code to which source: the chosen coders' distinct (source, code, coder)
+ * triples, streamed in keyset batches so that memory holds one batch of rows at a time.
+ */
+async function* appliedTriples(db: Queryable, projectId: string, coders: string[]) {
+  let after: [string, string, string, string] | null = null;
+  for (;;) {
+    let query = visibleCodingRows(db, projectId)
+      .where("c.coder_id", "in", coders)
+      .select(["c.source_type", "c.source_id", "c.code_id", "c.coder_id"])
+      .distinct()
+      .orderBy("c.source_type")
+      .orderBy("c.source_id")
+      .orderBy("c.code_id")
+      .orderBy("c.coder_id")
+      .limit(BATCH);
+    if (after) {
+      const last = after;
+      query = query.where((eb) =>
+        eb(
+          eb.refTuple("c.source_type", "c.source_id", "c.code_id", "c.coder_id"),
+          ">",
+          eb.tuple(last[0], last[1], last[2], last[3]),
+        ),
+      );
+    }
+    const rows = await query.execute();
+    yield rows;
+    if (rows.length < BATCH) return;
+    const end = rows[rows.length - 1];
+    after = [end.source_type, end.source_id, end.code_id, end.coder_id];
+  }
+}
 
 /**
  * Agreement between coders who coded the same sample independently. The sample is every source each
@@ -16,48 +94,134 @@ export type AgreementReport = { coderIds: string[]; sampleSize: number; rows: Ag
  * the code anywhere in the source and 0 otherwise. Per code and overall (pooled over codes): percent
  * agreement, Cohen's kappa (exactly two coders) and Krippendorff's alpha (any number).
  */
-export async function computeAgreement({ store, slug, coderIds }: { store: DocumentStore; slug: string; coderIds: string[] }): Promise<AgreementReport> {
+export async function computeAgreement({
+  store,
+  slug,
+  coderIds,
+}: {
+  store: DocumentStore;
+  slug: string;
+  coderIds: string[];
+}): Promise<AgreementReport> {
   const coders = [...new Set(coderIds)];
-  if (coders.length < 2) throw new ResearchError("invalid-input", "Choose at least two coders.", { field: "coderIds" });
-  const [codings, codebook, corpus] = await Promise.all([listCodings({ store, slug }), store.read(codebookFile, projectKeys.codebook(slug)), loadVisibleCorpus({ store, slug })]);
-  const byCoder = new Map<string, Coding[]>(coders.map((coder) => [coder, codings.filter((coding) => coding.coderId === coder)]));
-  const sourcesOf = (coder: string) => new Set((byCoder.get(coder) ?? []).map((coding) => coding.sourceId));
-  const sample = [...sourcesOf(coders[0])].filter((source) => coders.every((coder) => sourcesOf(coder).has(source))).sort();
-  const codeIds = [...new Set(codings.filter((coding) => coders.includes(coding.coderId) && sample.includes(coding.sourceId)).map((coding) => coding.codeId))];
-  const codeName = (id: string) => codebook.codes.find((code) => code.id === id)?.name ?? "(removed code)";
-  const applied = (coder: string, source: string, code: string) => (byCoder.get(coder) ?? []).some((coding) => coding.sourceId === source && coding.codeId === code);
-
-  const rowFor = (codeId: string | null, units: Array<{ source: string; code: string }>): AgreementRow => {
-    const ratings: Rating[][] = coders.map((coder) => units.map((unit) => (applied(coder, unit.source, unit.code) ? 1 : 0)));
-    const pairwise = coders.flatMap((_, i) => coders.slice(i + 1).map((__, j) => percentAgreement(ratings[i], ratings[i + 1 + j]))).filter((v): v is number => v !== null);
+  if (coders.length < 2) {
+    throw new ResearchError("invalid-input", "Choose at least two coders.", { field: "coderIds" });
+  }
+  // Each coder is one bit of a unit's mask below.
+  if (coders.length > 30) {
+    throw new ResearchError("invalid-input", "Compare at most 30 coders at once.", { field: "coderIds" });
+  }
+  const { db, projectId } = await projectSql({ store, slug });
+  const [codebook, sample] = await Promise.all([
+    store.read(codebookFile, projectKeys.codebook(slug)),
+    sampleSources(db, projectId, coders),
+  ]);
+  const inSample = new Set(sample);
+  // unit "source|code" -> bit mask of the coders (by position) who applied it.
+  const applied = new Map<string, number>();
+  const codeIdSet = new Set<string>();
+  const coderBit = new Map(coders.map((coder, i) => [coder, 1 << i]));
+  for await (const rows of appliedTriples(db, projectId, coders)) {
+    for (const row of rows) {
+      const source = sourceKey(row.source_type, row.source_id);
+      if (!inSample.has(source)) continue;
+      codeIdSet.add(row.code_id);
+      const unit = `${source}|${row.code_id}`;
+      applied.set(unit, (applied.get(unit) ?? 0) | (coderBit.get(row.coder_id) ?? 0));
+    }
+  }
+  const codeIds = [...codeIdSet];
+  const codeName = (id: string) =>
+    codebook.codes.find((code) => code.id === id)?.name ?? "(removed code)";
+  const rowFor = (codeId: string | null, codes: string[]): AgreementRow => {
+    const units = codes.flatMap((code) =>
+      sample.map((source) => applied.get(`${source}|${code}`) ?? 0),
+    );
+    const ratings: Rating[][] = coders.map((_, i) =>
+      units.map((mask) => (mask & (1 << i) ? 1 : 0)),
+    );
+    const pairwise = coders
+      .flatMap((_, i) =>
+        coders.slice(i + 1).map((__, j) => percentAgreement(ratings[i], ratings[i + 1 + j])),
+      )
+      .filter((v): v is number => v !== null);
     return {
       codeId,
       codeName: codeId ? codeName(codeId) : "All codes",
       units: units.length,
-      percentAgreement: pairwise.length ? pairwise.reduce((a, b) => a + b, 0) / pairwise.length : null,
+      percentAgreement: pairwise.length
+        ? pairwise.reduce((a, b) => a + b, 0) / pairwise.length
+        : null,
       cohensKappa: coders.length === 2 ? cohensKappa(ratings[0], ratings[1]) : null,
       krippendorffAlpha: krippendorffAlphaNominal(ratings),
     };
   };
-  const rows = codeIds.map((code) => rowFor(code, sample.map((source) => ({ source, code })))).sort((a, b) => a.codeName.localeCompare(b.codeName));
-  const overall = rowFor(null, codeIds.flatMap((code) => sample.map((source) => ({ source, code }))));
+  const rows = codeIds
+    .map((code) => rowFor(code, [code]))
+    .sort((a, b) => a.codeName.localeCompare(b.codeName));
+  const overall = rowFor(null, codeIds);
 
-  const disagreements: Disagreement[] = [];
+  const all = (1 << coders.length) - 1;
+  const disagreeing: Array<{ source: string; code: string; mask: number }> = [];
   for (const source of sample) {
     for (const code of codeIds) {
-      const yes = coders.filter((coder) => applied(coder, source, code));
-      if (yes.length === 0 || yes.length === coders.length) continue;
-      const post = corpus.postsById.get(source);
-      disagreements.push({
-        sourceId: source,
-        sourceLabel: post ? `${corpus.threads.get(post.threadId)?.title ?? ""} (${post.memberId ? corpus.members.get(post.memberId)?.pseudonym : "[deleted]"})` : "field note",
-        codeId: code,
-        codeName: codeName(code),
-        appliedBy: yes,
-        notAppliedBy: coders.filter((coder) => !yes.includes(coder)),
-        quotes: yes.flatMap((coder) => (byCoder.get(coder) ?? []).filter((c) => c.sourceId === source && c.codeId === code).map((c) => ({ coderId: coder, quote: c.quote }))),
-      });
+      const mask = applied.get(`${source}|${code}`) ?? 0;
+      if (mask !== 0 && mask !== all) disagreeing.push({ source, code, mask });
     }
   }
+  const details = await disagreementDetails(db, projectId, coders, disagreeing);
+  const disagreements = disagreeing.map(({ source, code, mask }): Disagreement => {
+    const [, sourceId] = splitKey(source);
+    return {
+      sourceId,
+      sourceLabel: details.labels.get(source) ?? "field note",
+      codeId: code,
+      codeName: codeName(code),
+      appliedBy: coders.filter((_, i) => mask & (1 << i)),
+      notAppliedBy: coders.filter((_, i) => !(mask & (1 << i))),
+      quotes: details.quotes.get(`${source}|${code}`) ?? [],
+    };
+  });
   return { coderIds: coders, sampleSize: sample.length, rows, overall, disagreements };
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf(":");
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+/** Labels of the disagreeing sources and the quotes of the codings in dispute: only those are read. */
+async function disagreementDetails(
+  db: Queryable,
+  projectId: string,
+  coders: string[],
+  disagreeing: Array<{ source: string; code: string }>,
+): Promise<{
+  labels: Map<string, string>;
+  quotes: Map<string, Array<{ coderId: string; quote: string }>>;
+}> {
+  const labels = new Map<string, string>();
+  const quotes = new Map<string, Array<{ coderId: string; quote: string }>>();
+  const wanted = new Set(disagreeing.map(({ source, code }) => `${source}|${code}`));
+  const sourceIds = [...new Set(disagreeing.map(({ source }) => source))];
+  const postIds = sourceIds.filter((key) => key.startsWith("post:")).map((key) => splitKey(key)[1]);
+  const posts = await getVisiblePostsIn(db, projectId, postIds);
+  for (const [id, post] of posts)
+    labels.set(sourceKey("post", id), `${post.threadTitle} (${post.pseudonym ?? "[deleted]"})`);
+  for (let i = 0; i < sourceIds.length; i += 500) {
+    const ids = sourceIds.slice(i, i + 500).map((key) => splitKey(key)[1]);
+    const rows = await visibleCodingRows(db, projectId)
+      .where("c.coder_id", "in", coders)
+      .where("c.source_id", "in", ids)
+      .select(["c.source_type", "c.source_id", "c.code_id", "c.coder_id", "c.quote"])
+      .orderBy("c.created_at")
+      .orderBy("c.id")
+      .execute();
+    for (const row of rows) {
+      const unit = `${sourceKey(row.source_type, row.source_id)}|${row.code_id}`;
+      if (!wanted.has(unit)) continue;
+      quotes.set(unit, [...(quotes.get(unit) ?? []), { coderId: row.coder_id, quote: row.quote }]);
+    }
+  }
+  return { labels, quotes };
 }

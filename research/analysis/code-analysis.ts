@@ -1,29 +1,74 @@
-import { listCodings } from "../coding/codings.js";
+import { sql } from "kysely";
+import { visibleCodingRows } from "../coding/codings.js";
 import { codebookFile } from "../coding/model.js";
-import { loadVisibleCorpus } from "../collection/corpus.js";
+import { listCommunities, projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import type { DocumentStore } from "../store/index.js";
 
+/**
+ * Code frequencies and co-occurrence, counted in SQL over the visible codings (opted-out members' posts
+ * left out in the query): what reaches JavaScript is one row per code and group, or per pair of codes.
+ */
+
 export type FrequencyDimension = "community" | "member" | "month";
-export type CodeFrequencies = { codes: Array<{ id: string; name: string; total: number }>; groups: string[]; counts: Record<string, Record<string, number>> };
+export type CodeFrequencies = {
+  codes: Array<{ id: string; name: string; total: number }>;
+  groups: string[];
+  counts: Record<string, Record<string, number>>;
+};
 
 /** How often each code was applied, split by community, member (pseudonym) or month. */
-export async function codeFrequencies({ store, slug, by }: { store: DocumentStore; slug: string; by: FrequencyDimension }): Promise<CodeFrequencies> {
-  const [codings, codebook, corpus] = await Promise.all([listCodings({ store, slug }), store.read(codebookFile, projectKeys.codebook(slug)), loadVisibleCorpus({ store, slug })]);
-  const communityName = new Map(corpus.communities.map((c) => [c.id, c.name]));
+export async function codeFrequencies({
+  store,
+  slug,
+  by,
+}: {
+  store: DocumentStore;
+  slug: string;
+  by: FrequencyDimension;
+}): Promise<CodeFrequencies> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const group =
+    by === "community"
+      ? sql<string | null>`sp.community_id`
+      : by === "member"
+        ? sql<string | null>`sa.pseudonym`
+        : sql<string | null>`substr(sp.created_at, 1, 7)`;
+  const [rows, codebook, communities] = await Promise.all([
+    visibleCodingRows(db, projectId)
+      .select((eb) => [
+        "c.code_id",
+        "c.source_type",
+        group.as("grp"),
+        eb.fn.countAll<number>().as("n"),
+      ])
+      .groupBy(["c.code_id", "c.source_type", group])
+      .execute(),
+    store.read(codebookFile, projectKeys.codebook(slug)),
+    by === "community" ? listCommunities({ store, slug }) : Promise.resolve([]),
+  ]);
+  const communityName = new Map(communities.map((c) => [c.id, c.name]));
+  const label = (sourceType: string, value: string | null) => {
+    if (sourceType === "fieldnote") return "field notes";
+    if (by === "community") return (value && communityName.get(value)) ?? "?";
+    if (by === "member") return value ?? "[deleted]";
+    return value ?? "undated";
+  };
   const counts: Record<string, Record<string, number>> = {};
   const groups = new Set<string>();
-  for (const coding of codings) {
-    const post = coding.sourceType === "post" ? corpus.postsById.get(coding.sourceId) : undefined;
-    const group = !post ? "field notes"
-      : by === "community" ? communityName.get(post.communityId) ?? "?"
-      : by === "member" ? (post.memberId ? corpus.members.get(post.memberId)?.pseudonym ?? "?" : "[deleted]")
-      : post.createdAt?.slice(0, 7) ?? "undated";
-    groups.add(group);
-    counts[coding.codeId] ??= {};
-    counts[coding.codeId][group] = (counts[coding.codeId][group] ?? 0) + 1;
+  for (const row of rows) {
+    const name = label(row.source_type, row.grp);
+    groups.add(name);
+    counts[row.code_id] ??= {};
+    counts[row.code_id][name] = (counts[row.code_id][name] ?? 0) + Number(row.n);
   }
-  const codes = codebook.codes.filter((code) => !code.mergedInto).map((code) => ({ id: code.id, name: code.name, total: Object.values(counts[code.id] ?? {}).reduce((a, b) => a + b, 0) }));
+  const codes = codebook.codes
+    .filter((code) => !code.mergedInto)
+    .map((code) => ({
+      id: code.id,
+      name: code.name,
+      total: Object.values(counts[code.id] ?? {}).reduce((a, b) => a + b, 0),
+    }));
   return { codes: codes.sort((a, b) => b.total - a.total), groups: [...groups].sort(), counts };
 }
 
@@ -35,32 +80,92 @@ export type CooccurrenceNetwork = {
 };
 
 /**
- * Code co-occurrence: two codes co-occur in a source when both were applied to it (overlapping or not).
- * Returned as a matrix and as a network (the reporting phase draws it).
+ * Code co-occurrence: two codes co-occur in a source when both were applied to it (overlapping or not,
+ * or only on overlapping spans). Returned as a matrix and as a network (the reporting phase draws it).
  */
-export async function codeCooccurrence({ store, slug, overlappingOnly = false }: { store: DocumentStore; slug: string; overlappingOnly?: boolean }): Promise<CooccurrenceNetwork> {
-  const [codings, codebook] = await Promise.all([listCodings({ store, slug }), store.read(codebookFile, projectKeys.codebook(slug))]);
+export async function codeCooccurrence({
+  store,
+  slug,
+  overlappingOnly = false,
+}: {
+  store: DocumentStore;
+  slug: string;
+  overlappingOnly?: boolean;
+}): Promise<CooccurrenceNetwork> {
+  const { db, projectId } = await projectSql({ store, slug });
+  // One row per code and source it was applied to.
+  const applied = () =>
+    visibleCodingRows(db, projectId)
+      .select(["c.code_id as code_id", "c.source_type as source_type", "c.source_id as source_id"])
+      .distinct();
+  const perCode = db
+    .selectFrom(applied().as("a"))
+    .select((eb) => ["a.code_id", eb.fn.countAll<number>().as("n")])
+    .groupBy("a.code_id")
+    .execute();
+  const perPair = overlappingOnly
+    ? visibleCodingRows(db, projectId)
+        .innerJoin("codings as o", (join) =>
+          join
+            .on("o.project_id", "=", projectId)
+            .onRef("o.source_type", "=", "c.source_type")
+            .onRef("o.source_id", "=", "c.source_id")
+            .onRef("o.code_id", ">", "c.code_id")
+            .onRef("o.start_cp", "<", "c.end_cp")
+            .onRef("o.end_cp", ">", "c.start_cp"),
+        )
+        .select([
+          "c.code_id as source",
+          "o.code_id as target",
+          sql<number>`count(distinct c.source_type || ':' || c.source_id)`.as("weight"),
+        ])
+        .groupBy(["c.code_id", "o.code_id"])
+        .execute()
+    : db
+        .selectFrom(applied().as("a"))
+        .innerJoin(applied().as("b"), (join) =>
+          join
+            .onRef("a.source_type", "=", "b.source_type")
+            .onRef("a.source_id", "=", "b.source_id")
+            .onRef("a.code_id", "<", "b.code_id"),
+        )
+        .select((eb) => [
+          "a.code_id as source",
+          "b.code_id as target",
+          eb.fn.countAll<number>().as("weight"),
+        ])
+        .groupBy(["a.code_id", "b.code_id"])
+        .execute();
+  const [codebook, codeRows, pairRows] = await Promise.all([
+    store.read(codebookFile, projectKeys.codebook(slug)),
+    perCode,
+    perPair,
+  ]);
   const codes = codebook.codes.filter((code) => !code.mergedInto);
   const index = new Map(codes.map((code, i) => [code.id, i]));
   const matrix = codes.map(() => codes.map(() => 0));
-  const bySource = new Map<string, typeof codings>();
-  for (const coding of codings) bySource.set(coding.sourceId, [...(bySource.get(coding.sourceId) ?? []), coding]);
-  const counts = codes.map(() => 0);
-  for (const list of bySource.values()) {
-    const present = new Set(list.map((coding) => coding.codeId));
-    for (const id of present) if (index.has(id)) counts[index.get(id)!]++;
-    const ids = [...present].filter((id) => index.has(id));
-    for (let i = 0; i < ids.length; i++) {
-      for (let j = i + 1; j < ids.length; j++) {
-        const a = ids[i];
-        const b = ids[j];
-        if (overlappingOnly && !list.some((x) => x.codeId === a && list.some((y) => y.codeId === b && x.start < y.end && y.start < x.end))) continue;
-        matrix[index.get(a)!][index.get(b)!]++;
-        matrix[index.get(b)!][index.get(a)!]++;
-      }
+  for (const row of pairRows) {
+    const a = index.get(row.source);
+    const b = index.get(row.target);
+    if (a === undefined || b === undefined) continue;
+    matrix[a][b] = matrix[b][a] = Number(row.weight);
+  }
+  const counts = new Map(codeRows.map((row) => [row.code_id, Number(row.n)]));
+  const edges: CooccurrenceNetwork["edges"] = [];
+  for (let i = 0; i < codes.length; i++) {
+    for (let j = i + 1; j < codes.length; j++) {
+      if (matrix[i][j] > 0)
+        edges.push({ source: codes[i].id, target: codes[j].id, weight: matrix[i][j] });
     }
   }
-  const edges: CooccurrenceNetwork["edges"] = [];
-  for (let i = 0; i < codes.length; i++) for (let j = i + 1; j < codes.length; j++) if (matrix[i][j] > 0) edges.push({ source: codes[i].id, target: codes[j].id, weight: matrix[i][j] });
-  return { nodes: codes.map((code, i) => ({ id: code.id, name: code.name, colour: code.colour, count: counts[i] })), edges, matrix };
+  return {
+    nodes: codes.map((code) => ({
+      id: code.id,
+      name: code.name,
+      colour: code.colour,
+      count: counts.get(code.id) ?? 0,
+    })),
+    edges,
+    matrix,
+  };
 }

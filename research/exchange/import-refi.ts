@@ -2,19 +2,25 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { unzipSync, strFromU8 } from "fflate";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { addCodingsInBulk } from "../coding/codings.js";
+import { addCodingsIn, type NewCoding } from "../coding/codings.js";
 import { resolveRefiCoders } from "../coding/coders.js";
 import { createCodes } from "../coding/codebook.js";
 import { codebookFile } from "../coding/model.js";
-import { loadCorpus } from "../collection/corpus.js";
-import { createFieldNote } from "../collection/field-notes.js";
+import { projectSql, visiblePosts } from "../collection/corpus.js";
+import { createFieldNoteIn } from "../collection/field-notes.js";
 import { importFiles } from "../collection/import-files.js";
 import type { Importer } from "../collection/importers/types.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import { ResearchError } from "../shared/errors.js";
-import type { DocumentStore } from "../store/index.js";
-import { chooseReading, positionTables, toStoredOffset, type PositionReading, type RawSelection } from "./positions.js";
+import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
+import {
+  chooseReading,
+  positionTables,
+  toStoredOffset,
+  type PositionReading,
+  type RawSelection,
+} from "./positions.js";
 
 export type RefiImportReport = {
   codes: number;
@@ -29,24 +35,74 @@ export type RefiImportReport = {
   notBroughtOver: string[];
 };
 
-const ARRAYS = new Set(["Code", "User", "TextSource", "PictureSource", "PDFSource", "AudioSource", "VideoSource", "PlainTextSelection", "Coding", "Note", "Set", "Case", "Variable", "Link", "Graph", "PictureSelection", "PDFSelection", "AudioSelection", "VideoSelection", "TranscriptSelection", "Transcript"]);
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", removeNSPrefix: true, parseTagValue: false, parseAttributeValue: false, trimValues: false, isArray: (name) => ARRAYS.has(name) });
+const ARRAYS = new Set([
+  "Code",
+  "User",
+  "TextSource",
+  "PictureSource",
+  "PDFSource",
+  "AudioSource",
+  "VideoSource",
+  "PlainTextSelection",
+  "Coding",
+  "Note",
+  "Set",
+  "Case",
+  "Variable",
+  "Link",
+  "Graph",
+  "PictureSelection",
+  "PDFSelection",
+  "AudioSelection",
+  "VideoSelection",
+  "TranscriptSelection",
+  "Transcript",
+]);
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  isArray: (name) => ARRAYS.has(name),
+});
 
 type Node = Record<string, unknown>;
-const isNode = (value: unknown): value is Node => typeof value === "object" && value !== null && !Array.isArray(value);
-const list = (value: unknown): Node[] => (Array.isArray(value) ? value.filter(isNode) : isNode(value) ? [value] : []);
-const attr = (node: Node, name: string) => (typeof node[`@${name}`] === "string" ? (node[`@${name}`] as string) : undefined);
-const textOf = (value: unknown): string => (typeof value === "string" ? value : isNode(value) && typeof value["#text"] === "string" ? value["#text"] : "");
+const isNode = (value: unknown): value is Node =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const list = (value: unknown): Node[] =>
+  Array.isArray(value) ? value.filter(isNode) : isNode(value) ? [value] : [];
+const attr = (node: Node, name: string) =>
+  typeof node[`@${name}`] === "string" ? (node[`@${name}`] as string) : undefined;
+const textOf = (value: unknown): string =>
+  typeof value === "string"
+    ? value
+    : isNode(value) && typeof value["#text"] === "string"
+      ? value["#text"]
+      : "";
 const normalGuid = (guid: string | undefined) => (guid ?? "").replace(/[{}]/g, "").toLowerCase();
 
 function parseXml(xml: string, fileName: string): Node {
   const text = xml.replace(/^\uFEFF/, "");
   const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new ResearchError("import-failed", `${fileName} is not well-formed XML at line ${valid.err.line}: ${valid.err.msg}`, { file: fileName, line: valid.err.line });
+  if (valid !== true)
+    throw new ResearchError(
+      "import-failed",
+      `${fileName} is not well-formed XML at line ${valid.err.line}: ${valid.err.msg}`,
+      { file: fileName, line: valid.err.line },
+    );
   return parser.parse(text) as Node;
 }
 
-type ParsedCode = { guid: string; name: string; description: string; colour?: string; codable: boolean; children: ParsedCode[] };
+type ParsedCode = {
+  guid: string;
+  name: string;
+  description: string;
+  colour?: string;
+  codable: boolean;
+  children: ParsedCode[];
+};
 
 function parseCodes(codesNode: unknown): ParsedCode[] {
   return list(isNode(codesNode) ? codesNode.Code : undefined).map((code) => ({
@@ -60,19 +116,36 @@ function parseCodes(codesNode: unknown): ParsedCode[] {
 }
 
 /** Creates the imported codes (parents first), reusing codes of the same name; returns guid → our code id. */
-async function importCodes(store: DocumentStore, slug: string, codes: ParsedCode[], userId: string, report: RefiImportReport): Promise<Map<string, string>> {
+async function importCodes(
+  store: DocumentStore,
+  slug: string,
+  codes: ParsedCode[],
+  userId: string,
+  report: RefiImportReport,
+): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   let wrappers = 0;
   const walk = async (items: ParsedCode[], parentId: string | null) => {
     for (const code of items) {
-      const existing = (await store.read(codebookFile, projectKeys.codebook(slug))).codes.find((c) => !c.mergedInto && c.name.toLowerCase() === code.name.toLowerCase());
+      const existing = (await store.read(codebookFile, projectKeys.codebook(slug))).codes.find(
+        (c) => !c.mergedInto && c.name.toLowerCase() === code.name.toLowerCase(),
+      );
       let id: string;
       if (existing) {
         id = existing.id;
         report.reusedCodes++;
       } else {
-        const colour = code.colour && /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(code.colour) ? code.colour : undefined;
-        const [created] = await createCodes({ store, slug, userId, reason: "Imported from REFI-QDA", codes: [{ name: code.name, definition: code.description, parentId, colour }] });
+        const colour =
+          code.colour && /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(code.colour)
+            ? code.colour
+            : undefined;
+        const [created] = await createCodes({
+          store,
+          slug,
+          userId,
+          reason: "Imported from REFI-QDA",
+          codes: [{ name: code.name, definition: code.description, parentId, colour }],
+        });
         id = created.id;
         report.codes++;
       }
@@ -82,24 +155,60 @@ async function importCodes(store: DocumentStore, slug: string, codes: ParsedCode
     }
   };
   await walk(codes, null);
-  if (wrappers) report.notBroughtOver.push(`${wrappers} non-codable wrapper code${wrappers === 1 ? "" : "s"} became ordinary parent codes (the workbench has no non-codable codes)`);
+  if (wrappers)
+    report.notBroughtOver.push(
+      `${wrappers} non-codable wrapper code${wrappers === 1 ? "" : "s"} became ordinary parent codes (the workbench has no non-codable codes)`,
+    );
   return map;
 }
 
 /** Imports a REFI-QDA codebook (`.qdc`), in the 1.0 or the legacy 0.4 namespace. */
-export async function importCodebookFile({ store, slug, file, userId = "cli" }: { store: DocumentStore; slug: string; file: string; userId?: string }): Promise<RefiImportReport> {
+export async function importCodebookFile({
+  store,
+  slug,
+  file,
+  userId = "cli",
+}: {
+  store: DocumentStore;
+  slug: string;
+  file: string;
+  userId?: string;
+}): Promise<RefiImportReport> {
   await requireProject({ store, slug });
-  const report: RefiImportReport = { codes: 0, reusedCodes: 0, sources: 0, codings: 0, skipped: 0, reading: null, notBroughtOver: [] };
+  const report: RefiImportReport = {
+    codes: 0,
+    reusedCodes: 0,
+    sources: 0,
+    codings: 0,
+    skipped: 0,
+    reading: null,
+    notBroughtOver: [],
+  };
   const document = parseXml(await readFile(file, "utf8"), path.basename(file));
   const codeBook = document.CodeBook;
-  if (!isNode(codeBook)) throw new ResearchError("import-failed", `${path.basename(file)} has no <CodeBook> root element.`, { file });
+  if (!isNode(codeBook))
+    throw new ResearchError(
+      "import-failed",
+      `${path.basename(file)} has no <CodeBook> root element.`,
+      { file },
+    );
   await importCodes(store, slug, parseCodes(codeBook.Codes), userId, report);
   const sets = list(isNode(codeBook.Sets) ? codeBook.Sets.Set : undefined).length;
   if (sets) report.notBroughtOver.push(`${sets} code set${sets === 1 ? "" : "s"}`);
   return report;
 }
 
-type SourceEntry = { guid: string; name: string; raw: string; selections: Array<RawSelection & { codings: Array<{ codeGuid: string; userGuid: string | null }>; createdAt?: string }> };
+type SourceEntry = {
+  guid: string;
+  name: string;
+  raw: string;
+  selections: Array<
+    RawSelection & {
+      codings: Array<{ codeGuid: string; userGuid: string | null }>;
+      createdAt?: string;
+    }
+  >;
+};
 
 function readSelections(source: Node): SourceEntry["selections"] {
   return list(source.PlainTextSelection).map((selection) => ({
@@ -111,38 +220,103 @@ function readSelections(source: Node): SourceEntry["selections"] {
       .map((coding) => ({
         codeGuid: normalGuid(attr(isNode(coding.CodeRef) ? coding.CodeRef : {}, "targetGUID")),
         // Who coded: the coding's own creatingUser, else the selection's (tools differ in where they put it).
-        userGuid: normalGuid(attr(coding, "creatingUser") ?? attr(selection, "creatingUser")) || null,
+        userGuid:
+          normalGuid(attr(coding, "creatingUser") ?? attr(selection, "creatingUser")) || null,
       }))
       .filter((coding) => coding.codeGuid),
   }));
 }
 
+/** Our ids of the posts a REFI-QDA import stored, by the source GUIDs they were imported under. */
+async function importedPostIds(
+  db: Queryable,
+  projectId: string,
+  communityName: string,
+  guids: string[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (let i = 0; i < guids.length; i += 500) {
+    const rows = await visiblePosts(db, projectId)
+      .innerJoin("communities as c", "c.id", "p.community_id")
+      .where("c.name", "=", communityName)
+      .where("c.platform", "=", "other")
+      .where("p.source_id", "in", guids.slice(i, i + 500))
+      .select(["p.id", "p.source_id"])
+      .execute();
+    for (const row of rows) found.set(row.source_id, row.id);
+  }
+  return found;
+}
+
+const MAX_NOTE_LENGTH = 200_000;
+
 /**
  * Imports a REFI-QDA project (`.qdpx`) written by another tool: its codebook, text sources (as posts of a
  * community named after the project) with their codings, and notes (as field notes). Positions are read
  * the way the file counts them (found from the file), then stored as code points.
+ *
+ * Everything that can refuse the file (zip, XML, missing texts, oversized notes) is checked before the
+ * first write. Then the codes (a document), the posts (the import pipeline: one transaction) and the notes
+ * with all codings (one transaction) are written: a failure in that last step stores none of the codings.
  */
-export async function importProjectFile({ store, slug, file, userId = "cli", community }: { store: DocumentStore; slug: string; file: string; userId?: string; community?: string }): Promise<RefiImportReport> {
+export async function importProjectFile({
+  store,
+  slug,
+  file,
+  userId = "cli",
+  community,
+}: {
+  store: DocumentStore;
+  slug: string;
+  file: string;
+  userId?: string;
+  community?: string;
+}): Promise<RefiImportReport> {
   await requireProject({ store, slug });
   const fileName = path.basename(file);
-  const report: RefiImportReport = { codes: 0, reusedCodes: 0, sources: 0, codings: 0, skipped: 0, reading: null, notBroughtOver: [] };
+  const report: RefiImportReport = {
+    codes: 0,
+    reusedCodes: 0,
+    sources: 0,
+    codings: 0,
+    skipped: 0,
+    reading: null,
+    notBroughtOver: [],
+  };
   let entries: Record<string, Uint8Array>;
   try {
     entries = unzipSync(new Uint8Array(await readFile(file)));
   } catch (error) {
-    throw new ResearchError("import-failed", `${fileName} is not a readable .qdpx (zip) file: ${error instanceof Error ? error.message : String(error)}`, { file });
+    throw new ResearchError(
+      "import-failed",
+      `${fileName} is not a readable .qdpx (zip) file: ${error instanceof Error ? error.message : String(error)}`,
+      { file },
+    );
   }
-  const qdeNames = Object.keys(entries).filter((name) => /\.qde$/i.test(name) && !name.includes("__MACOSX"));
-  if (qdeNames.length !== 1) throw new ResearchError("import-failed", `${fileName} must hold exactly one .qde project file; found ${qdeNames.length ? qdeNames.join(", ") : "none"}.`, { file });
+  const qdeNames = Object.keys(entries).filter(
+    (name) => /\.qde$/i.test(name) && !name.includes("__MACOSX"),
+  );
+  if (qdeNames.length !== 1)
+    throw new ResearchError(
+      "import-failed",
+      `${fileName} must hold exactly one .qde project file; found ${qdeNames.length ? qdeNames.join(", ") : "none"}.`,
+      { file },
+    );
   const document = parseXml(strFromU8(entries[qdeNames[0]]), `${fileName}/${qdeNames[0]}`);
   const projectNode = document.Project;
-  if (!isNode(projectNode)) throw new ResearchError("import-failed", `${qdeNames[0]} has no <Project> root element.`, { file });
+  if (!isNode(projectNode))
+    throw new ResearchError("import-failed", `${qdeNames[0]} has no <Project> root element.`, {
+      file,
+    });
   const projectName = attr(projectNode, "name") ?? fileName;
-
-  const codeMap = await importCodes(store, slug, parseCodes(isNode(projectNode.CodeBook) ? projectNode.CodeBook.Codes : undefined), userId, report);
+  const parsedCodes = parseCodes(
+    isNode(projectNode.CodeBook) ? projectNode.CodeBook.Codes : undefined,
+  );
 
   // Text sources: inline content, or a file in sources/ (any case), found by its internal:// name.
-  const byBaseName = new Map(Object.keys(entries).map((name) => [path.posix.basename(name).toLowerCase(), name]));
+  const byBaseName = new Map(
+    Object.keys(entries).map((name) => [path.posix.basename(name).toLowerCase(), name]),
+  );
   const sourcesNode = isNode(projectNode.Sources) ? projectNode.Sources : {};
   const sources: SourceEntry[] = [];
   for (const source of list(sourcesNode.TextSource)) {
@@ -151,12 +325,18 @@ export async function importProjectFile({ store, slug, file, userId = "cli", com
     let raw: string | null = textOf(source.PlainTextContent) || null;
     const textPath = attr(source, "plainTextPath");
     if (raw === null && textPath) {
-      const entry = byBaseName.get(path.posix.basename(textPath.replace(/^(internal|relative|absolute):\/\//, "")).toLowerCase());
+      const entry = byBaseName.get(
+        path.posix
+          .basename(textPath.replace(/^(internal|relative|absolute):\/\//, ""))
+          .toLowerCase(),
+      );
       raw = entry ? strFromU8(entries[entry]).replace(/^\uFEFF/, "") : null;
     }
     if (raw === null) {
       report.skipped++;
-      report.notBroughtOver.push(`text source "${name}": its plain text (${textPath ?? "no path"}) is not in the file`);
+      report.notBroughtOver.push(
+        `text source "${name}": its plain text (${textPath ?? "no path"}) is not in the file`,
+      );
       continue;
     }
     sources.push({ guid, name, raw, selections: readSelections(source) });
@@ -164,41 +344,121 @@ export async function importProjectFile({ store, slug, file, userId = "cli", com
   for (const kind of ["PictureSource", "PDFSource", "AudioSource", "VideoSource"]) {
     const media = list(sourcesNode[kind]);
     if (media.length) {
-      const selections = media.reduce((sum, node) => sum + Object.keys(node).filter((key) => key.endsWith("Selection")).reduce((s, key) => s + list(node[key]).length, 0), 0);
-      report.notBroughtOver.push(`${media.length} ${kind.replace("Source", "").toLowerCase()} source${media.length === 1 ? "" : "s"}${selections ? ` with ${selections} selection${selections === 1 ? "" : "s"}` : ""} (only text can be coded here)`);
+      const selections = media.reduce(
+        (sum, node) =>
+          sum +
+          Object.keys(node)
+            .filter((key) => key.endsWith("Selection"))
+            .reduce((s, key) => s + list(node[key]).length, 0),
+        0,
+      );
+      report.notBroughtOver.push(
+        `${media.length} ${kind.replace("Source", "").toLowerCase()} source${media.length === 1 ? "" : "s"}${selections ? ` with ${selections} selection${selections === 1 ? "" : "s"}` : ""} (only text can be coded here)`,
+      );
       report.skipped += selections;
     }
   }
-  const notes = list(isNode(projectNode.Notes) ? projectNode.Notes.Note : undefined).map((note) => ({ guid: normalGuid(attr(note, "guid")), name: attr(note, "name") ?? "Imported note", raw: textOf(note.PlainTextContent), selections: readSelections(note) }));
-  for (const [element, label] of [["Sets", "sets"], ["Cases", "cases"], ["Variables", "variables"], ["Links", "links"], ["Graphs", "graphs"]] as const) {
-    if (projectNode[element] !== undefined) report.notBroughtOver.push(`${label} (not part of the workbench's model)`);
+  const notes = list(isNode(projectNode.Notes) ? projectNode.Notes.Note : undefined).map(
+    (note) => ({
+      guid: normalGuid(attr(note, "guid")),
+      name: attr(note, "name") ?? "Imported note",
+      raw: textOf(note.PlainTextContent),
+      selections: readSelections(note),
+    }),
+  );
+  for (const note of notes) {
+    if (note.raw.length > MAX_NOTE_LENGTH) {
+      throw new ResearchError(
+        "import-failed",
+        `The note "${note.name}" in ${fileName} is longer than a field note may be (${MAX_NOTE_LENGTH.toLocaleString("en")} characters).`,
+        { file },
+      );
+    }
+  }
+  for (const [element, label] of [
+    ["Sets", "sets"],
+    ["Cases", "cases"],
+    ["Variables", "variables"],
+    ["Links", "links"],
+    ["Graphs", "graphs"],
+  ] as const) {
+    if (projectNode[element] !== undefined)
+      report.notBroughtOver.push(`${label} (not part of the workbench's model)`);
   }
 
   const { reading } = chooseReading([...sources, ...notes]);
   report.reading = reading;
 
-  // Sources become posts through the regular import pipeline (dedupe, batches, all-or-nothing).
+  // The file is read: from here on the project changes.
+  const codeMap = await importCodes(store, slug, parsedCodes, userId, report);
+
+  // Sources become posts through the regular import pipeline (dedupe, one transaction).
   const communityName = community?.trim() || `REFI-QDA: ${projectName}`;
   const refiImporter: Importer = {
-    format: "refi-qda", platform: "other", label: "REFI-QDA text sources", detect: () => false,
+    format: "refi-qda",
+    platform: "other",
+    label: "REFI-QDA text sources",
+    detect: () => false,
     async *read() {
       for (const source of sources) {
-        yield { kind: "post", post: { sourceId: source.guid, threadSourceId: source.guid, threadTitle: source.name, parentSourceId: null, author: null, createdAt: null, html: null, text: source.raw.replace(/\r\n/g, "\n"), url: null, title: source.name, community: communityName } };
+        yield {
+          kind: "post",
+          post: {
+            sourceId: source.guid,
+            threadSourceId: source.guid,
+            threadTitle: source.name,
+            parentSourceId: null,
+            author: null,
+            createdAt: null,
+            html: null,
+            text: source.raw.replace(/\r\n/g, "\n"),
+            url: null,
+            title: source.name,
+            community: communityName,
+          },
+        };
       }
     },
   };
-  await importFiles({ store, slug, files: [], userId, community: communityName, groups: [{ importer: refiImporter, files: [file] }] });
-  const corpus = await loadCorpus({ store, slug });
-  const communityId = corpus.communities.find((c) => c.name === communityName && c.platform === "other")?.id;
-  const postByGuid = new Map(corpus.posts.filter((post) => post.communityId === communityId).map((post) => [post.sourceId, post.id]));
+  if (sources.length > 0)
+    await importFiles({
+      store,
+      slug,
+      files: [],
+      userId,
+      community: communityName,
+      groups: [{ importer: refiImporter, files: [file] }],
+    });
+  const { database, db, projectId } = await projectSql({ store, slug });
+  const postByGuid = await importedPostIds(
+    db,
+    projectId,
+    communityName,
+    sources.map((source) => source.guid),
+  );
   report.sources = sources.filter((source) => postByGuid.has(source.guid)).length;
 
   // The other tool's users stay distinct coders (a workbench account when the name matches one).
-  const refiUsers = list(isNode(projectNode.Users) ? projectNode.Users.User : undefined).map((user) => ({ guid: normalGuid(attr(user, "guid")), name: attr(user, "name") ?? "" })).filter((user) => user.guid);
-  const usedUserGuids = new Set([...sources, ...notes].flatMap((entry) => entry.selections.flatMap((selection) => selection.codings.map((coding) => coding.userGuid))));
-  const coderByGuid = await resolveRefiCoders({ store, slug, users: refiUsers.filter((user) => usedUserGuids.has(user.guid)), importedFrom: fileName });
-  const items: Parameters<typeof addCodingsInBulk>[0]["items"] = [];
-  const addSelections = (raw: string, selections: SourceEntry["selections"], span: (start: number, end: number) => { sourceType: "post" | "fieldnote"; sourceId: string }) => {
+  const refiUsers = list(isNode(projectNode.Users) ? projectNode.Users.User : undefined)
+    .map((user) => ({ guid: normalGuid(attr(user, "guid")), name: attr(user, "name") ?? "" }))
+    .filter((user) => user.guid);
+  const usedUserGuids = new Set(
+    [...sources, ...notes].flatMap((entry) =>
+      entry.selections.flatMap((selection) => selection.codings.map((coding) => coding.userGuid)),
+    ),
+  );
+  const coderByGuid = await resolveRefiCoders({
+    store,
+    slug,
+    users: refiUsers.filter((user) => usedUserGuids.has(user.guid)),
+    importedFrom: fileName,
+  });
+  const addSelections = (
+    items: NewCoding[],
+    raw: string,
+    selections: SourceEntry["selections"],
+    source: { sourceType: "post" | "fieldnote"; sourceId: string },
+  ) => {
     const table = positionTables(raw)[reading];
     for (const selection of selections) {
       const start = toStoredOffset(raw, table, selection.start);
@@ -210,21 +470,45 @@ export async function importProjectFile({ store, slug, file, userId = "cli", com
           continue;
         }
         const coderId = (coding.userGuid && coderByGuid.get(coding.userGuid)) || userId;
-        items.push({ span: { ...span(start, end), start, end }, codeId, coderId, createdAt: selection.createdAt });
+        items.push({
+          span: { ...source, start, end },
+          codeId,
+          coderId,
+          createdAt: selection.createdAt,
+        });
       }
     }
   };
-  for (const source of sources) {
-    const postId = postByGuid.get(source.guid);
-    if (postId) addSelections(source.raw, source.selections, () => ({ sourceType: "post", sourceId: postId }));
-  }
-  for (const note of notes) {
-    const created = await createFieldNote({ store, slug, authorId: userId, kind: "reflective", title: note.name.slice(0, 200) || "Imported note", markdown: note.raw.replace(/\r\n/g, "\n") });
-    addSelections(note.raw, note.selections, () => ({ sourceType: "fieldnote", sourceId: created.id }));
-  }
-  const { added, invalid } = await addCodingsInBulk({ store, slug, items });
+  const { added, invalid } = await inTransaction(database, async (trx) => {
+    const items: NewCoding[] = [];
+    for (const source of sources) {
+      const postId = postByGuid.get(source.guid);
+      if (postId)
+        addSelections(items, source.raw, source.selections, {
+          sourceType: "post",
+          sourceId: postId,
+        });
+    }
+    for (const note of notes) {
+      const created = await createFieldNoteIn(trx, projectId, {
+        authorId: userId,
+        kind: "reflective",
+        title: note.name.slice(0, 200).trim() || "Imported note",
+        markdown: note.raw.replace(/\r\n/g, "\n"),
+        links: [],
+      });
+      addSelections(items, note.raw, note.selections, {
+        sourceType: "fieldnote",
+        sourceId: created.id,
+      });
+    }
+    return addCodingsIn(trx, projectId, items);
+  });
   report.codings = added;
   report.skipped += invalid;
-  if (invalid) report.notBroughtOver.push(`${invalid} selection${invalid === 1 ? "" : "s"} outside their text`);
+  if (invalid)
+    report.notBroughtOver.push(
+      `${invalid} selection${invalid === 1 ? "" : "s"} outside their text`,
+    );
   return report;
 }

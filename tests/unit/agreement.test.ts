@@ -1,15 +1,30 @@
 import path from "node:path";
 import { expect, test } from "vitest";
-import { cohensKappa, krippendorffAlphaNominal, percentAgreement } from "../../research/analysis/agreement-statistics.js";
+import {
+  cohensKappa,
+  krippendorffAlphaNominal,
+  percentAgreement,
+} from "../../research/analysis/agreement-statistics.js";
 import { computeAgreement } from "../../research/analysis/agreement.js";
 import { applyCode, createCodes } from "../../research/coding/index.js";
-import { importFiles, loadCorpus } from "../../research/collection/index.js";
+import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
+import type { CorpusPost } from "../../research/collection/model.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
 
 test("Cohen's kappa reproduces the textbook 50-item example (po 0.7, pe 0.5, kappa 0.4)", () => {
   // 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no (Wikipedia, "Cohen's kappa", worked example).
-  const a = [...Array(20).fill("yes"), ...Array(5).fill("yes"), ...Array(10).fill("no"), ...Array(15).fill("no")];
-  const b = [...Array(20).fill("yes"), ...Array(5).fill("no"), ...Array(10).fill("yes"), ...Array(15).fill("no")];
+  const a = [
+    ...Array(20).fill("yes"),
+    ...Array(5).fill("yes"),
+    ...Array(10).fill("no"),
+    ...Array(15).fill("no"),
+  ];
+  const b = [
+    ...Array(20).fill("yes"),
+    ...Array(5).fill("no"),
+    ...Array(10).fill("yes"),
+    ...Array(15).fill("no"),
+  ];
   expect(percentAgreement(a, b)).toBeCloseTo(0.7, 10);
   expect(cohensKappa(a, b)).toBeCloseTo(0.4, 10);
 });
@@ -40,14 +55,34 @@ test("agreement per code and overall, with the disagreeing segments listed", asy
   const ana = await buildUser(store, { admin: true, name: "Ana" });
   const ben = await buildUser(store, { name: "Ben" });
   const { slug } = await buildProject(store, ana);
-  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")] });
-  const [fix, care] = await createCodes({ store, slug, userId: ana.id, codes: [{ name: "Fix" }, { name: "Care" }] });
-  const posts = (await loadCorpus({ store, slug })).posts;
-  const span = (i: number) => ({ sourceType: "post" as const, sourceId: posts[i].id, start: 0, end: 4 });
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  const [fix, care] = await createCodes({
+    store,
+    slug,
+    userId: ana.id,
+    codes: [{ name: "Fix" }, { name: "Care" }],
+  });
+  const posts: CorpusPost[] = [];
+  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
+  const span = (i: number) => ({
+    sourceType: "post" as const,
+    sourceId: posts[i].id,
+    start: 0,
+    end: 4,
+  });
   // Both coders look at posts 0-3. Fix: agree on 0 (yes), 1 (yes), 2 (no), disagree on 3. Care: agree everywhere it is used.
-  for (const [coder, fixed, cared] of [[ana, [0, 1, 3], [2, 3]], [ben, [0, 1], [2, 3]]] as const) {
-    for (const i of fixed) await applyCode({ store, slug, coderId: coder.id, codeIds: [fix.id], span: span(i) });
-    for (const i of cared) await applyCode({ store, slug, coderId: coder.id, codeIds: [care.id], span: span(i) });
+  for (const [coder, fixed, cared] of [
+    [ana, [0, 1, 3], [2, 3]],
+    [ben, [0, 1], [2, 3]],
+  ] as const) {
+    for (const i of fixed)
+      await applyCode({ store, slug, coderId: coder.id, codeIds: [fix.id], span: span(i) });
+    for (const i of cared)
+      await applyCode({ store, slug, coderId: coder.id, codeIds: [care.id], span: span(i) });
   }
   const report = await computeAgreement({ store, slug, coderIds: [ana.id, ben.id] });
   expect(report.sampleSize).toBe(4);
@@ -60,6 +95,16 @@ test("agreement per code and overall, with the disagreeing segments listed", asy
   expect(report.overall.units).toBe(8);
   expect(report.overall.percentAgreement).toBeCloseTo(7 / 8, 10);
   expect(report.disagreements).toHaveLength(1);
-  expect(report.disagreements[0]).toMatchObject({ codeName: "Fix", appliedBy: [ana.id], notAppliedBy: [ben.id] });
-  await expect(computeAgreement({ store, slug, coderIds: [ana.id] })).rejects.toThrow(/at least two coders/);
+  expect(report.disagreements[0]).toMatchObject({
+    codeName: "Fix",
+    appliedBy: [ana.id],
+    notAppliedBy: [ben.id],
+  });
+  expect(report.disagreements[0].quotes).toEqual([
+    { coderId: ana.id, quote: [...posts[3].text].slice(0, 4).join("") },
+  ]);
+  expect(report.disagreements[0].sourceLabel).toMatch(/\(.+\)$/);
+  await expect(computeAgreement({ store, slug, coderIds: [ana.id] })).rejects.toThrow(
+    /at least two coders/,
+  );
 });

@@ -6,15 +6,38 @@ import path from "node:path";
 import { strToU8, unzipSync, zipSync, strFromU8 } from "fflate";
 import { expect, test } from "vitest";
 import { applyCode, createCodes, getCodebook, listCodings } from "../../research/coding/index.js";
-import { importFiles, loadCorpus } from "../../research/collection/index.js";
-import { chooseReading, exportCodebook, exportProject, importCodebookFile, importProjectFile, positionTables, toStoredOffset } from "../../research/exchange/index.js";
+import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
+import type { CorpusPost } from "../../research/collection/model.js";
+import type { DocumentStore } from "../../research/store/index.js";
+import {
+  chooseReading,
+  exportCodebook,
+  exportProject,
+  importCodebookFile,
+  importProjectFile,
+  positionTables,
+  toStoredOffset,
+} from "../../research/exchange/index.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
+
+/** Every visible post of a (small) test project, in import order. */
+async function postsOf(store: DocumentStore, slug: string): Promise<CorpusPost[]> {
+  const posts: CorpusPost[] = [];
+  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
+  return posts;
+}
 
 const SCHEMAS = path.resolve(__dirname, "../../../shared/standards/refi-qda");
 
 function validate(xmlFile: string, schema: "Codebook.xsd" | "Project.xsd") {
-  if (!existsSync("/usr/bin/xmllint")) throw new Error("xmllint is missing: install Debian's libxml2-utils (apt-get install libxml2-utils)");
-  return execFileSync("xmllint", ["--noout", "--schema", path.join(SCHEMAS, schema), xmlFile], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (!existsSync("/usr/bin/xmllint"))
+    throw new Error(
+      "xmllint is missing: install Debian's libxml2-utils (apt-get install libxml2-utils)",
+    );
+  return execFileSync("xmllint", ["--noout", "--schema", path.join(SCHEMAS, schema), xmlFile], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 async function tempDir() {
@@ -25,14 +48,41 @@ async function codedProject() {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true, name: "Ana" });
   const { slug } = await buildProject(store, owner);
-  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/mastodon-statuses.json")] });
-  const [parent] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Repair", definition: "Fixing things <yourself> & \"others\"", colour: "#1f77b4" }] });
-  const [child] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Fridge 🧊", parentId: parent.id }] });
-  const corpus = await loadCorpus({ store, slug });
-  const post = corpus.posts.find((p) => p.text.includes("fridge"))!;
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/mastodon-statuses.json")],
+  });
+  const [parent] = await createCodes({
+    store,
+    slug,
+    userId: owner.id,
+    codes: [
+      { name: "Repair", definition: 'Fixing things <yourself> & "others"', colour: "#1f77b4" },
+    ],
+  });
+  const [child] = await createCodes({
+    store,
+    slug,
+    userId: owner.id,
+    codes: [{ name: "Fridge 🧊", parentId: parent.id }],
+  });
+  const post = (await postsOf(store, slug)).find((p) => p.text.includes("fridge"))!;
   const start = [...post.text].indexOf("f");
-  await applyCode({ store, slug, coderId: owner.id, codeIds: [child.id], span: { sourceType: "post", sourceId: post.id, start, end: start + 6 } });
-  await applyCode({ store, slug, coderId: owner.id, codeIds: [parent.id], span: { sourceType: "post", sourceId: post.id, start: 0, end: 7 } });
+  await applyCode({
+    store,
+    slug,
+    coderId: owner.id,
+    codeIds: [child.id],
+    span: { sourceType: "post", sourceId: post.id, start, end: start + 6 },
+  });
+  await applyCode({
+    store,
+    slug,
+    coderId: owner.id,
+    codeIds: [parent.id],
+    span: { sourceType: "post", sourceId: post.id, start: 0, end: 7 },
+  });
   return { store, slug, owner };
 }
 
@@ -63,14 +113,38 @@ test("a project round-trips: export, import into a new project, same codes, sour
   const dir = await tempDir();
   await writeFile(path.join(dir, "study.qdpx"), await exportProject({ store, slug }));
   const target = await buildProject(store, owner);
-  const report = await importProjectFile({ store, slug: target.slug, file: path.join(dir, "study.qdpx"), userId: owner.id });
-  expect(report).toMatchObject({ codes: 2, sources: 4, codings: 2, skipped: 0, reading: "code-points" });
+  const report = await importProjectFile({
+    store,
+    slug: target.slug,
+    file: path.join(dir, "study.qdpx"),
+    userId: owner.id,
+  });
+  expect(report).toMatchObject({
+    codes: 2,
+    sources: 4,
+    codings: 2,
+    skipped: 0,
+    reading: "code-points",
+  });
   const before = await getCodebook({ store, slug });
   const after = await getCodebook({ store, slug: target.slug });
-  expect(after.codes.map((c) => [c.name, c.colour.toUpperCase(), after.codes.find((p) => p.id === c.parentId)?.name ?? null])).toEqual(before.codes.map((c) => [c.name, c.colour.toUpperCase(), before.codes.find((p) => p.id === c.parentId)?.name ?? null]));
-  const quotes = async (s: string) => (await listCodings({ store, slug: s })).map((c) => c.quote).sort();
+  expect(
+    after.codes.map((c) => [
+      c.name,
+      c.colour.toUpperCase(),
+      after.codes.find((p) => p.id === c.parentId)?.name ?? null,
+    ]),
+  ).toEqual(
+    before.codes.map((c) => [
+      c.name,
+      c.colour.toUpperCase(),
+      before.codes.find((p) => p.id === c.parentId)?.name ?? null,
+    ]),
+  );
+  const quotes = async (s: string) =>
+    (await listCodings({ store, slug: s })).map((c) => c.quote).sort();
   expect(await quotes(target.slug)).toEqual(await quotes(slug));
-  const texts = async (s: string) => (await loadCorpus({ store, slug: s })).posts.map((p) => p.text).sort();
+  const texts = async (s: string) => (await postsOf(store, s)).map((p) => p.text).sort();
   expect(await texts(target.slug)).toEqual(await texts(slug));
 });
 
@@ -79,19 +153,40 @@ test("the codebook round-trips through .qdc, and a legacy 0.4 codebook with wrap
   const dir = await tempDir();
   await writeFile(path.join(dir, "book.qdc"), await exportCodebook({ store, slug }));
   const target = await buildProject(store, owner);
-  expect(await importCodebookFile({ store, slug: target.slug, file: path.join(dir, "book.qdc"), userId: owner.id })).toMatchObject({ codes: 2 });
-  await writeFile(path.join(dir, "legacy.qdc"), `<?xml version="1.0" encoding="utf-8"?>\r\n<CodeBook xmlns="urn:QDA-XML:codebook:0:4" origin="MAXQDA">\r\n<Codes>\r\n<Code guid="{AAAAAAAA-0000-0000-0000-000000000001}" name="Emotions" isCodable="false" color="#F00">\r\n<Code guid="{AAAAAAAA-0000-0000-0000-000000000002}" name="Anger" isCodable="true"><Description>Angry talk</Description></Code>\r\n</Code>\r\n</Codes>\r\n<Sets><Set guid="AAAAAAAA-0000-0000-0000-000000000009" name="S"/></Sets>\r\n</CodeBook>`);
-  const legacy = await importCodebookFile({ store, slug: target.slug, file: path.join(dir, "legacy.qdc"), userId: owner.id });
+  expect(
+    await importCodebookFile({
+      store,
+      slug: target.slug,
+      file: path.join(dir, "book.qdc"),
+      userId: owner.id,
+    }),
+  ).toMatchObject({ codes: 2 });
+  await writeFile(
+    path.join(dir, "legacy.qdc"),
+    `<?xml version="1.0" encoding="utf-8"?>\r\n<CodeBook xmlns="urn:QDA-XML:codebook:0:4" origin="MAXQDA">\r\n<Codes>\r\n<Code guid="{AAAAAAAA-0000-0000-0000-000000000001}" name="Emotions" isCodable="false" color="#F00">\r\n<Code guid="{AAAAAAAA-0000-0000-0000-000000000002}" name="Anger" isCodable="true"><Description>Angry talk</Description></Code>\r\n</Code>\r\n</Codes>\r\n<Sets><Set guid="AAAAAAAA-0000-0000-0000-000000000009" name="S"/></Sets>\r\n</CodeBook>`,
+  );
+  const legacy = await importCodebookFile({
+    store,
+    slug: target.slug,
+    file: path.join(dir, "legacy.qdc"),
+    userId: owner.id,
+  });
   expect(legacy.codes).toBe(2);
   expect(legacy.notBroughtOver.join(" ")).toMatch(/1 non-codable wrapper code.*1 code set/);
   const codes = (await getCodebook({ store, slug: target.slug })).codes;
-  expect(codes.find((c) => c.name === "Anger")?.parentId).toBe(codes.find((c) => c.name === "Emotions")?.id);
+  expect(codes.find((c) => c.name === "Anger")?.parentId).toBe(
+    codes.find((c) => c.name === "Emotions")?.id,
+  );
   expect(codes.find((c) => c.name === "Anger")?.definition).toBe("Angry talk");
 });
 
 test("positions counted in UTF-16 with \\r\\n as two are detected and land on the words the other tool showed", () => {
   const raw = "Intro 😀 line\r\nThe fridge died 🧊 again\r\nEnd";
-  const utf16 = (needle: string) => ({ start: raw.indexOf(needle), end: raw.indexOf(needle) + needle.length, name: needle });
+  const utf16 = (needle: string) => ({
+    start: raw.indexOf(needle),
+    end: raw.indexOf(needle) + needle.length,
+    name: needle,
+  });
   const selections = [utf16("fridge died"), utf16("again"), utf16("End")];
   expect(chooseReading([{ raw, selections }]).reading).toBe("utf16");
   const table = positionTables(raw).utf16;
@@ -105,7 +200,9 @@ test("positions counted in UTF-16 with \\r\\n as two are detected and land on th
     const startPoint = [...points.join("").slice(0, at)].length;
     return { start: startPoint, end: startPoint + [...needle].length, name: needle };
   };
-  expect(chooseReading([{ raw, selections: [cp1("fridge died"), cp1("again"), cp1("End")] }]).reading).toBe("code-points-crlf-as-one");
+  expect(
+    chooseReading([{ raw, selections: [cp1("fridge died"), cp1("again"), cp1("End")] }]).reading,
+  ).toBe("code-points-crlf-as-one");
 });
 
 test("a .qdpx from another tool: any .qde name, Sources/ folder, UTF-16 positions, \\r\\n, a PDF it cannot bring over", async () => {
@@ -117,7 +214,13 @@ test("a .qdpx from another tool: any .qde name, Sources/ folder, UTF-16 position
   const qde = `<?xml version="1.0" encoding="utf-8"?>\r\n<Project xmlns="urn:QDA-XML:project:1.0" name="Field study" origin="NVivo">\r\n<CodeBook><Codes><Code guid="11111111-1111-1111-1111-111111111111" name="Gear" isCodable="true" color="#00FF00"/></Codes></CodeBook>\r\n<Sources>\r\n<TextSource guid="{22222222-2222-2222-2222-222222222222}" name="Interview 1" plainTextPath="internal://22222222-2222-2222-2222-222222222222.txt">\r\n<PlainTextSelection guid="33333333-3333-3333-3333-333333333333" name="charge controller" startPosition="${at}" endPosition="${at + 17}"><Coding guid="44444444-4444-4444-4444-444444444444"><CodeRef targetGUID="11111111-1111-1111-1111-111111111111"/></Coding></PlainTextSelection>\r\n<PlainTextSelection guid="55555555-5555-5555-5555-555555555555" name="Fixed now" startPosition="${text.indexOf("Fixed")}" endPosition="${text.indexOf("Fixed") + 9}"><Coding guid="66666666-6666-6666-6666-666666666666"><CodeRef targetGUID="11111111-1111-1111-1111-111111111111"/></Coding></PlainTextSelection>\r\n</TextSource>\r\n<PDFSource guid="77777777-7777-7777-7777-777777777777" name="Brochure" path="internal://77777777-7777-7777-7777-777777777777.pdf"><PDFSelection guid="88888888-8888-8888-8888-888888888888" page="1" firstX="1" firstY="1" secondX="2" secondY="2"/></PDFSource>\r\n</Sources>\r\n</Project>`;
   const dir = await tempDir();
   const file = path.join(dir, "from-nvivo.qdpx");
-  await writeFile(file, zipSync({ "Field study.qde": strToU8(qde), "Sources/22222222-2222-2222-2222-222222222222.txt": strToU8(text) }));
+  await writeFile(
+    file,
+    zipSync({
+      "Field study.qde": strToU8(qde),
+      "Sources/22222222-2222-2222-2222-222222222222.txt": strToU8(text),
+    }),
+  );
   const report = await importProjectFile({ store, slug, file, userId: owner.id });
   expect(report).toMatchObject({ codes: 1, sources: 1, codings: 2, reading: "utf16" });
   expect(report.notBroughtOver.join(" ")).toMatch(/1 pdf source with 1 selection/);
@@ -130,10 +233,17 @@ test("a .qdpx with no .qde, or two, is refused by name", async () => {
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
   const dir = await tempDir();
-  await writeFile(path.join(dir, "a.qdpx"), zipSync({ "x.qde": strToU8("<Project/>"), "y.qde": strToU8("<Project/>") }));
-  await expect(importProjectFile({ store, slug, file: path.join(dir, "a.qdpx") })).rejects.toThrow(/exactly one \.qde project file; found x\.qde, y\.qde/);
+  await writeFile(
+    path.join(dir, "a.qdpx"),
+    zipSync({ "x.qde": strToU8("<Project/>"), "y.qde": strToU8("<Project/>") }),
+  );
+  await expect(importProjectFile({ store, slug, file: path.join(dir, "a.qdpx") })).rejects.toThrow(
+    /exactly one \.qde project file; found x\.qde, y\.qde/,
+  );
   await writeFile(path.join(dir, "b.qdpx"), Buffer.from("not a zip"));
-  await expect(importProjectFile({ store, slug, file: path.join(dir, "b.qdpx") })).rejects.toThrow(/not a readable \.qdpx/);
+  await expect(importProjectFile({ store, slug, file: path.join(dir, "b.qdpx") })).rejects.toThrow(
+    /not a readable \.qdpx/,
+  );
 });
 
 test("each user of an imported .qdpx stays a distinct coder (agreement can be computed), and keeps its GUID on export", async () => {
@@ -143,10 +253,18 @@ test("each user of an imported .qdpx stays a distinct coder (agreement can be co
   const owner = await buildUser(store, { admin: true, name: "Ana" });
   const { slug } = await buildProject(store, owner);
   const text = "The inverter hums at night. Support never answered my ticket.";
-  const span = (phrase: string) => `startPosition="${text.indexOf(phrase)}" endPosition="${text.indexOf(phrase) + phrase.length}"`;
-  const coding = (guid: string, user: string, code: string) => `<Coding guid="${guid}" creatingUser="${user}"><CodeRef targetGUID="${code}"/></Coding>`;
-  const [ANA, BEN] = ["aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"];
-  const [NOISE, SUPPORT] = ["c0de0000-0000-4000-8000-000000000001", "c0de0000-0000-4000-8000-000000000002"];
+  const span = (phrase: string) =>
+    `startPosition="${text.indexOf(phrase)}" endPosition="${text.indexOf(phrase) + phrase.length}"`;
+  const coding = (guid: string, user: string, code: string) =>
+    `<Coding guid="${guid}" creatingUser="${user}"><CodeRef targetGUID="${code}"/></Coding>`;
+  const [ANA, BEN] = [
+    "aaaaaaaa-0000-4000-8000-000000000001",
+    "bbbbbbbb-0000-4000-8000-000000000002",
+  ];
+  const [NOISE, SUPPORT] = [
+    "c0de0000-0000-4000-8000-000000000001",
+    "c0de0000-0000-4000-8000-000000000002",
+  ];
   const qde = `<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="Two coders" origin="MAXQDA">
 <Users><User guid="${ANA}" name="Ana"/><User guid="${BEN}" name="Ben Okafor"/></Users>
@@ -182,4 +300,27 @@ test("each user of an imported .qdpx stays a distinct coder (agreement can be co
   const qdeFile = path.join(dir, "exported.qde");
   await writeFile(qdeFile, exported);
   validate(qdeFile, "Project.xsd");
+});
+
+test("a .qdpx refused for an oversized note changes nothing: no code, no post, no note, no coding", async () => {
+  const { listFieldNotes } = await import("../../research/collection/index.js");
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const qde = `<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Too long" origin="NVivo">
+<CodeBook><Codes><Code guid="11111111-1111-1111-1111-111111111111" name="Gear" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="22222222-2222-2222-2222-222222222222" name="S"><PlainTextContent>Some text</PlainTextContent></TextSource></Sources>
+<Notes><Note guid="33333333-3333-3333-3333-333333333333" name="Huge"><PlainTextContent>${"x".repeat(200_001)}</PlainTextContent></Note></Notes>
+</Project>`;
+  const dir = await tempDir();
+  const file = path.join(dir, "too-long.qdpx");
+  await writeFile(file, zipSync({ "project.qde": strToU8(qde) }));
+  await expect(importProjectFile({ store, slug, file, userId: owner.id })).rejects.toThrow(
+    /longer than a field note may be/,
+  );
+  expect((await getCodebook({ store, slug })).codes).toHaveLength(0);
+  expect(await postsOf(store, slug)).toHaveLength(0);
+  expect(await listFieldNotes({ store, slug })).toHaveLength(0);
+  expect(await listCodings({ store, slug })).toHaveLength(0);
 });
