@@ -7,36 +7,78 @@ import { CloakedQuoteView } from "~/components/quote";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { buildReportData, createTheme, deleteTheme, getThemesFile, listCodes, listCodings, roleAllows, saveQuoteTreatment } from "~/server/research.server";
+import {
+  buildReportData,
+  createTheme,
+  deleteTheme,
+  getQuoteOriginals,
+  getThemesFile,
+  listCodes,
+  listEvidenceSegments,
+  roleAllows,
+  saveQuoteTreatment,
+} from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readReports");
   const canReadData = roleAllows(role, "readData");
   const report = await buildReportData({ store, slug: project.slug, includeMemberNetwork: false });
   // Researchers also see the original of each quote, to write paraphrases; strategists never do.
-  const originals = canReadData ? new Map((await listCodings({ store, slug: project.slug })).map((c) => [c.id, c.quote])) : new Map<string, string>();
-  const treatments = canReadData ? (await getThemesFile({ store, slug: project.slug })).quoteTreatments : {};
-  const codes = canReadData ? await listCodes({ store, slug: project.slug }) : [];
-  const codings = canReadData ? await listCodings({ store, slug: project.slug }) : [];
+  const quotedIds = report.themes.flatMap((theme) =>
+    [...theme.evidence, ...theme.counterEvidence].map((quote) => quote.codingId),
+  );
+  const [originals, treatments, codes, segments] = canReadData
+    ? await Promise.all([
+        getQuoteOriginals({ store, slug: project.slug, codingIds: quotedIds }),
+        getThemesFile({ store, slug: project.slug }).then((file) => file.quoteTreatments),
+        listCodes({ store, slug: project.slug }),
+        listEvidenceSegments({ store, slug: project.slug, limit: 400 }),
+      ])
+    : [new Map<string, string>(), {} as Record<string, { paraphrase: string }>, [], []];
   const strip = <T extends object>(quote: T) => {
     const { codingId, ...rest } = quote as T & { codingId?: string };
-    return { ...rest, codingId: canReadData ? codingId ?? null : null, original: canReadData && codingId ? originals.get(codingId) ?? null : null, paraphrase: codingId ? treatments[codingId]?.paraphrase ?? "" : "" };
+    return {
+      ...rest,
+      codingId: canReadData ? (codingId ?? null) : null,
+      original: canReadData && codingId ? (originals.get(codingId) ?? null) : null,
+      paraphrase: codingId ? (treatments[codingId]?.paraphrase ?? "") : "",
+    };
   };
   return {
     canEdit: roleAllows(role, "code") && canReadData,
     cloakingLevel: report.cloakingLevel,
     ethicsIncomplete: !report.ethics.complete,
-    themes: report.themes.map((theme) => ({ ...theme, evidence: theme.evidence.map(strip), counterEvidence: theme.counterEvidence.map(strip) })),
+    themes: report.themes.map((theme) => ({
+      ...theme,
+      evidence: theme.evidence.map(strip),
+      counterEvidence: theme.counterEvidence.map(strip),
+    })),
     codes: codes.map((code) => ({ id: code.id, name: code.name })),
-    segments: codings.slice(0, 400).map((coding) => ({ id: coding.id, codeId: coding.codeId, quote: coding.quote.slice(0, 140) })),
+    segments,
   };
 }
 
-const list = z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 const FindingsForm = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("create-theme"), name: z.string(), statement: z.string(), codeIds: list, evidence: list, counter: list, confidence: z.enum(["low", "medium", "high"]) }),
+  z.object({
+    intent: z.literal("create-theme"),
+    name: z.string(),
+    statement: z.string(),
+    codeIds: list,
+    evidence: list,
+    counter: list,
+    confidence: z.enum(["low", "medium", "high"]),
+  }),
   z.object({ intent: z.literal("delete-theme"), themeId: z.string() }),
-  z.object({ intent: z.literal("treat-quote"), codingId: z.string(), paraphrase: z.string().default(""), searchTested: z.string().optional() }),
+  z.object({
+    intent: z.literal("treat-quote"),
+    codingId: z.string(),
+    paraphrase: z.string().default(""),
+    searchTested: z.string().optional(),
+  }),
 ]);
 
 export async function action(args: ActionFunctionArgs) {
@@ -49,31 +91,77 @@ export async function action(args: ActionFunctionArgs) {
       return { ok: true as const, message: "Theme deleted." };
     }
     if (input.intent === "treat-quote") {
-      await saveQuoteTreatment({ store, slug, codingId: input.codingId, paraphrase: input.paraphrase, searchTested: input.searchTested === "on" });
+      await saveQuoteTreatment({
+        store,
+        slug,
+        codingId: input.codingId,
+        paraphrase: input.paraphrase,
+        searchTested: input.searchTested === "on",
+      });
       return { ok: true as const, message: "Quote treatment saved." };
     }
-    await createTheme({ store, slug, userId: user.id, name: input.name, statement: input.statement, codeIds: input.codeIds, confidence: input.confidence, evidenceCodingIds: input.evidence, counterEvidenceCodingIds: input.counter });
+    await createTheme({
+      store,
+      slug,
+      userId: user.id,
+      name: input.name,
+      statement: input.statement,
+      codeIds: input.codeIds,
+      confidence: input.confidence,
+      evidenceCodingIds: input.evidence,
+      counterEvidenceCodingIds: input.counter,
+    });
     return { ok: true as const, message: `Theme "${input.name.trim()}" created.` };
   });
 }
 
 type Quote = ReturnType<typeof useLoaderData<typeof loader>>["themes"][number]["evidence"][number];
 
-function QuoteWithTreatment({ quote, canEdit, error }: { quote: Quote; canEdit: boolean; error?: string }) {
+function QuoteWithTreatment({
+  quote,
+  canEdit,
+  error,
+}: {
+  quote: Quote;
+  canEdit: boolean;
+  error?: string;
+}) {
   return (
     <div>
       <CloakedQuoteView quote={quote} />
       {canEdit && quote.codingId ? (
         <details className="small">
           <summary>Disguise [{quote.ref}]</summary>
-          {quote.original ? <p className="muted">Original (researchers only): “{quote.original}”</p> : null}
+          {quote.original ? (
+            <p className="muted">Original (researchers only): “{quote.original}”</p>
+          ) : null}
           <Form method="post" className="stack">
             <input type="hidden" name="intent" value="treat-quote" />
             <input type="hidden" name="codingId" value={quote.codingId} />
-            <Field label="Paraphrase" name="paraphrase" multiline rows={2} defaultValue={quote.paraphrase} error={error} hint="Required at maximum cloaking and for members who asked for paraphrase only; must not keep six words of the original in a row." />
-            {quote.searchUrl ? <p><a href={quote.searchUrl} target="_blank" rel="noreferrer noopener">Run the search test</a> (opens a web search for the exact quote)</p> : null}
-            <label><input type="checkbox" name="searchTested" defaultChecked={quote.searchTested} /> I ran the search test and the quote did not lead back to its author</label>
-            <button type="submit" className="secondary">Save treatment</button>
+            <Field
+              label="Paraphrase"
+              name="paraphrase"
+              multiline
+              rows={2}
+              defaultValue={quote.paraphrase}
+              error={error}
+              hint="Required at maximum cloaking and for members who asked for paraphrase only; must not keep six words of the original in a row."
+            />
+            {quote.searchUrl ? (
+              <p>
+                <a href={quote.searchUrl} target="_blank" rel="noreferrer noopener">
+                  Run the search test
+                </a>{" "}
+                (opens a web search for the exact quote)
+              </p>
+            ) : null}
+            <label>
+              <input type="checkbox" name="searchTested" defaultChecked={quote.searchTested} /> I
+              ran the search test and the quote did not lead back to its author
+            </label>
+            <button type="submit" className="secondary">
+              Save treatment
+            </button>
           </Form>
         </details>
       ) : null}
@@ -82,47 +170,128 @@ function QuoteWithTreatment({ quote, canEdit, error }: { quote: Quote; canEdit: 
 }
 
 export default function FindingsPage() {
-  const { canEdit, cloakingLevel, ethicsIncomplete, themes, codes, segments } = useLoaderData<typeof loader>();
+  const { canEdit, cloakingLevel, ethicsIncomplete, themes, codes, segments } =
+    useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { formError, fieldErrors } = actionErrors(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <>
-      <p className="muted">Quotes follow the project's cloaking level (<strong>{cloakingLevel}</strong>) everywhere: here, in exports and in member checks.</p>
-      {ethicsIncomplete ? <p className="warning" role="alert">The ethics plan is incomplete: reports carry this warning.</p> : null}
-      {message ? <p className="notice" role="status">{message}</p> : null}
+      <p className="muted">
+        Quotes follow the project's cloaking level (<strong>{cloakingLevel}</strong>) everywhere:
+        here, in exports and in member checks.
+      </p>
+      {ethicsIncomplete ? (
+        <p className="warning" role="alert">
+          The ethics plan is incomplete: reports carry this warning.
+        </p>
+      ) : null}
+      {message ? (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      ) : null}
       <FormError message={formError} />
-      {fieldErrors.paraphrase ? <p className="form-error" role="alert">{fieldErrors.paraphrase}</p> : null}
+      {fieldErrors.paraphrase ? (
+        <p className="form-error" role="alert">
+          {fieldErrors.paraphrase}
+        </p>
+      ) : null}
       {themes.length === 0 ? <p className="muted">No theme yet.</p> : null}
       {themes.map((theme) => (
         <article key={theme.id} className="card" aria-labelledby={`theme-${theme.id}`}>
-          <h2 id={`theme-${theme.id}`}>{theme.name} <span className="pill">confidence: {theme.confidence}</span></h2>
+          <h2 id={`theme-${theme.id}`}>
+            {theme.name} <span className="pill">confidence: {theme.confidence}</span>
+          </h2>
           <p>{theme.statement}</p>
           <p className="small muted">Codes: {theme.codes.join(", ")}</p>
-          {theme.evidence.length ? <><h3>Evidence</h3>{theme.evidence.map((quote) => <QuoteWithTreatment key={quote.ref} quote={quote} canEdit={canEdit} />)}</> : null}
-          {theme.counterEvidence.length ? <><h3>Counter-evidence</h3>{theme.counterEvidence.map((quote) => <QuoteWithTreatment key={quote.ref} quote={quote} canEdit={canEdit} />)}</> : null}
-          {canEdit ? <Form method="post"><input type="hidden" name="intent" value="delete-theme" /><input type="hidden" name="themeId" value={theme.id} /><button type="submit" className="link small">Delete theme</button></Form> : null}
+          {theme.evidence.length ? (
+            <>
+              <h3>Evidence</h3>
+              {theme.evidence.map((quote) => (
+                <QuoteWithTreatment key={quote.ref} quote={quote} canEdit={canEdit} />
+              ))}
+            </>
+          ) : null}
+          {theme.counterEvidence.length ? (
+            <>
+              <h3>Counter-evidence</h3>
+              {theme.counterEvidence.map((quote) => (
+                <QuoteWithTreatment key={quote.ref} quote={quote} canEdit={canEdit} />
+              ))}
+            </>
+          ) : null}
+          {canEdit ? (
+            <Form method="post">
+              <input type="hidden" name="intent" value="delete-theme" />
+              <input type="hidden" name="themeId" value={theme.id} />
+              <button type="submit" className="link small">
+                Delete theme
+              </button>
+            </Form>
+          ) : null}
         </article>
       ))}
       {canEdit ? (
         <section className="card" aria-labelledby="new-theme-heading">
           <h2 id="new-theme-heading">New theme</h2>
-          {codes.length === 0 ? <p className="muted">Create codes and code data first.</p> : (
+          {codes.length === 0 ? (
+            <p className="muted">Create codes and code data first.</p>
+          ) : (
             <Form method="post" className="stack" key={themes.length}>
               <input type="hidden" name="intent" value="create-theme" />
               <Field label="Theme name" name="name" required error={fieldErrors.name} />
-              <Field label="Statement of the insight" name="statement" multiline rows={3} required error={fieldErrors.statement} />
-              <fieldset><legend>Codes in this theme</legend>
-                {codes.map((code) => <label key={code.id} style={{ marginRight: "1rem" }}><input type="checkbox" name="codeIds" value={code.id} /> {code.name}</label>)}
+              <Field
+                label="Statement of the insight"
+                name="statement"
+                multiline
+                rows={3}
+                required
+                error={fieldErrors.statement}
+              />
+              <fieldset>
+                <legend>Codes in this theme</legend>
+                {codes.map((code) => (
+                  <label key={code.id} style={{ marginRight: "1rem" }}>
+                    <input type="checkbox" name="codeIds" value={code.id} /> {code.name}
+                  </label>
+                ))}
                 {fieldErrors.codeIds ? <p className="error">{fieldErrors.codeIds}</p> : null}
               </fieldset>
               {segments.length > 0 ? (
                 <div className="grid-2">
-                  <fieldset><legend>Supporting evidence</legend><div className="code-list">{segments.map((s) => <label key={s.id} style={{ display: "block" }} className="small"><input type="checkbox" name="evidence" value={s.id} /> “{s.quote}”</label>)}</div></fieldset>
-                  <fieldset><legend>Counter-evidence</legend><div className="code-list">{segments.map((s) => <label key={s.id} style={{ display: "block" }} className="small"><input type="checkbox" name="counter" value={s.id} /> “{s.quote}”</label>)}</div></fieldset>
+                  <fieldset>
+                    <legend>Supporting evidence</legend>
+                    <div className="code-list">
+                      {segments.map((s) => (
+                        <label key={s.id} style={{ display: "block" }} className="small">
+                          <input type="checkbox" name="evidence" value={s.id} /> “{s.quote}”
+                        </label>
+                      ))}
+                    </div>
+                  </fieldset>
+                  <fieldset>
+                    <legend>Counter-evidence</legend>
+                    <div className="code-list">
+                      {segments.map((s) => (
+                        <label key={s.id} style={{ display: "block" }} className="small">
+                          <input type="checkbox" name="counter" value={s.id} /> “{s.quote}”
+                        </label>
+                      ))}
+                    </div>
+                  </fieldset>
                 </div>
               ) : null}
-              <SelectField label="Confidence" name="confidence" defaultValue="medium" options={[{ value: "low", label: "Low" }, { value: "medium", label: "Medium" }, { value: "high", label: "High" }]} />
+              <SelectField
+                label="Confidence"
+                name="confidence"
+                defaultValue="medium"
+                options={[
+                  { value: "low", label: "Low" },
+                  { value: "medium", label: "Medium" },
+                  { value: "high", label: "High" },
+                ]}
+              />
               <button type="submit">Create theme</button>
             </Form>
           )}

@@ -8,12 +8,25 @@ import { EXPORT_FORMATS, EXPORT_TYPES, renderExport } from "~/server/research.se
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const format = z.enum(EXPORT_FORMATS).safeParse(params.format);
   const raw = format.success && (format.data === "qdc" || format.data === "qdpx");
-  const { project } = await requireProjectCapability(request, params.slug, raw ? "readData" : "readReports");
+  const { project } = await requireProjectCapability(
+    request,
+    params.slug,
+    raw ? "readData" : "readReports",
+  );
   if (!format.success) throw new Response("Not found", { status: 404 });
-  const network = z.enum(["members", "codes", "themes"]).catch("members").parse(new URL(request.url).searchParams.get("network") ?? "members");
+  const network = z
+    .enum(["members", "codes", "themes"])
+    .catch("members")
+    .parse(new URL(request.url).searchParams.get("network") ?? "members");
   const content = await renderExport({ store, slug: project.slug, format: format.data, network });
   const type = EXPORT_TYPES[format.data];
   const name = `${project.slug}${["gexf", "graphml", "csv"].includes(format.data) ? `-${network}` : ""}.${type.extension}`;
   const body = typeof content === "string" ? content : Buffer.from(content);
-  return new Response(body, { headers: { "Content-Type": type.mime, "Content-Disposition": `attachment; filename="${name}"`, "Cache-Control": "no-store" } });
+  return new Response(body, {
+    headers: {
+      "Content-Type": type.mime,
+      "Content-Disposition": `attachment; filename="${name}"`,
+      "Cache-Control": "no-store",
+    },
+  });
 }

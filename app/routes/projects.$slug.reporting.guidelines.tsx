@@ -10,14 +10,28 @@ import { requireProjectCapability } from "~/server/guards.server";
 import { buildReportData, roleAllows, saveGuideline } from "~/server/research.server";
 
 const RESPONSES = [
-  { value: "answer", label: "Answer (reactive)" }, { value: "fix", label: "Fix (reactive)" }, { value: "escalate", label: "Escalate (reactive)" },
-  { value: "change-product", label: "Change a product (proactive)" }, { value: "change-process", label: "Change a process (proactive)" }, { value: "change-message", label: "Change a message (proactive)" },
+  { value: "answer", label: "Answer (reactive)" },
+  { value: "fix", label: "Fix (reactive)" },
+  { value: "escalate", label: "Escalate (reactive)" },
+  { value: "change-product", label: "Change a product (proactive)" },
+  { value: "change-process", label: "Change a process (proactive)" },
+  { value: "change-message", label: "Change a message (proactive)" },
 ];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readReports");
   const report = await buildReportData({ store, slug: project.slug, includeMemberNetwork: false });
-  return { canEdit: roleAllows(role, "code"), themeMap: report.maps.themes, themes: report.themes.map((t) => ({ id: t.id, name: t.name, statement: t.statement, confidence: t.confidence, guideline: t.guideline })) };
+  return {
+    canEdit: roleAllows(role, "code"),
+    themeMap: report.maps.themes,
+    themes: report.themes.map((t) => ({
+      id: t.id,
+      name: t.name,
+      statement: t.statement,
+      confidence: t.confidence,
+      guideline: t.guideline,
+    })),
+  };
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -26,13 +40,35 @@ export async function action(args: ActionFunctionArgs) {
     const formData = await request.formData();
     const { themeId } = parseForm(formData, z.object({ themeId: z.string() }));
     const values = formValues(formData);
-    const asList = (value: unknown) => (Array.isArray(value) ? value : typeof value === "string" ? [value] : []).map(String);
+    const asList = (value: unknown) =>
+      (Array.isArray(value) ? value : typeof value === "string" ? [value] : []).map(String);
     const events = asList(values.impactEvent);
     const responsibles = asList(values.impactResponsible);
     const involved = asList(values.impactInvolved);
-    const impact = events.map((event, i) => ({ event: event.trim(), responsible: (responsibles[i] ?? "").trim(), involved: (involved[i] ?? "").trim() })).filter((row) => row.event);
+    const impact = events
+      .map((event, i) => ({
+        event: event.trim(),
+        responsible: (responsibles[i] ?? "").trim(),
+        involved: (involved[i] ?? "").trim(),
+      }))
+      .filter((row) => row.event);
     const text = (name: string) => (typeof values[name] === "string" ? String(values[name]) : "");
-    await saveGuideline({ store, slug: project.slug, themeId, guideline: { touchpoint: text("touchpoint"), experience: text("experience"), responses: asList(values.responses), recommendation: text("recommendation"), responsible: text("responsible"), involved: text("involved"), impact, priority: text("priority"), successMeasure: text("successMeasure") } });
+    await saveGuideline({
+      store,
+      slug: project.slug,
+      themeId,
+      guideline: {
+        touchpoint: text("touchpoint"),
+        experience: text("experience"),
+        responses: asList(values.responses),
+        recommendation: text("recommendation"),
+        responsible: text("responsible"),
+        involved: text("involved"),
+        impact,
+        priority: text("priority"),
+        successMeasure: text("successMeasure"),
+      },
+    });
     return { ok: true as const, message: "Guideline saved." };
   });
 }
@@ -44,8 +80,15 @@ export default function GuidelinesPage() {
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <>
-      <p className="muted">For brand strategists: what people experience at which touchpoint, how to respond, who acts, and how success is measured.</p>
-      {message ? <p className="notice" role="status">{message}</p> : null}
+      <p className="muted">
+        For brand strategists: what people experience at which touchpoint, how to respond, who acts,
+        and how success is measured.
+      </p>
+      {message ? (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      ) : null}
       <FormError message={formError} />
       {themeMap.nodes.length ? <NetworkMap data={themeMap} height={420} /> : null}
       {themes.length === 0 ? <p className="muted">No theme yet.</p> : null}
@@ -53,41 +96,148 @@ export default function GuidelinesPage() {
         const g = theme.guideline;
         return (
           <article key={theme.id} className="card" aria-labelledby={`g-${theme.id}`}>
-            <h2 id={`g-${theme.id}`}>{theme.name}{g.priority ? <span className="pill">priority {g.priority}</span> : null}</h2>
-            <p><strong>Insight:</strong> {theme.statement} <span className="muted small">(confidence {theme.confidence})</span></p>
+            <h2 id={`g-${theme.id}`}>
+              {theme.name}
+              {g.priority ? <span className="pill">priority {g.priority}</span> : null}
+            </h2>
+            <p>
+              <strong>Insight:</strong> {theme.statement}{" "}
+              <span className="muted small">(confidence {theme.confidence})</span>
+            </p>
             <dl className="small">
-              <dt><strong>Touchpoint</strong></dt><dd>{g.touchpoint || "—"}</dd>
-              <dt><strong>What customers experience</strong></dt><dd>{g.experience || "—"}</dd>
-              <dt><strong>Recommended response</strong></dt><dd>{g.responses.map((r) => RESPONSES.find((x) => x.value === r)?.label).join(", ") || "—"}{g.recommendation ? ` — ${g.recommendation}` : ""}</dd>
-              <dt><strong>Responsible / involved</strong></dt><dd>{g.responsible || "—"} / {g.involved || "—"}</dd>
-              <dt><strong>Measure of success</strong></dt><dd>{g.successMeasure || "—"}</dd>
+              <dt>
+                <strong>Touchpoint</strong>
+              </dt>
+              <dd>{g.touchpoint || "—"}</dd>
+              <dt>
+                <strong>What customers experience</strong>
+              </dt>
+              <dd>{g.experience || "—"}</dd>
+              <dt>
+                <strong>Recommended response</strong>
+              </dt>
+              <dd>
+                {g.responses.map((r) => RESPONSES.find((x) => x.value === r)?.label).join(", ") ||
+                  "—"}
+                {g.recommendation ? ` — ${g.recommendation}` : ""}
+              </dd>
+              <dt>
+                <strong>Responsible / involved</strong>
+              </dt>
+              <dd>
+                {g.responsible || "—"} / {g.involved || "—"}
+              </dd>
+              <dt>
+                <strong>Measure of success</strong>
+              </dt>
+              <dd>{g.successMeasure || "—"}</dd>
             </dl>
             {g.impact.length ? (
-              <table aria-label={`Impact table for ${theme.name}`}><thead><tr><th>Event to watch</th><th>Responsible</th><th>Involved</th></tr></thead>
-                <tbody>{g.impact.map((row, i) => <tr key={i}><td>{row.event}</td><td>{row.responsible}</td><td>{row.involved}</td></tr>)}</tbody></table>
+              <table aria-label={`Impact table for ${theme.name}`}>
+                <thead>
+                  <tr>
+                    <th>Event to watch</th>
+                    <th>Responsible</th>
+                    <th>Involved</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {g.impact.map((row, i) => (
+                    <tr key={i}>
+                      <td>{row.event}</td>
+                      <td>{row.responsible}</td>
+                      <td>{row.involved}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             ) : null}
             {canEdit ? (
               <details>
                 <summary>Edit the guideline for “{theme.name}”</summary>
                 <Form method="post" className="stack">
                   <input type="hidden" name="themeId" value={theme.id} />
-                  <Field label="Touchpoint" name="touchpoint" defaultValue={g.touchpoint} hint="e.g. installation, customer support, the forum itself" />
-                  <Field label="What customers experience" name="experience" multiline rows={2} defaultValue={g.experience} />
-                  <fieldset><legend>Response</legend>{RESPONSES.map((r) => <label key={r.value} style={{ marginRight: "1rem" }}><input type="checkbox" name="responses" value={r.value} defaultChecked={g.responses.includes(r.value as never)} /> {r.label}</label>)}</fieldset>
-                  <Field label="Recommendation" name="recommendation" multiline rows={2} defaultValue={g.recommendation} />
-                  <div className="row"><Field label="Responsible function" name="responsible" defaultValue={g.responsible} /><Field label="Involved" name="involved" defaultValue={g.involved} /></div>
-                  <fieldset><legend>Impact table</legend>
+                  <Field
+                    label="Touchpoint"
+                    name="touchpoint"
+                    defaultValue={g.touchpoint}
+                    hint="e.g. installation, customer support, the forum itself"
+                  />
+                  <Field
+                    label="What customers experience"
+                    name="experience"
+                    multiline
+                    rows={2}
+                    defaultValue={g.experience}
+                  />
+                  <fieldset>
+                    <legend>Response</legend>
+                    {RESPONSES.map((r) => (
+                      <label key={r.value} style={{ marginRight: "1rem" }}>
+                        <input
+                          type="checkbox"
+                          name="responses"
+                          value={r.value}
+                          defaultChecked={g.responses.includes(r.value as never)}
+                        />{" "}
+                        {r.label}
+                      </label>
+                    ))}
+                  </fieldset>
+                  <Field
+                    label="Recommendation"
+                    name="recommendation"
+                    multiline
+                    rows={2}
+                    defaultValue={g.recommendation}
+                  />
+                  <div className="row">
+                    <Field
+                      label="Responsible function"
+                      name="responsible"
+                      defaultValue={g.responsible}
+                    />
+                    <Field label="Involved" name="involved" defaultValue={g.involved} />
+                  </div>
+                  <fieldset>
+                    <legend>Impact table</legend>
                     {[...g.impact, { event: "", responsible: "", involved: "" }].map((row, i) => (
                       <div className="row" key={i}>
-                        <Field label={`Event to watch ${i + 1}`} name="impactEvent" defaultValue={row.event} />
-                        <Field label={`Responsible ${i + 1}`} name="impactResponsible" defaultValue={row.responsible} />
-                        <Field label={`Involved ${i + 1}`} name="impactInvolved" defaultValue={row.involved} />
+                        <Field
+                          label={`Event to watch ${i + 1}`}
+                          name="impactEvent"
+                          defaultValue={row.event}
+                        />
+                        <Field
+                          label={`Responsible ${i + 1}`}
+                          name="impactResponsible"
+                          defaultValue={row.responsible}
+                        />
+                        <Field
+                          label={`Involved ${i + 1}`}
+                          name="impactInvolved"
+                          defaultValue={row.involved}
+                        />
                       </div>
                     ))}
                   </fieldset>
                   <div className="row">
-                    <SelectField label="Priority" name="priority" defaultValue={g.priority} options={[{ value: "", label: "Not set" }, { value: "high", label: "High" }, { value: "medium", label: "Medium" }, { value: "low", label: "Low" }]} />
-                    <Field label="Measure of success" name="successMeasure" defaultValue={g.successMeasure} />
+                    <SelectField
+                      label="Priority"
+                      name="priority"
+                      defaultValue={g.priority}
+                      options={[
+                        { value: "", label: "Not set" },
+                        { value: "high", label: "High" },
+                        { value: "medium", label: "Medium" },
+                        { value: "low", label: "Low" },
+                      ]}
+                    />
+                    <Field
+                      label="Measure of success"
+                      name="successMeasure"
+                      defaultValue={g.successMeasure}
+                    />
                   </div>
                   <button type="submit">Save guideline</button>
                 </Form>

@@ -5,12 +5,26 @@ import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, formValues } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { CRITERIA, buildReportData, renderMarkdown, reportToMarkdown, roleAllows, saveReportSettings } from "~/server/research.server";
+import {
+  CRITERIA,
+  buildReportData,
+  renderMarkdown,
+  reportToMarkdown,
+  roleAllows,
+  saveReportSettings,
+} from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readReports");
   const report = await buildReportData({ store, slug: project.slug, includeMemberNetwork: false });
-  return { slug: project.slug, canEdit: roleAllows(role, "code"), canReadData: roleAllows(role, "readData"), preview: renderMarkdown(reportToMarkdown(report)), limitations: report.limitations, selfAssessment: report.selfAssessment };
+  return {
+    slug: project.slug,
+    canEdit: roleAllows(role, "code"),
+    canReadData: roleAllows(role, "readData"),
+    preview: renderMarkdown(reportToMarkdown(report)),
+    limitations: report.limitations,
+    selfAssessment: report.selfAssessment,
+  };
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -20,15 +34,24 @@ export async function action(args: ActionFunctionArgs) {
     const selfAssessment: Record<string, { score: number | null; note: string }> = {};
     for (const criterion of CRITERIA) {
       const score = Number(values[`score-${criterion}`]);
-      selfAssessment[criterion] = { score: Number.isInteger(score) && score >= 1 && score <= 5 ? score : null, note: String(values[`note-${criterion}`] ?? "") };
+      selfAssessment[criterion] = {
+        score: Number.isInteger(score) && score >= 1 && score <= 5 ? score : null,
+        note: String(values[`note-${criterion}`] ?? ""),
+      };
     }
-    await saveReportSettings({ store, slug: project.slug, limitations: String(values.limitations ?? ""), selfAssessment });
+    await saveReportSettings({
+      store,
+      slug: project.slug,
+      limitations: String(values.limitations ?? ""),
+      selfAssessment,
+    });
     return { ok: true as const, message: "Saved." };
   });
 }
 
 export default function ReportPage() {
-  const { slug, canEdit, canReadData, preview, limitations, selfAssessment } = useLoaderData<typeof loader>();
+  const { slug, canEdit, canReadData, preview, limitations, selfAssessment } =
+    useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { formError } = actionErrors(actionData);
   const base = `/projects/${slug}/reporting/download`;
@@ -37,27 +60,85 @@ export default function ReportPage() {
       <section className="card" aria-labelledby="downloads-heading">
         <h2 id="downloads-heading">Download</h2>
         <p className="row">
-          <a className="button" href={`${base}/html`} download>HTML report</a>
-          <a className="button secondary" href={`${base}/md`} download>Markdown</a>
-          <a className="button secondary" href={`${base}/json`} download>JSON (findings as data)</a>
-          {canReadData ? <><a className="button secondary" href={`${base}/qdpx`} download>REFI-QDA project (.qdpx)</a><a className="button secondary" href={`${base}/qdc`} download>Codebook (.qdc)</a></> : null}
+          <a className="button" href={`${base}/html`} download>
+            HTML report
+          </a>
+          <a className="button secondary" href={`${base}/md`} download>
+            Markdown
+          </a>
+          <a className="button secondary" href={`${base}/json`} download>
+            JSON (findings as data)
+          </a>
+          {canReadData ? (
+            <>
+              <a className="button secondary" href={`${base}/qdpx`} download>
+                REFI-QDA project (.qdpx)
+              </a>
+              <a className="button secondary" href={`${base}/qdc`} download>
+                Codebook (.qdc)
+              </a>
+            </>
+          ) : null}
         </p>
-        <p className="small muted">The HTML report is self-contained (styles and maps inline) and prints to PDF from a browser. Every export uses the same cloaking and leaves out opted-out members.</p>
+        <p className="small muted">
+          The HTML report is self-contained (styles and maps inline) and prints to PDF from a
+          browser. Every export uses the same cloaking and leaves out opted-out members.
+        </p>
       </section>
       {canEdit ? (
         <section className="card" aria-labelledby="settings-heading">
           <h2 id="settings-heading">Limitations and self-assessment</h2>
-          {actionData && "message" in actionData ? <p className="notice" role="status">{actionData.message}</p> : null}
+          {actionData && "message" in actionData ? (
+            <p className="notice" role="status">
+              {actionData.message}
+            </p>
+          ) : null}
           <FormError message={formError} />
           <Form method="post" className="stack">
-            <Field label="Limitations" name="limitations" multiline rows={4} defaultValue={limitations} />
+            <Field
+              label="Limitations"
+              name="limitations"
+              multiline
+              rows={4}
+              defaultValue={limitations}
+            />
             <table aria-label="Self-assessment against Kozinets' criteria">
-              <thead><tr><th>Criterion</th><th>Score (1-5)</th><th>Note</th></tr></thead>
-              <tbody>{selfAssessment.map((row) => (
-                <tr key={row.criterion}><th scope="row">{row.criterion}</th>
-                  <td><select name={`score-${row.criterion}`} aria-label={`${row.criterion} score`} defaultValue={row.score ?? ""}><option value="">–</option>{[1, 2, 3, 4, 5].map((n) => <option key={n} value={n}>{n}</option>)}</select></td>
-                  <td><input type="text" name={`note-${row.criterion}`} aria-label={`${row.criterion} note`} defaultValue={row.note} /></td></tr>
-              ))}</tbody>
+              <thead>
+                <tr>
+                  <th>Criterion</th>
+                  <th>Score (1-5)</th>
+                  <th>Note</th>
+                </tr>
+              </thead>
+              <tbody>
+                {selfAssessment.map((row) => (
+                  <tr key={row.criterion}>
+                    <th scope="row">{row.criterion}</th>
+                    <td>
+                      <select
+                        name={`score-${row.criterion}`}
+                        aria-label={`${row.criterion} score`}
+                        defaultValue={row.score ?? ""}
+                      >
+                        <option value="">–</option>
+                        {[1, 2, 3, 4, 5].map((n) => (
+                          <option key={n} value={n}>
+                            {n}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>
+                      <input
+                        type="text"
+                        name={`note-${row.criterion}`}
+                        aria-label={`${row.criterion} note`}
+                        defaultValue={row.note}
+                      />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
             <button type="submit">Save</button>
           </Form>

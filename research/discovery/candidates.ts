@@ -1,12 +1,13 @@
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
-import { loadVisibleCorpus } from "../collection/corpus.js";
+import { getCorpusRevision, listCommunities, projectSql } from "../collection/corpus.js";
 import { objectivesFile } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import { ResearchError, parseInput } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
-import { computeIndicators, type Indicators } from "./indicators.js";
+import { computeCommunityIndicators, type Indicators } from "./indicators.js";
 import { IndicatorNameSchema, discoveryFile, type Candidate, type IndicatorName } from "./model.js";
 
 type WithProject = { store: DocumentStore; slug: string };
@@ -14,18 +15,31 @@ type WithProject = { store: DocumentStore; slug: string };
 export const CandidateInputSchema = z.object({
   name: z.string().trim().min(1, "Name the community.").max(200),
   platform: z.string().trim().min(1, "Say which platform it is on.").max(60),
-  url: z.union([z.literal(""), z.url("Enter a full URL (https://...) or leave it empty.")]).default(""),
+  url: z
+    .union([z.literal(""), z.url("Enter a full URL (https://...) or leave it empty.")])
+    .default(""),
   language: z.string().trim().max(40).default(""),
   visibility: z.enum(["public", "private", "unknown"]).default("unknown"),
-  size: z.union([z.literal(""), z.coerce.number().int().nonnegative("Size is a whole number of members.")]).default(""),
+  size: z
+    .union([
+      z.literal(""),
+      z.coerce.number().int().nonnegative("Size is a whole number of members."),
+    ])
+    .default(""),
   notes: z.string().max(10_000).default(""),
   origin: z.string().default("manual"),
 });
 export type CandidateInput = z.input<typeof CandidateInputSchema>;
 
-async function updateCandidates<R>(store: DocumentStore, slug: string, mutate: (candidates: Candidate[]) => R): Promise<R> {
+async function updateCandidates<R>(
+  store: DocumentStore,
+  slug: string,
+  mutate: (candidates: Candidate[]) => R,
+): Promise<R> {
   await requireProject({ store, slug });
-  return store.update(discoveryFile, projectKeys.discovery(slug), (data) => mutate(data.candidates));
+  return store.update(discoveryFile, projectKeys.discovery(slug), (data) =>
+    mutate(data.candidates),
+  );
 }
 
 function findCandidate(candidates: Candidate[], candidateId: string): Candidate {
@@ -35,33 +49,67 @@ function findCandidate(candidates: Candidate[], candidateId: string): Candidate 
 }
 
 /** Adds a candidate community (typed in, or proposed by a search connector). */
-export async function addCandidate({ store, slug, ...input }: WithProject & CandidateInput): Promise<Candidate> {
+export async function addCandidate({
+  store,
+  slug,
+  ...input
+}: WithProject & CandidateInput): Promise<Candidate> {
   const clean = parseInput(CandidateInputSchema, input);
   return updateCandidates(store, slug, (candidates) => {
     if (clean.url && candidates.some((candidate) => candidate.url === clean.url)) {
-      throw new ResearchError("conflict", `A candidate with the URL ${clean.url} is already listed.`, { field: "url" });
+      throw new ResearchError(
+        "conflict",
+        `A candidate with the URL ${clean.url} is already listed.`,
+        { field: "url" },
+      );
     }
     const candidate: Candidate = {
-      id: newId(), name: clean.name, platform: clean.platform, url: clean.url || null, language: clean.language, visibility: clean.visibility,
-      size: clean.size === "" ? null : clean.size, notes: clean.notes, origin: clean.origin, communityId: null, judgements: {}, decision: null, createdAt: nowIso(),
+      id: newId(),
+      name: clean.name,
+      platform: clean.platform,
+      url: clean.url || null,
+      language: clean.language,
+      visibility: clean.visibility,
+      size: clean.size === "" ? null : clean.size,
+      notes: clean.notes,
+      origin: clean.origin,
+      communityId: null,
+      judgements: {},
+      decision: null,
+      createdAt: nowIso(),
     };
     candidates.push(candidate);
     return candidate;
   });
 }
 
-export async function removeCandidate({ store, slug, candidateId }: WithProject & { candidateId: string }): Promise<void> {
+export async function removeCandidate({
+  store,
+  slug,
+  candidateId,
+}: WithProject & { candidateId: string }): Promise<void> {
   await updateCandidates(store, slug, (candidates) => {
     findCandidate(candidates, candidateId);
-    candidates.splice(candidates.findIndex((c) => c.id === candidateId), 1);
+    candidates.splice(
+      candidates.findIndex((c) => c.id === candidateId),
+      1,
+    );
   });
 }
 
 /** Ties a candidate to an imported community whose posts are its sample data. */
-export async function linkCandidateSample({ store, slug, candidateId, communityId }: WithProject & { candidateId: string; communityId: string | null }): Promise<void> {
+export async function linkCandidateSample({
+  store,
+  slug,
+  candidateId,
+  communityId,
+}: WithProject & { candidateId: string; communityId: string | null }): Promise<void> {
   if (communityId) {
-    const corpus = await loadVisibleCorpus({ store, slug });
-    if (!corpus.communities.some((community) => community.id === communityId)) throw new ResearchError("invalid-input", "That community has no imported data.", { field: "communityId" });
+    const communities = await listCommunities({ store, slug });
+    if (!communities.some((community) => community.id === communityId))
+      throw new ResearchError("invalid-input", "That community has no imported data.", {
+        field: "communityId",
+      });
   }
   await updateCandidates(store, slug, (candidates) => {
     findCandidate(candidates, candidateId).communityId = communityId;
@@ -69,38 +117,105 @@ export async function linkCandidateSample({ store, slug, candidateId, communityI
 }
 
 /** The researcher's own 1-5 judgement of one indicator, with a comment. */
-export async function judgeCandidate({ store, slug, candidateId, indicator, score, comment = "" }: WithProject & { candidateId: string; indicator: IndicatorName; score: number | null; comment?: string }): Promise<void> {
+export async function judgeCandidate({
+  store,
+  slug,
+  candidateId,
+  indicator,
+  score,
+  comment = "",
+}: WithProject & {
+  candidateId: string;
+  indicator: IndicatorName;
+  score: number | null;
+  comment?: string;
+}): Promise<void> {
   const name = parseInput(IndicatorNameSchema, indicator);
-  if (score !== null && !(Number.isInteger(score) && score >= 1 && score <= 5)) throw new ResearchError("invalid-input", "A judgement is a score from 1 to 5.", { field: "score" });
+  if (score !== null && !(Number.isInteger(score) && score >= 1 && score <= 5))
+    throw new ResearchError("invalid-input", "A judgement is a score from 1 to 5.", {
+      field: "score",
+    });
   await updateCandidates(store, slug, (candidates) => {
     findCandidate(candidates, candidateId).judgements[name] = { score, comment: comment.trim() };
   });
 }
 
 /** Selects (or rejects) a candidate; the decision and its reason are kept. Selection makes it a studied community. */
-export async function decideCandidate({ store, slug, candidateId, status, reason, userId }: WithProject & { candidateId: string; status: "selected" | "rejected" | null; reason: string; userId: string }): Promise<void> {
-  if (status && !reason.trim()) throw new ResearchError("invalid-input", "Give the reason for this decision: it is part of the method.", { field: "reason" });
+export async function decideCandidate({
+  store,
+  slug,
+  candidateId,
+  status,
+  reason,
+  userId,
+}: WithProject & {
+  candidateId: string;
+  status: "selected" | "rejected" | null;
+  reason: string;
+  userId: string;
+}): Promise<void> {
+  if (status && !reason.trim())
+    throw new ResearchError(
+      "invalid-input",
+      "Give the reason for this decision: it is part of the method.",
+      { field: "reason" },
+    );
   await updateCandidates(store, slug, (candidates) => {
-    findCandidate(candidates, candidateId).decision = status ? { status, reason: reason.trim(), at: nowIso(), by: userId } : null;
+    findCandidate(candidates, candidateId).decision = status
+      ? { status, reason: reason.trim(), at: nowIso(), by: userId }
+      : null;
   });
 }
 
-export type CandidateComparison = Candidate & { indicators: Indicators | null; sampleName: string | null };
+export type CandidateComparison = Candidate & {
+  indicators: Indicators | null;
+  sampleName: string | null;
+};
+
+// Indicators read a community's posts through several aggregates; they change only with the corpus (or the
+// keywords and window), so a few are kept per revision.
+const indicatorCache: LRUCache<string, Promise<Indicators>> = ((
+  globalThis as { __netnoIndicators?: LRUCache<string, Promise<Indicators>> }
+).__netnoIndicators ??= new LRUCache({ max: 64 }));
 
 /** Every candidate with its indicators computed from its sample data (opted-out members excluded). */
-export async function compareCandidates({ store, slug }: WithProject): Promise<CandidateComparison[]> {
-  await requireProject({ store, slug });
-  const [discovery, objectives, corpus] = await Promise.all([
+export async function compareCandidates({
+  store,
+  slug,
+}: WithProject): Promise<CandidateComparison[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const [discovery, objectives, communities, revision] = await Promise.all([
     store.read(discoveryFile, projectKeys.discovery(slug)),
     store.read(objectivesFile, projectKeys.objectives(slug)),
-    loadVisibleCorpus({ store, slug }),
+    listCommunities({ store, slug }),
+    getCorpusRevision({ store, slug }),
   ]);
-  return discovery.candidates.map((candidate) => {
-    const community = candidate.communityId ? corpus.communities.find((c) => c.id === candidate.communityId) : undefined;
-    if (!community) return { ...candidate, indicators: null, sampleName: null };
-    const posts = corpus.posts.filter((post) => post.communityId === community.id);
-    return { ...candidate, sampleName: community.name, indicators: computeIndicators({ posts, keywords: objectives.keywords, window: objectives.scope }) };
-  });
+  const indicatorsOf = (communityId: string) => {
+    const inputs = { communityId, keywords: objectives.keywords, window: objectives.scope };
+    const key = `${JSON.stringify(store.sqlLocation)}|${revision}|${JSON.stringify(inputs)}`;
+    let indicators = indicatorCache.get(key);
+    if (!indicators) {
+      const computing = computeCommunityIndicators({ db, projectId, ...inputs });
+      indicatorCache.set(key, computing);
+      computing.catch(() => {
+        if (indicatorCache.get(key) === computing) indicatorCache.delete(key);
+      });
+      indicators = computing;
+    }
+    return indicators;
+  };
+  const byId = new Map(communities.map((community) => [community.id, community]));
+  return Promise.all(
+    discovery.candidates.map(async (candidate) => {
+      const community = candidate.communityId ? byId.get(candidate.communityId) : undefined;
+      if (!community) return { ...candidate, indicators: null, sampleName: null };
+      return {
+        ...candidate,
+        sampleName: community.name,
+        indicators: await indicatorsOf(community.id),
+      };
+    }),
+  );
 }
 
 /** Candidates that were selected: the project's studied communities. */

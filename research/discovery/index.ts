@@ -1,4 +1,18 @@
 export * from "./model.js";
 export * from "./candidates.js";
-export { computeIndicators, giniCoefficient, median, countWords, type Indicators, type IndicatorPost } from "./indicators.js";
-export { searchCommunities, DEFAULT_BASE_URLS, type ConnectorName, type ProposedCandidate } from "./connectors.js";
+export {
+  computeCommunityIndicators,
+  computeIndicators,
+  countWords,
+  giniCoefficient,
+  median,
+  TEXT_SAMPLE,
+  type IndicatorPost,
+  type Indicators,
+} from "./indicators.js";
+export {
+  searchCommunities,
+  DEFAULT_BASE_URLS,
+  type ConnectorName,
+  type ProposedCandidate,
+} from "./connectors.js";

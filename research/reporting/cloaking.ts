@@ -18,13 +18,30 @@ export type CloakedQuote = {
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** Pseudonyms for handles: the rules of the cloaking level applied to names wherever they appear. */
-export type NameBook = { members: Member[]; consent: Map<string, ConsentStatus>; level: CloakingLevel; communityNames: string[] };
+/** What cloaking needs to know of a member: the names to disguise and the pseudonym to show instead. */
+export type NamedMember = Pick<Member, "id" | "handle" | "displayName" | "pseudonym">;
+
+/**
+ * Pseudonyms for handles: the rules of the cloaking level applied to names wherever they appear.
+ * `members` holds the members whose names may occur in the texts at hand (not necessarily all of them);
+ * `consent` their recorded consent.
+ */
+export type NameBook = {
+  members: NamedMember[];
+  consent: Map<string, ConsentStatus>;
+  level: CloakingLevel;
+  communityNames: string[];
+};
 
 /** The name a member is shown under: their real handle only uncloaked and with their consent. */
-export function displayName(member: Member | undefined, book: NameBook): string {
+export function displayName(
+  member: NamedMember | undefined,
+  book: Pick<NameBook, "level" | "consent">,
+): string {
   if (!member) return "a former member";
-  return book.level === "uncloaked" && book.consent.get(member.id) === "consented" ? member.handle : member.pseudonym;
+  return book.level === "uncloaked" && book.consent.get(member.id) === "consented"
+    ? member.handle
+    : member.pseudonym;
 }
 
 /**
@@ -34,25 +51,46 @@ export function displayName(member: Member | undefined, book: NameBook): string 
 export function disguiseNames(text: string, book: NameBook): string {
   let result = text;
   const lower = text.toLowerCase();
-  const namesOf = (member: Member) => [...new Set([member.handle, member.handle.split("@")[0], member.displayName ?? ""].filter((name) => name.length > 0))];
-  const lines = new Set(lower.split("\n").map((line) => line.replace(/^[ \t]*(?:[-–—~][ \t]*)?/, "").trim()));
-  const mentioned = (name: string) => (name.length >= 3 ? lower.includes(name.toLowerCase()) : lower.includes(`@${name.toLowerCase()}`) || lines.has(name.toLowerCase()));
+  const namesOf = (member: NamedMember) => [
+    ...new Set(
+      [member.handle, member.handle.split("@")[0], member.displayName ?? ""].filter(
+        (name) => name.length > 0,
+      ),
+    ),
+  ];
+  const lines = new Set(
+    lower.split("\n").map((line) => line.replace(/^[ \t]*(?:[-–—~][ \t]*)?/, "").trim()),
+  );
+  const mentioned = (name: string) =>
+    name.length >= 3
+      ? lower.includes(name.toLowerCase())
+      : lower.includes(`@${name.toLowerCase()}`) || lines.has(name.toLowerCase());
   const present = book.members.filter((member) => namesOf(member).some(mentioned));
   for (const member of present.sort((a, b) => b.handle.length - a.handle.length)) {
     const pseudonym = displayName(member, book);
     for (const name of namesOf(member)) {
       if (name.length >= 3) {
-        result = result.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"), (_, before: string) => `${before}${pseudonym}`);
+        result = result.replace(
+          new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"),
+          (_, before: string) => `${before}${pseudonym}`,
+        );
       } else {
         // A one- or two-letter name is also an ordinary word ("jo", "al"): only its @mention and a signature
         // on a line of its own are certainly the member.
-        result = result.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])@${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"), (_, before: string) => `${before}${pseudonym}`);
-        result = result.replace(new RegExp(`(^|\\n)([ \\t]*(?:[-–—~][ \\t]*)?)${escape(name)}[ \\t]*(?=\\n|$)`, "giu"), (_, start: string, dash: string) => `${start}${dash}${pseudonym}`);
+        result = result.replace(
+          new RegExp(`(^|[^\\p{L}\\p{N}_])@${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"),
+          (_, before: string) => `${before}${pseudonym}`,
+        );
+        result = result.replace(
+          new RegExp(`(^|\\n)([ \\t]*(?:[-–—~][ \\t]*)?)${escape(name)}[ \\t]*(?=\\n|$)`, "giu"),
+          (_, start: string, dash: string) => `${start}${dash}${pseudonym}`,
+        );
       }
     }
   }
   if (book.level === "medium" || book.level === "maximum") {
-    for (const name of book.communityNames.filter((n) => n.length >= 3)) result = result.replace(new RegExp(escape(name), "gi"), "[the community]");
+    for (const name of book.communityNames.filter((n) => n.length >= 3))
+      result = result.replace(new RegExp(escape(name), "gi"), "[the community]");
     result = result.replace(/(^|\s)#[\p{L}\p{N}_]+/gu, "$1#[hashtag]");
   }
   return result;
@@ -67,9 +105,10 @@ export function isSearchable(text: string): boolean {
 
 /** Whether a paraphrase still carries a run of six or more consecutive words of the original. */
 export function keepsVerbatimRun(original: string, paraphrase: string, run = 6): boolean {
-  const words = (original.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []);
+  const words = original.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
   const target = ` ${(paraphrase.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).join(" ")} `;
-  for (let i = 0; i + run <= words.length; i++) if (target.includes(` ${words.slice(i, i + run).join(" ")} `)) return true;
+  for (let i = 0; i + run <= words.length; i++)
+    if (target.includes(` ${words.slice(i, i + run).join(" ")} `)) return true;
   return false;
 }
 
@@ -78,16 +117,63 @@ export function keepsVerbatimRun(original: string, paraphrase: string, run = 6):
  * get the researcher's paraphrase or nothing; a paraphrase that keeps the original wording is refused.
  * Names are disguised everywhere; long verbatim quotes are flagged with a ready search link.
  */
-export function cloakQuote({ ref, quote, author, paraphrase, searchTested, book }: { ref: string; quote: string; author: Member | undefined; paraphrase: string; searchTested: boolean; book: NameBook }): CloakedQuote {
+export function cloakQuote({
+  ref,
+  quote,
+  author,
+  paraphrase,
+  searchTested,
+  book,
+}: {
+  ref: string;
+  quote: string;
+  author: NamedMember | undefined;
+  paraphrase: string;
+  searchTested: boolean;
+  book: NameBook;
+}): CloakedQuote {
   const authorName = displayName(author, book);
-  const paraphraseOnly = book.level === "maximum" || (author ? book.consent.get(author.id) === "paraphrase-only" : false);
+  const paraphraseOnly =
+    book.level === "maximum" ||
+    (author ? book.consent.get(author.id) === "paraphrase-only" : false);
   if (paraphraseOnly) {
     const clean = paraphrase.trim();
-    if (!clean) return { ref, text: null, author: authorName, treatment: "withheld", searchable: false, searchUrl: null, searchTested, note: book.level === "maximum" ? "Maximum cloaking: write a paraphrase; verbatim quotes are refused." : "The member asked to be quoted only in paraphrase." };
+    if (!clean)
+      return {
+        ref,
+        text: null,
+        author: authorName,
+        treatment: "withheld",
+        searchable: false,
+        searchUrl: null,
+        searchTested,
+        note:
+          book.level === "maximum"
+            ? "Maximum cloaking: write a paraphrase; verbatim quotes are refused."
+            : "The member asked to be quoted only in paraphrase.",
+      };
     if (keepsVerbatimRun(quote, clean) || clean === quote.trim()) {
-      return { ref, text: null, author: authorName, treatment: "withheld", searchable: false, searchUrl: null, searchTested, note: "Refused: the paraphrase keeps the original wording (six or more words in a row)." };
+      return {
+        ref,
+        text: null,
+        author: authorName,
+        treatment: "withheld",
+        searchable: false,
+        searchUrl: null,
+        searchTested,
+        note: "Refused: the paraphrase keeps the original wording (six or more words in a row).",
+      };
     }
-    return { ref, text: disguiseNames(clean, book), author: authorName, treatment: "paraphrased", searchable: false, searchUrl: null, searchTested, note: "Paraphrased by the researcher." };
+    return {
+      ref,
+      text: disguiseNames(clean, book),
+      author: authorName,
+      treatment: "paraphrased",
+      searchable: false,
+      searchUrl: null,
+      searchTested,
+      note: "Paraphrased by the researcher.",
+    };
   }
   const disguised = disguiseNames(quote.trim(), book);
   const searchable = isSearchable(disguised);
@@ -98,8 +184,14 @@ export function cloakQuote({ ref, quote, author, paraphrase, searchTested, book 
     author: authorName,
     treatment: disguised === quote.trim() ? "verbatim" : "pseudonymised",
     searchable,
-    searchUrl: searchable ? `https://www.google.com/search?q=${encodeURIComponent(`"${phrase}"`)}` : null,
+    searchUrl: searchable
+      ? `https://www.google.com/search?q=${encodeURIComponent(`"${phrase}"`)}`
+      : null,
     searchTested,
-    note: searchable ? (searchTested ? "Verbatim; the researcher ran the search test." : "Verbatim and searchable: run the search test or paraphrase it.") : "Short or common enough not to be traced.",
+    note: searchable
+      ? searchTested
+        ? "Verbatim; the researcher ran the search test."
+        : "Verbatim and searchable: run the search test or paraphrase it."
+      : "Short or common enough not to be traced.",
   };
 }

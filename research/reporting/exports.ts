@@ -4,7 +4,14 @@ import { networkToSvg } from "../analysis/networks.js";
 import type { CloakedQuote } from "./cloaking.js";
 import type { ReportData } from "./report-data.js";
 
-const RESPONSE_LABELS: Record<string, string> = { answer: "Answer (reactive)", fix: "Fix (reactive)", escalate: "Escalate (reactive)", "change-product": "Change a product (proactive)", "change-process": "Change a process (proactive)", "change-message": "Change a message (proactive)" };
+const RESPONSE_LABELS: Record<string, string> = {
+  answer: "Answer (reactive)",
+  fix: "Fix (reactive)",
+  escalate: "Escalate (reactive)",
+  "change-product": "Change a product (proactive)",
+  "change-process": "Change a process (proactive)",
+  "change-message": "Change a message (proactive)",
+};
 const md = (text: string) => text.replace(/([\\`*_{}[\]()#+!|>])/g, "\\$1");
 
 function quoteMarkdown(quote: CloakedQuote): string {
@@ -15,26 +22,108 @@ function quoteMarkdown(quote: CloakedQuote): string {
 
 /** The report as Markdown (the in-app preview renders it with marked). */
 export function reportToMarkdown(report: ReportData): string {
-  const lines: string[] = [`# ${md(report.project.title)}`, "", `*Netnography report, ${report.generatedAt.slice(0, 10)}. Cloaking: ${report.cloakingLevel}.*`, ""];
-  if (!report.ethics.complete) lines.push(`> **Ethics plan incomplete.** Still missing: ${report.ethics.missing.join("; ")}.`, "");
-  lines.push("## Objectives", "", ...report.objectives.questions.map((q) => `- **${md(q.question)}**${q.rationale ? ` — ${md(q.rationale)}` : ""}`), "");
+  const lines: string[] = [
+    `# ${md(report.project.title)}`,
+    "",
+    `*Netnography report, ${report.generatedAt.slice(0, 10)}. Cloaking: ${report.cloakingLevel}.*`,
+    "",
+  ];
+  if (!report.ethics.complete)
+    lines.push(
+      `> **Ethics plan incomplete.** Still missing: ${report.ethics.missing.join("; ")}.`,
+      "",
+    );
+  lines.push(
+    "## Objectives",
+    "",
+    ...report.objectives.questions.map(
+      (q) => `- **${md(q.question)}**${q.rationale ? ` — ${md(q.rationale)}` : ""}`,
+    ),
+    "",
+  );
   if (report.objectives.phenomenon) lines.push(md(report.objectives.phenomenon), "");
-  lines.push("## Communities", "", "| Community | Platform | Posts | Members |", "|---|---|---:|---:|", ...report.communities.map((c) => `| ${md(c.label)} | ${c.platform} | ${c.posts} | ${c.members} |`), "");
-  lines.push("## Method and ethics", "", `${report.method.posts} posts in ${report.method.threads} threads by ${report.method.members} members were read; ${report.method.codings} segments were coded with ${report.method.codes} codes and grouped into ${report.method.themes} themes. Space: ${report.ethics.space || "not stated"}; consent: ${report.ethics.consentApproach || "not stated"}; ethics approval: ${report.ethics.boardReference || "not recorded"}. Members appear under pseudonyms; members who opted out do not appear.`, "");
+  lines.push(
+    "## Communities",
+    "",
+    "| Community | Platform | Posts | Members |",
+    "|---|---|---:|---:|",
+    ...report.communities.map(
+      (c) => `| ${md(c.label)} | ${c.platform} | ${c.posts} | ${c.members} |`,
+    ),
+    "",
+  );
+  lines.push(
+    "## Method and ethics",
+    "",
+    `${report.method.posts} posts in ${report.method.threads} threads by ${report.method.members} members were read; ${report.method.codings} segments were coded with ${report.method.codes} codes and grouped into ${report.method.themes} themes. Space: ${report.ethics.space || "not stated"}; consent: ${report.ethics.consentApproach || "not stated"}; ethics approval: ${report.ethics.boardReference || "not recorded"}. Members appear under pseudonyms; members who opted out do not appear.`,
+    "",
+  );
   lines.push("## Themes", "");
   for (const theme of report.themes) {
-    lines.push(`### ${md(theme.name)} (confidence: ${theme.confidence})`, "", md(theme.statement), "", `*Codes: ${theme.codes.map(md).join(", ")}*`, "");
-    if (theme.evidence.length) lines.push("**Evidence**", "", ...theme.evidence.map(quoteMarkdown).flatMap((q) => [q, ""]));
-    if (theme.counterEvidence.length) lines.push("**Counter-evidence**", "", ...theme.counterEvidence.map(quoteMarkdown).flatMap((q) => [q, ""]));
+    lines.push(
+      `### ${md(theme.name)} (confidence: ${theme.confidence})`,
+      "",
+      md(theme.statement),
+      "",
+      `*Codes: ${theme.codes.map(md).join(", ")}*`,
+      "",
+    );
+    if (theme.evidence.length)
+      lines.push("**Evidence**", "", ...theme.evidence.map(quoteMarkdown).flatMap((q) => [q, ""]));
+    if (theme.counterEvidence.length)
+      lines.push(
+        "**Counter-evidence**",
+        "",
+        ...theme.counterEvidence.map(quoteMarkdown).flatMap((q) => [q, ""]),
+      );
   }
   lines.push("## Engagement guidelines", "");
   for (const theme of report.themes) {
     const g = theme.guideline;
-    lines.push(`### ${md(theme.name)}${g.priority ? ` — priority ${g.priority}` : ""}`, "", `- **Insight:** ${md(theme.statement)}`, `- **Touchpoint:** ${md(g.touchpoint || "—")}`, `- **What customers experience:** ${md(g.experience || "—")}`, `- **Response:** ${g.responses.map((r) => RESPONSE_LABELS[r]).join(", ") || "—"}${g.recommendation ? ` — ${md(g.recommendation)}` : ""}`, `- **Responsible:** ${md(g.responsible || "—")}; **involved:** ${md(g.involved || "—")}`, `- **Measure of success:** ${md(g.successMeasure || "—")}`, "");
-    if (g.impact.length) lines.push("| Event to watch | Responsible | Involved |", "|---|---|---|", ...g.impact.map((row) => `| ${md(row.event)} | ${md(row.responsible)} | ${md(row.involved)} |`), "");
+    lines.push(
+      `### ${md(theme.name)}${g.priority ? ` — priority ${g.priority}` : ""}`,
+      "",
+      `- **Insight:** ${md(theme.statement)}`,
+      `- **Touchpoint:** ${md(g.touchpoint || "—")}`,
+      `- **What customers experience:** ${md(g.experience || "—")}`,
+      `- **Response:** ${g.responses.map((r) => RESPONSE_LABELS[r]).join(", ") || "—"}${g.recommendation ? ` — ${md(g.recommendation)}` : ""}`,
+      `- **Responsible:** ${md(g.responsible || "—")}; **involved:** ${md(g.involved || "—")}`,
+      `- **Measure of success:** ${md(g.successMeasure || "—")}`,
+      "",
+    );
+    if (g.impact.length)
+      lines.push(
+        "| Event to watch | Responsible | Involved |",
+        "|---|---|---|",
+        ...g.impact.map(
+          (row) => `| ${md(row.event)} | ${md(row.responsible)} | ${md(row.involved)} |`,
+        ),
+        "",
+      );
   }
-  lines.push("## Limitations", "", md(report.limitations || "Not stated."), "", "## Self-assessment (Kozinets' criteria)", "", "| Criterion | Score | Note |", "|---|---:|---|", ...report.selfAssessment.map((s) => `| ${s.criterion} | ${s.score ?? "—"} | ${md(s.note)} |`), "");
-  lines.push("## Quote log", "", "| Quote | Theme | Treatment | Searchable | Search test |", "|---|---|---|---|---|", ...report.quoteLog.map((q) => `| ${q.ref} | ${md(q.theme)} | ${q.treatment} | ${q.searchable ? "yes" : "no"} | ${q.searchTested ? "run" : q.searchUrl ? `[not run](${q.searchUrl})` : "—"} |`), "");
+  lines.push(
+    "## Limitations",
+    "",
+    md(report.limitations || "Not stated."),
+    "",
+    "## Self-assessment (Kozinets' criteria)",
+    "",
+    "| Criterion | Score | Note |",
+    "|---|---:|---|",
+    ...report.selfAssessment.map((s) => `| ${s.criterion} | ${s.score ?? "—"} | ${md(s.note)} |`),
+    "",
+  );
+  lines.push(
+    "## Quote log",
+    "",
+    "| Quote | Theme | Treatment | Searchable | Search test |",
+    "|---|---|---|---|---|",
+    ...report.quoteLog.map(
+      (q) =>
+        `| ${q.ref} | ${md(q.theme)} | ${q.treatment} | ${q.searchable ? "yes" : "no"} | ${q.searchTested ? "run" : q.searchUrl ? `[not run](${q.searchUrl})` : "—"} |`,
+    ),
+    "",
+  );
   return lines.join("\n");
 }
 
@@ -55,11 +144,21 @@ export function reportToHtml(report: ReportData): string {
     allowedAttributes: { a: ["href"], td: ["align"], th: ["align"] },
     allowedSchemes: ["https"],
   });
-  const maps = [report.maps.themes, report.maps.codes, ...(report.maps.members ? [report.maps.members] : [])]
+  const maps = [
+    report.maps.themes,
+    report.maps.codes,
+    ...(report.maps.members ? [report.maps.members] : []),
+  ]
     .filter((network) => network.nodes.length > 0)
-    .map((network) => `<figure>${networkToSvg(network)}<figcaption>${network.title}: ${network.nodes.length} nodes, ${network.edges.length} links.</figcaption></figure>`)
+    .map(
+      (network) =>
+        `<figure>${networkToSvg(network)}<figcaption>${network.title}: ${network.nodes.length} nodes, ${network.edges.length} links.</figcaption></figure>`,
+    )
     .join("\n");
-  const withMaps = body.replace(/<h2>Engagement guidelines<\/h2>/, `<h2>Maps</h2>\n${maps}\n<h2>Engagement guidelines</h2>`);
+  const withMaps = body.replace(
+    /<h2>Engagement guidelines<\/h2>/,
+    `<h2>Maps</h2>\n${maps}\n<h2>Engagement guidelines</h2>`,
+  );
   const title = report.project.title.replace(/[<>&"]/g, "");
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${PRINT_CSS}</style></head><body>\n${withMaps}\n</body></html>\n`;
 }

@@ -1,7 +1,28 @@
 export * from "./model.js";
 export * from "./themes.js";
-export { cloakQuote, disguiseNames, isSearchable, keepsVerbatimRun, displayName, type CloakedQuote, type NameBook } from "./cloaking.js";
-export { buildReportData, type ReportData, type ReportTheme } from "./report-data.js";
+export {
+  cloakQuote,
+  disguiseNames,
+  isSearchable,
+  keepsVerbatimRun,
+  displayName,
+  type CloakedQuote,
+  type NameBook,
+  type NamedMember,
+} from "./cloaking.js";
+export {
+  buildReportData,
+  type ReportData,
+  type ReportQuote,
+  type ReportTheme,
+} from "./report-data.js";
+export { getQuoteOriginals, listEvidenceSegments, type EvidenceSegment } from "./report-queries.js";
 export { reportToHtml, reportToJson, reportToMarkdown } from "./exports.js";
 export * from "./member-checks.js";
-export { renderExport, EXPORT_FORMATS, EXPORT_TYPES, type ExportFormat, type NetworkChoice } from "./render-export.js";
+export {
+  renderExport,
+  EXPORT_FORMATS,
+  EXPORT_TYPES,
+  type ExportFormat,
+  type NetworkChoice,
+} from "./render-export.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { codebookFile, codingsFile } from "../coding/model.js";
+import { codebookFile } from "../coding/model.js";
+import { projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import { ResearchError, parseInput } from "../shared/errors.js";
@@ -7,6 +8,7 @@ import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
 import { appendAudit } from "../entree/consent.js";
 import { keepsVerbatimRun } from "./cloaking.js";
+import { codingsExist } from "./report-queries.js";
 import { CRITERIA, GuidelineSchema, themesFile, type Guideline, type Theme } from "./model.js";
 
 type WithProject = { store: DocumentStore; slug: string };
@@ -26,37 +28,71 @@ async function parseThemeInput(store: DocumentStore, slug: string, input: unknow
   const theme = parseInput(ThemeInputSchema, input);
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
   const live = new Set(codebook.codes.filter((code) => !code.mergedInto).map((code) => code.id));
-  if (theme.codeIds.some((id) => !live.has(id))) throw new ResearchError("invalid-input", "A theme can only group codes of the codebook.", { field: "codeIds" });
-  const codings = await store.read(codingsFile, projectKeys.codings(slug));
-  const ids = new Set(codings.codings.map((coding) => coding.id));
-  if ([...theme.evidenceCodingIds, ...theme.counterEvidenceCodingIds].some((id) => !ids.has(id))) {
-    throw new ResearchError("invalid-input", "Evidence must be coded segments of this project.", { field: "evidenceCodingIds" });
+  if (theme.codeIds.some((id) => !live.has(id)))
+    throw new ResearchError("invalid-input", "A theme can only group codes of the codebook.", {
+      field: "codeIds",
+    });
+  const { db, projectId } = await projectSql({ store, slug });
+  if (
+    !(await codingsExist(db, projectId, [
+      ...theme.evidenceCodingIds,
+      ...theme.counterEvidenceCodingIds,
+    ]))
+  ) {
+    throw new ResearchError("invalid-input", "Evidence must be coded segments of this project.", {
+      field: "evidenceCodingIds",
+    });
   }
   return theme;
 }
 
 /** Creates a theme that groups codes, with its statement of insight and the researcher's confidence. */
-export async function createTheme({ store, slug, userId, ...input }: WithProject & ThemeInput & { userId: string }): Promise<Theme> {
+export async function createTheme({
+  store,
+  slug,
+  userId,
+  ...input
+}: WithProject & ThemeInput & { userId: string }): Promise<Theme> {
   await requireProject({ store, slug });
   const clean = await parseThemeInput(store, slug, input);
   return store.update(themesFile, projectKeys.themes(slug), (data) => {
     const now = nowIso();
-    const theme: Theme = { id: newId(), ...clean, guideline: clean.guideline ?? GuidelineSchema.parse({}), createdAt: now, createdBy: userId, updatedAt: now };
+    const theme: Theme = {
+      id: newId(),
+      ...clean,
+      guideline: clean.guideline ?? GuidelineSchema.parse({}),
+      createdAt: now,
+      createdBy: userId,
+      updatedAt: now,
+    };
     data.themes.push(theme);
     return theme;
   });
 }
 
-export async function updateTheme({ store, slug, themeId, ...input }: WithProject & ThemeInput & { themeId: string }): Promise<void> {
+export async function updateTheme({
+  store,
+  slug,
+  themeId,
+  ...input
+}: WithProject & ThemeInput & { themeId: string }): Promise<void> {
   const clean = await parseThemeInput(store, slug, input);
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
     const theme = data.themes.find((candidate) => candidate.id === themeId);
     if (!theme) throw new ResearchError("not-found", "No such theme.");
-    Object.assign(theme, { ...clean, guideline: clean.guideline ?? theme.guideline }, { updatedAt: nowIso() });
+    Object.assign(
+      theme,
+      { ...clean, guideline: clean.guideline ?? theme.guideline },
+      { updatedAt: nowIso() },
+    );
   });
 }
 
-export async function deleteTheme({ store, slug, themeId }: WithProject & { themeId: string }): Promise<void> {
+export async function deleteTheme({
+  store,
+  slug,
+  themeId,
+}: WithProject & { themeId: string }): Promise<void> {
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
     data.themes = data.themes.filter((theme) => theme.id !== themeId);
   });
@@ -68,7 +104,12 @@ export async function listThemes({ store, slug }: WithProject): Promise<Theme[]>
 }
 
 /** Sets a theme's engagement guideline: touchpoint, recommended response, who acts, impact table, priority, measure. */
-export async function saveGuideline({ store, slug, themeId, guideline }: WithProject & { themeId: string; guideline: unknown }): Promise<Guideline> {
+export async function saveGuideline({
+  store,
+  slug,
+  themeId,
+  guideline,
+}: WithProject & { themeId: string; guideline: unknown }): Promise<Guideline> {
   const checked = parseInput(GuidelineSchema, guideline);
   return store.update(themesFile, projectKeys.themes(slug), (data) => {
     const theme = data.themes.find((candidate) => candidate.id === themeId);
@@ -80,37 +121,86 @@ export async function saveGuideline({ store, slug, themeId, guideline }: WithPro
 }
 
 /** Records how a quoted segment is disguised: the researcher's paraphrase and whether the search test was run. */
-export async function saveQuoteTreatment({ store, slug, codingId, paraphrase, searchTested }: WithProject & { codingId: string; paraphrase?: string; searchTested?: boolean }): Promise<void> {
-  const codings = await store.read(codingsFile, projectKeys.codings(slug));
-  const coding = codings.codings.find((candidate) => candidate.id === codingId);
+export async function saveQuoteTreatment({
+  store,
+  slug,
+  codingId,
+  paraphrase,
+  searchTested,
+}: WithProject & { codingId: string; paraphrase?: string; searchTested?: boolean }): Promise<void> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const coding = await db
+    .selectFrom("codings")
+    .select("quote")
+    .where("project_id", "=", projectId)
+    .where("id", "=", codingId)
+    .executeTakeFirst();
   if (!coding) throw new ResearchError("not-found", "No such coded segment.");
   if (paraphrase && keepsVerbatimRun(coding.quote, paraphrase)) {
-    throw new ResearchError("invalid-input", "This paraphrase keeps six or more words of the original in a row: rewrite it in your own words.", { field: "paraphrase" });
+    throw new ResearchError(
+      "invalid-input",
+      "This paraphrase keeps six or more words of the original in a row: rewrite it in your own words.",
+      { field: "paraphrase" },
+    );
   }
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
-    const current = data.quoteTreatments[codingId] ?? { paraphrase: "", searchTested: false, removedAt: null };
-    data.quoteTreatments[codingId] = { ...current, ...(paraphrase !== undefined ? { paraphrase: paraphrase.trim() } : {}), ...(searchTested !== undefined ? { searchTested } : {}) };
+    const current = data.quoteTreatments[codingId] ?? {
+      paraphrase: "",
+      searchTested: false,
+      removedAt: null,
+    };
+    data.quoteTreatments[codingId] = {
+      ...current,
+      ...(paraphrase !== undefined ? { paraphrase: paraphrase.trim() } : {}),
+      ...(searchTested !== undefined ? { searchTested } : {}),
+    };
   });
 }
 
 /** Takes a quote out of every theme's evidence (a member asked for it), keeping an audit entry without content. */
-export async function removeQuoteFromFindings({ store, slug, codingId, userId, reason }: WithProject & { codingId: string; userId: string; reason: string }): Promise<void> {
+export async function removeQuoteFromFindings({
+  store,
+  slug,
+  codingId,
+  userId,
+  reason,
+}: WithProject & { codingId: string; userId: string; reason: string }): Promise<void> {
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
     for (const theme of data.themes) {
       theme.evidenceCodingIds = theme.evidenceCodingIds.filter((id) => id !== codingId);
-      theme.counterEvidenceCodingIds = theme.counterEvidenceCodingIds.filter((id) => id !== codingId);
+      theme.counterEvidenceCodingIds = theme.counterEvidenceCodingIds.filter(
+        (id) => id !== codingId,
+      );
     }
-    data.quoteTreatments[codingId] = { ...(data.quoteTreatments[codingId] ?? { paraphrase: "", searchTested: false }), removedAt: nowIso() };
+    data.quoteTreatments[codingId] = {
+      ...(data.quoteTreatments[codingId] ?? { paraphrase: "", searchTested: false }),
+      removedAt: nowIso(),
+    };
   });
-  await appendAudit({ store, slug, by: userId, action: "quote-removed", detail: `coding ${codingId} removed from findings: ${reason}` });
+  await appendAudit({
+    store,
+    slug,
+    by: userId,
+    action: "quote-removed",
+    detail: `coding ${codingId} removed from findings: ${reason}`,
+  });
 }
 
-const SelfAssessmentSchema = z.partialRecord(z.enum(CRITERIA), z.object({ score: z.number().int().min(1).max(5).nullable(), note: z.string().max(5000) }));
+const SelfAssessmentSchema = z.partialRecord(
+  z.enum(CRITERIA),
+  z.object({ score: z.number().int().min(1).max(5).nullable(), note: z.string().max(5000) }),
+);
 
 /** The report's limitations and the researcher's self-assessment against Kozinets' criteria. */
-export async function saveReportSettings({ store, slug, limitations, selfAssessment }: WithProject & { limitations: string; selfAssessment: unknown }): Promise<void> {
+export async function saveReportSettings({
+  store,
+  slug,
+  limitations,
+  selfAssessment,
+}: WithProject & { limitations: string; selfAssessment: unknown }): Promise<void> {
   const parsed = SelfAssessmentSchema.safeParse(selfAssessment);
-  if (!parsed.success) throw new ResearchError("invalid-input", "Scores are 1 to 5.", { field: "selfAssessment" });
+  if (!parsed.success)
+    throw new ResearchError("invalid-input", "Scores are 1 to 5.", { field: "selfAssessment" });
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
     data.limitations = limitations.trim().slice(0, 20_000);
     data.selfAssessment = parsed.data;

@@ -1,9 +1,19 @@
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
-import { addCandidate, compareCandidates, computeIndicators, decideCandidate, giniCoefficient, linkCandidateSample, listStudiedCommunities, median } from "../../research/discovery/index.js";
+import { listCommunities, projectSql } from "../../research/collection/corpus.js";
+import { recordConsent, resolveMemberByHandle } from "../../research/entree/index.js";
+import {
+  addCandidate,
+  compareCandidates,
+  computeCommunityIndicators,
+  decideCandidate,
+  giniCoefficient,
+  linkCandidateSample,
+  listStudiedCommunities,
+  median,
+} from "../../research/discovery/index.js";
 import { addKeyword, saveScope } from "../../research/objectives/index.js";
-import { loadCorpus } from "../../research/collection/index.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures");
@@ -29,10 +39,14 @@ test("indicators are computed from a community's posts as counted by hand", asyn
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const project = await buildProject(store, owner);
-  await importFiles({ store, slug: project.slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
-  const corpus = await loadCorpus({ store, slug: project.slug });
+  const slug = project.slug;
+  await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
+  const { db, projectId } = await projectSql({ store, slug });
+  const [community] = await listCommunities({ store, slug });
   const keywords = [{ id: "k", term: "solar", synonyms: ["battery", "charge controller"] }];
-  const indicators = computeIndicators({ posts: corpus.posts, keywords });
+  const of = (options: { keywords: typeof keywords; window?: { from: string; to: string } }) =>
+    computeCommunityIndicators({ db, projectId, communityId: community.id, ...options });
+  const indicators = await of({ keywords });
   expect(indicators.relevance).toBeCloseTo(4 / 6, 10);
   expect(indicators.replyShare).toBeCloseTo(5 / 6, 10);
   expect(indicators.meanThreadDepth).toBe(3);
@@ -43,10 +57,18 @@ test("indicators are computed from a community's posts as counted by hand", asyn
   expect(indicators.gini).toBeCloseTo(2 / 15, 10);
   expect(indicators.medianWords).toBe(12);
   expect(indicators.postsPerDay).toBe(6);
+  expect(indicators.sampledPosts).toBe(6);
   // Over the objectives' two-day window (14 and 15 November 2023) the same posts make 3 a day.
-  const windowed = computeIndicators({ posts: corpus.posts, keywords, window: { from: "2023-11-14", to: "2023-11-15" } });
+  const windowed = await of({ keywords, window: { from: "2023-11-14", to: "2023-11-15" } });
   expect(windowed.postsPerDay).toBeCloseTo(3, 5);
-  expect(computeIndicators({ posts: corpus.posts, keywords: [] }).relevance).toBeNull();
+  expect((await of({ keywords: [] })).relevance).toBeNull();
+  // A member who opts out leaves every indicator: sunny_van wrote one post, which replied to another.
+  const sunny = await resolveMemberByHandle({ store, slug, handle: "sunny_van" });
+  await recordConsent({ store, slug, memberId: sunny.id, status: "opted-out", userId: owner.id });
+  const without = await of({ keywords });
+  expect(without.posts).toBe(5);
+  expect(without.members).toBe(2);
+  expect(without.replyShare).toBeCloseTo(4 / 5, 10);
 });
 
 test("candidates are compared on their sample data and a selection keeps its reason", async () => {
@@ -56,17 +78,49 @@ test("candidates are compared on their sample data and a selection keeps its rea
   await addKeyword({ store, slug, term: "solar", synonyms: ["battery"] });
   await saveScope({ store, slug, from: "2023-11-01", to: "2023-11-30" });
   await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
-  const corpus = await loadCorpus({ store, slug });
-  const candidate = await addCandidate({ store, slug, name: "r/VanLife", platform: "reddit", url: "https://www.reddit.com/r/VanLife/" });
+  const [community] = await listCommunities({ store, slug });
+  const candidate = await addCandidate({
+    store,
+    slug,
+    name: "r/VanLife",
+    platform: "reddit",
+    url: "https://www.reddit.com/r/VanLife/",
+  });
   await addCandidate({ store, slug, name: "Unsampled forum", platform: "discourse" });
-  await expect(addCandidate({ store, slug, name: "Again", platform: "reddit", url: "https://www.reddit.com/r/VanLife/" })).rejects.toThrow(/already listed/);
-  await linkCandidateSample({ store, slug, candidateId: candidate.id, communityId: corpus.communities[0].id });
+  await expect(
+    addCandidate({
+      store,
+      slug,
+      name: "Again",
+      platform: "reddit",
+      url: "https://www.reddit.com/r/VanLife/",
+    }),
+  ).rejects.toThrow(/already listed/);
+  await linkCandidateSample({ store, slug, candidateId: candidate.id, communityId: community.id });
   const [sampled, unsampled] = await compareCandidates({ store, slug });
   expect(sampled.indicators?.posts).toBe(6);
   expect(sampled.indicators?.postsPerDay).toBeCloseTo(6 / 30, 5);
   expect(unsampled.indicators).toBeNull();
-  await expect(decideCandidate({ store, slug, candidateId: candidate.id, status: "selected", reason: " ", userId: owner.id })).rejects.toThrow(/reason/);
-  await decideCandidate({ store, slug, candidateId: candidate.id, status: "selected", reason: "Active repair talk", userId: owner.id });
+  await expect(
+    decideCandidate({
+      store,
+      slug,
+      candidateId: candidate.id,
+      status: "selected",
+      reason: " ",
+      userId: owner.id,
+    }),
+  ).rejects.toThrow(/reason/);
+  await decideCandidate({
+    store,
+    slug,
+    candidateId: candidate.id,
+    status: "selected",
+    reason: "Active repair talk",
+    userId: owner.id,
+  });
   const studied = await listStudiedCommunities({ store, slug });
-  expect(studied.map((c) => [c.name, c.decision?.reason])).toEqual([["r/VanLife", "Active repair talk"]]);
+  expect(studied.map((c) => [c.name, c.decision?.reason])).toEqual([
+    ["r/VanLife", "Active repair talk"],
+  ]);
 });

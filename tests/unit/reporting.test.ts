@@ -1,10 +1,24 @@
 import path from "node:path";
 import { expect, test } from "vitest";
 import { applyCode, createCodes } from "../../research/coding/index.js";
-import { importFiles, loadCorpus } from "../../research/collection/index.js";
-import { recordConsent, resolveMemberByHandle, saveEthicsPlan } from "../../research/entree/index.js";
+import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
+import { projectSql } from "../../research/collection/corpus.js";
+import type { CorpusPost } from "../../research/collection/model.js";
 import {
-  buildReportData, createShareLink, createTheme, openShareLink, renderExport, respondToFinding, revokeShareLink, saveQuoteTreatment, EXPORT_FORMATS,
+  recordConsent,
+  resolveMemberByHandle,
+  saveEthicsPlan,
+} from "../../research/entree/index.js";
+import {
+  buildReportData,
+  createShareLink,
+  createTheme,
+  openShareLink,
+  renderExport,
+  respondToFinding,
+  revokeShareLink,
+  saveQuoteTreatment,
+  EXPORT_FORMATS,
 } from "../../research/reporting/index.js";
 import type { CloakingLevel } from "../../research/entree/index.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
@@ -17,18 +31,53 @@ async function projectWithFindings(level: CloakingLevel | null) {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
-  await importFiles({ store, slug, files: [path.join(FIXTURES, "mastodon-statuses.json"), path.join(FIXTURES, "reddit-thread.json")] });
-  if (level) await saveEthicsPlan({ store, slug, stage: "dissemination", plan: { cloakingLevel: level }, userId: owner.id });
+  await importFiles({
+    store,
+    slug,
+    files: [
+      path.join(FIXTURES, "mastodon-statuses.json"),
+      path.join(FIXTURES, "reddit-thread.json"),
+    ],
+  });
+  if (level)
+    await saveEthicsPlan({
+      store,
+      slug,
+      stage: "dissemination",
+      plan: { cloakingLevel: level },
+      userId: owner.id,
+    });
   const [code] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Repair" }] });
-  const corpus = await loadCorpus({ store, slug });
-  const byText = (needle: string) => corpus.posts.find((post) => post.text.includes(needle))!;
+  const posts: CorpusPost[] = [];
+  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
+  const byText = (needle: string) => posts.find((post) => post.text.includes(needle))!;
   const ids: string[] = [];
-  for (const needle of ["yes! compressor died", "fixing their own", "Check the charge controller settings first", "Is your inverter on standby"]) {
+  for (const needle of [
+    "yes! compressor died",
+    "fixing their own",
+    "Check the charge controller settings first",
+    "Is your inverter on standby",
+  ]) {
     const post = byText(needle);
-    const [coding] = await applyCode({ store, slug, coderId: owner.id, codeIds: [code.id], span: { sourceType: "post", sourceId: post.id, start: 0, end: [...post.text].length } });
+    const [coding] = await applyCode({
+      store,
+      slug,
+      coderId: owner.id,
+      codeIds: [code.id],
+      span: { sourceType: "post", sourceId: post.id, start: 0, end: [...post.text].length },
+    });
     ids.push(coding.id);
   }
-  const theme = await createTheme({ store, slug, userId: owner.id, name: "Self-repair", statement: "Members fix their own gear.", codeIds: [code.id], confidence: "high", evidenceCodingIds: ids });
+  const theme = await createTheme({
+    store,
+    slug,
+    userId: owner.id,
+    name: "Self-repair",
+    statement: "Members fix their own gear.",
+    codeIds: [code.id],
+    confidence: "high",
+    evidenceCodingIds: ids,
+  });
   return { store, slug, owner, ids, theme };
 }
 
@@ -44,7 +93,11 @@ test("medium cloaking (the default until the plan sets one): pseudonyms inside q
   const ana = quotes.find((q) => q.text?.includes("fixing their own"))!;
   expect(ana.text).toContain("#[hashtag]");
   expect(ana.text).not.toContain("#vanlife");
-  expect(report.communities.every((c) => !c.label.includes("r/VanLife") && !c.label.includes("m.example"))).toBe(true);
+  expect(
+    report.communities.every(
+      (c) => !c.label.includes("r/VanLife") && !c.label.includes("m.example"),
+    ),
+  ).toBe(true);
   expect(JSON.stringify(report)).not.toMatch(/wrench_wendy|sunny_van|bo@other\.example/);
 });
 
@@ -55,18 +108,37 @@ test("minimum cloaking names the community and keeps hashtags; long quotes are f
   const wendy = report.themes[0].evidence.find((q) => q.text?.includes("charge controller"))!;
   expect(wendy.searchable).toBe(true);
   expect(wendy.searchUrl).toMatch(/^https:\/\/www\.google\.com\/search\?q=%22Check%20the%20charge/);
-  expect(report.quoteLog.find((entry) => entry.ref === wendy.ref)).toMatchObject({ searchable: true, searchTested: false });
+  expect(report.quoteLog.find((entry) => entry.ref === wendy.ref)).toMatchObject({
+    searchable: true,
+    searchTested: false,
+  });
 });
 
 test("maximum cloaking refuses verbatim quotes: paraphrases only, and a paraphrase keeping the wording is refused", async () => {
   const { store, slug, ids } = await projectWithFindings("maximum");
   let report = await buildReportData({ store, slug });
-  expect(report.themes[0].evidence.every((q) => q.text === null && q.treatment === "withheld")).toBe(true);
-  await expect(saveQuoteTreatment({ store, slug, codingId: ids[2], paraphrase: "Check the charge controller settings first, he said" })).rejects.toThrow(/six or more words/);
-  await saveQuoteTreatment({ store, slug, codingId: ids[2], paraphrase: "A member advised looking at the controller's configuration before anything else." });
+  expect(
+    report.themes[0].evidence.every((q) => q.text === null && q.treatment === "withheld"),
+  ).toBe(true);
+  await expect(
+    saveQuoteTreatment({
+      store,
+      slug,
+      codingId: ids[2],
+      paraphrase: "Check the charge controller settings first, he said",
+    }),
+  ).rejects.toThrow(/six or more words/);
+  await saveQuoteTreatment({
+    store,
+    slug,
+    codingId: ids[2],
+    paraphrase: "A member advised looking at the controller's configuration before anything else.",
+  });
   report = await buildReportData({ store, slug });
   const paraphrased = report.themes[0].evidence.find((q) => q.treatment === "paraphrased")!;
-  expect(paraphrased.text).toBe("A member advised looking at the controller's configuration before anything else.");
+  expect(paraphrased.text).toBe(
+    "A member advised looking at the controller's configuration before anything else.",
+  );
   expect(JSON.stringify(report)).not.toContain("Check the charge controller settings first");
 });
 
@@ -75,7 +147,13 @@ test("uncloaked shows a real handle only for members who consented; paraphrase-o
   const wendy = await resolveMemberByHandle({ store, slug, handle: "wrench_wendy" });
   const sunny = await resolveMemberByHandle({ store, slug, handle: "sunny_van" });
   await recordConsent({ store, slug, memberId: wendy.id, status: "consented", userId: owner.id });
-  await recordConsent({ store, slug, memberId: sunny.id, status: "paraphrase-only", userId: owner.id });
+  await recordConsent({
+    store,
+    slug,
+    memberId: sunny.id,
+    status: "paraphrase-only",
+    userId: owner.id,
+  });
   const quotes = (await buildReportData({ store, slug })).themes[0].evidence;
   expect(quotes.find((q) => q.text?.includes("charge controller"))?.author).toBe("wrench_wendy");
   expect(quotes.find((q) => q.text?.includes("compressor"))?.author).not.toContain("bo");
@@ -86,43 +164,104 @@ test("every export leaves out opted-out members' handles and words, and every re
   const { store, slug, owner } = await projectWithFindings("medium");
   const sunny = await resolveMemberByHandle({ store, slug, handle: "sunny_van" });
   await recordConsent({ store, slug, memberId: sunny.id, status: "opted-out", userId: owner.id });
-  const corpus = await loadCorpus({ store, slug });
-  const handles = [...corpus.members.values()].flatMap((m) => [m.handle, m.handle.split("@")[0]]).filter((h) => h.length >= 3);
-  const sunnyWords = corpus.posts.filter((p) => p.memberId === sunny.id).map((p) => p.text);
+  // Straight from the tables: every member's handle (opted out or not) and the opted-out member's words.
+  const { db, projectId } = await projectSql({ store, slug });
+  const members = await db
+    .selectFrom("members")
+    .select("handle")
+    .where("project_id", "=", projectId)
+    .execute();
+  const handles = members
+    .flatMap((m) => [m.handle, m.handle.split("@")[0]])
+    .filter((h) => h.length >= 3);
+  const sunnyPosts = await db
+    .selectFrom("posts")
+    .select("text")
+    .where("member_id", "=", sunny.id)
+    .execute();
+  const sunnyWords = sunnyPosts.map((p) => p.text);
+  // Something to look for, or the loops below would pass on nothing.
+  expect(handles.length).toBeGreaterThan(3);
+  expect(sunnyWords.length).toBeGreaterThan(0);
   for (const format of EXPORT_FORMATS) {
     if (format === "qdc" || format === "qdpx") continue; // raw-data exchange for researchers, tested in refi-qda.test.ts
     for (const network of ["members", "codes", "themes"] as const) {
       const output = String(await renderExport({ store, slug, format, network }));
-      for (const text of sunnyWords) expect(output, `${format} ${network}`).not.toContain(text.slice(0, 40));
-      for (const handle of handles) expect(output.toLowerCase(), `${format} ${network} leaks ${handle}`).not.toMatch(new RegExp(`(^|[^a-z0-9_])@?${handle.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^a-z0-9_]|$)`));
+      for (const text of sunnyWords)
+        expect(output, `${format} ${network}`).not.toContain(text.slice(0, 40));
+      for (const handle of handles)
+        expect(output.toLowerCase(), `${format} ${network} leaks ${handle}`).not.toMatch(
+          new RegExp(
+            `(^|[^a-z0-9_])@?${handle.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^a-z0-9_]|$)`,
+          ),
+        );
     }
   }
   // The REFI-QDA project export leaves opted-out members out too.
-  const qde = strFromU8(unzipSync(await renderExport({ store, slug, format: "qdpx" }) as Uint8Array)["project.qde"]);
-  const sources = Object.values(unzipSync(await renderExport({ store, slug, format: "qdpx" }) as Uint8Array)).map((bytes) => strFromU8(bytes)).join("\n");
+  const qde = strFromU8(
+    unzipSync((await renderExport({ store, slug, format: "qdpx" })) as Uint8Array)["project.qde"],
+  );
+  const sources = Object.values(
+    unzipSync((await renderExport({ store, slug, format: "qdpx" })) as Uint8Array),
+  )
+    .map((bytes) => strFromU8(bytes))
+    .join("\n");
   expect(qde).not.toContain("sunny_van");
   for (const text of sunnyWords) expect(sources).not.toContain(text);
 });
 
 test("share links open only the chosen findings, and expired, revoked or unknown tokens are refused", async () => {
   const { store, slug, owner, theme } = await projectWithFindings("medium");
-  const other = await createTheme({ store, slug, userId: owner.id, name: "Other", statement: "Not shared.", codeIds: theme.codeIds, confidence: "low" });
-  const { token, link } = await createShareLink({ store, slug, themeIds: [theme.id], days: 7, userId: owner.id });
+  const other = await createTheme({
+    store,
+    slug,
+    userId: owner.id,
+    name: "Other",
+    statement: "Not shared.",
+    codeIds: theme.codeIds,
+    confidence: "low",
+  });
+  const { token, link } = await createShareLink({
+    store,
+    slug,
+    themeIds: [theme.id],
+    days: 7,
+    userId: owner.id,
+  });
   const opened = await openShareLink({ store, token });
   expect(opened.report.themes.map((t) => t.name)).toEqual(["Self-repair"]);
   expect(opened.report.maps.members).toBeNull();
-  await respondToFinding({ store, token, themeId: theme.id, rating: "partly", comment: "<b>Mostly</b> right\u0007", quoteRef: opened.report.themes[0].evidence[0].ref });
-  await expect(respondToFinding({ store, token, themeId: other.id, rating: "partly" })).rejects.toThrow(/not part of the shared findings/);
+  await respondToFinding({
+    store,
+    token,
+    themeId: theme.id,
+    rating: "partly",
+    comment: "<b>Mostly</b> right\u0007",
+    quoteRef: opened.report.themes[0].evidence[0].ref,
+  });
+  await expect(
+    respondToFinding({ store, token, themeId: other.id, rating: "partly" }),
+  ).rejects.toThrow(/not part of the shared findings/);
   await expect(openShareLink({ store, token: "nope" })).rejects.toThrow(/not valid/);
   await revokeShareLink({ store, slug, linkId: link.id, userId: owner.id });
   await expect(openShareLink({ store, token })).rejects.toThrow(/not valid/);
-  const expired = await createShareLink({ store, slug, themeIds: [theme.id], days: 1, userId: owner.id });
-  const { memberCheckFile, memberCheckKey } = await import("../../research/reporting/model.js");
-  await store.update(memberCheckFile, memberCheckKey(slug), (data) => {
-    data.links.find((l) => l.id === expired.link.id)!.expiresAt = "2020-01-01T00:00:00.000Z";
+  const expired = await createShareLink({
+    store,
+    slug,
+    themeIds: [theme.id],
+    days: 1,
+    userId: owner.id,
   });
+  const { db } = await projectSql({ store, slug });
+  await db
+    .updateTable("share_links")
+    .set({ expires_at: "2020-01-01T00:00:00.000Z" })
+    .where("id", "=", expired.link.id)
+    .execute();
   await expect(openShareLink({ store, token: expired.token })).rejects.toThrow(/not valid/);
-  const { responses } = await (await import("../../research/reporting/index.js")).listMemberChecks({ store, slug });
+  const { responses } = await (
+    await import("../../research/reporting/index.js")
+  ).listMemberChecks({ store, slug });
   expect(responses[0]).toMatchObject({ rating: "partly", comment: "Mostly right" });
   expect(responses[0].quoteRef).toBeTruthy();
 });
@@ -139,17 +278,30 @@ test("GEXF and GraphML exports are readable by networkx, with the same nodes and
       return false;
     }
   });
-  if (!python) throw new Error("networkx is missing: install Debian's python3-networkx (apt-get install python3-networkx)");
+  if (!python)
+    throw new Error(
+      "networkx is missing: install Debian's python3-networkx (apt-get install python3-networkx)",
+    );
   const { store, slug } = await projectWithFindings("medium");
   const dir = await mkdtemp(path.join(os.tmpdir(), "netno-graph-"));
   const report = await buildReportData({ store, slug, memberNetworkLimit: 2000 });
-  await writeFile(path.join(dir, "m.gexf"), String(await renderExport({ store, slug, format: "gexf", network: "members" })));
-  await writeFile(path.join(dir, "m.graphml"), String(await renderExport({ store, slug, format: "graphml", network: "members" })));
+  await writeFile(
+    path.join(dir, "m.gexf"),
+    String(await renderExport({ store, slug, format: "gexf", network: "members" })),
+  );
+  await writeFile(
+    path.join(dir, "m.graphml"),
+    String(await renderExport({ store, slug, format: "graphml", network: "members" })),
+  );
   const script = `import networkx as nx, json, sys
 g = nx.read_gexf(sys.argv[1]); h = nx.read_graphml(sys.argv[2])
 print(json.dumps({"gexf": [g.number_of_nodes(), g.number_of_edges()], "graphml": [h.number_of_nodes(), h.number_of_edges()],
   "labels": sorted(d.get("label", "") for _, d in g.nodes(data=True)), "spells": sum(1 for _, _, d in g.edges(data=True) if d.get("start"))}))`;
-  const result = JSON.parse(execFileSync(python, ["-c", script, path.join(dir, "m.gexf"), path.join(dir, "m.graphml")], { encoding: "utf8" }));
+  const result = JSON.parse(
+    execFileSync(python, ["-c", script, path.join(dir, "m.gexf"), path.join(dir, "m.graphml")], {
+      encoding: "utf8",
+    }),
+  );
   const members = report.maps.members!;
   expect(result.gexf).toEqual([members.nodes.length, members.edges.length]);
   expect(result.graphml).toEqual([members.nodes.length, members.edges.length]);
@@ -160,10 +312,18 @@ print(json.dumps({"gexf": [g.number_of_nodes(), g.number_of_edges()], "graphml":
 
 test("short handles are disguised where they certainly name the member (mentions, signatures), not as ordinary words", async () => {
   const { disguiseNames } = await import("../../research/reporting/cloaking.js");
-  const member = (id: string, handle: string) => ({ id, handle, pseudonym: `Pseudonym ${id}`, displayName: null }) as never;
-  const book = { members: [member("1", "jo"), member("2", "wrench_wendy")], consent: new Map(), level: "medium" as const, communityNames: [] };
+  const member = (id: string, handle: string) =>
+    ({ id, handle, pseudonym: `Pseudonym ${id}`, displayName: null }) as never;
+  const book = {
+    members: [member("1", "jo"), member("2", "wrench_wendy")],
+    consent: new Map(),
+    level: "medium" as const,
+    communityNames: [],
+  };
   const text = "thanks @jo and @wrench_wendy, jo is right: go to the shop\n- jo";
   const disguised = disguiseNames(text, book);
-  expect(disguised).toBe("thanks Pseudonym 1 and Pseudonym 2, jo is right: go to the shop\n- Pseudonym 1");
+  expect(disguised).toBe(
+    "thanks Pseudonym 1 and Pseudonym 2, jo is right: go to the shop\n- Pseudonym 1",
+  );
   expect(disguiseNames("wrench_wendy says hi\njo", book)).toBe("Pseudonym 2 says hi\nPseudonym 1");
 });

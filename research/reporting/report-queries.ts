@@ -1,0 +1,197 @@
+import { visibleCodings } from "../analysis/coding-queries.js";
+import { projectSql, visiblePosts } from "../collection/corpus.js";
+import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
+import type { DocumentStore, Queryable } from "../store/index.js";
+import type { NamedMember } from "./cloaking.js";
+
+/**
+ * The queries behind reports: only the codings a report quotes, the names that may occur in them and
+ * counts. Nothing here reads the whole corpus.
+ */
+
+const ID_CHUNK = 500;
+
+export type ReportCoding = {
+  id: string;
+  codeId: string;
+  sourceType: "post" | "fieldnote";
+  sourceId: string;
+  quote: string;
+  /** The author of a coded post (null for field notes and deleted authors). */
+  memberId: string | null;
+};
+
+/** The visible ones among the given codings (a post's author who opted out makes its codings vanish). */
+export async function readReportCodings(
+  db: Queryable,
+  projectId: string,
+  codingIds: Iterable<string>,
+): Promise<Map<string, ReportCoding>> {
+  const ids = [...new Set(codingIds)];
+  const found = new Map<string, ReportCoding>();
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const rows = await visibleCodings(db, projectId)
+      .leftJoin("posts as author_post", (join) =>
+        join.onRef("author_post.id", "=", "c.source_id").on("c.source_type", "=", "post"),
+      )
+      .select([
+        "c.id",
+        "c.code_id",
+        "c.source_type",
+        "c.source_id",
+        "c.quote",
+        "author_post.member_id as member_id",
+      ])
+      .where("c.id", "in", ids.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const row of rows) {
+      found.set(row.id, {
+        id: row.id,
+        codeId: row.code_id,
+        sourceType: row.source_type === "fieldnote" ? "fieldnote" : "post",
+        sourceId: row.source_id,
+        quote: row.quote,
+        memberId: row.member_id,
+      });
+    }
+  }
+  return found;
+}
+
+const WORD = /[\p{L}\p{N}_]+/u;
+const WORDS = /[\p{L}\p{N}_]+/gu;
+const MEMBER_BATCH = 5_000;
+
+/**
+ * The members whose handle or display name may occur in the given texts, plus the given authors, with
+ * their consent. Opted-out members are read here on purpose: their names must be disguised when others
+ * mention them. Members are streamed as names only (no posts), and only those a text could name are kept:
+ * a name that `disguiseNames` would replace starts with a word that occurs in the texts.
+ */
+export async function readNameBookMembers(
+  db: Queryable,
+  projectId: string,
+  texts: string[],
+  authorIds: Iterable<string>,
+): Promise<{ members: NamedMember[]; consent: Map<string, ConsentStatus> }> {
+  const haystack = texts.join("\n").toLowerCase();
+  const words = new Set(haystack.match(WORDS) ?? []);
+  const authors = new Set(authorIds);
+  const mayOccur = (name: string) => {
+    const lower = name.toLowerCase();
+    const first = lower.match(WORD)?.[0];
+    return first ? words.has(first) : lower.length > 0 && haystack.includes(lower);
+  };
+  const members: NamedMember[] = [];
+  const consent = new Map<string, ConsentStatus>();
+  let after = "";
+  for (;;) {
+    const rows = await db
+      .selectFrom("members")
+      .select(["id", "handle", "display_name", "pseudonym", "consent_status"])
+      .where("project_id", "=", projectId)
+      .where("id", ">", after)
+      .orderBy("id")
+      .limit(MEMBER_BATCH)
+      .execute();
+    for (const row of rows) {
+      const names = [row.handle, row.handle.split("@")[0], row.display_name ?? ""];
+      if (!authors.has(row.id) && !names.some(mayOccur)) continue;
+      members.push({
+        id: row.id,
+        handle: row.handle,
+        displayName: row.display_name,
+        pseudonym: row.pseudonym,
+      });
+      const status = ConsentStatusSchema.safeParse(row.consent_status);
+      if (status.success) consent.set(row.id, status.data);
+    }
+    if (rows.length < MEMBER_BATCH) break;
+    after = rows[rows.length - 1].id;
+  }
+  return { members, consent };
+}
+
+/** Visible posts and distinct authors per community. */
+export async function countCommunityActivity(
+  db: Queryable,
+  projectId: string,
+): Promise<Map<string, { posts: number; members: number }>> {
+  const rows = await visiblePosts(db, projectId)
+    .select((eb) => [
+      "p.community_id",
+      eb.fn.countAll<number>().as("posts"),
+      eb.fn.count<number>("p.member_id").distinct().as("members"),
+    ])
+    .groupBy("p.community_id")
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.community_id,
+      { posts: Number(row.posts), members: Number(row.members) },
+    ]),
+  );
+}
+
+export type EvidenceSegment = { id: string; codeId: string; quote: string };
+
+/** The first coded segments a theme can cite as evidence (visible sources only), oldest first. */
+export async function listEvidenceSegments({
+  store,
+  slug,
+  limit = 400,
+  quoteLength = 140,
+}: {
+  store: DocumentStore;
+  slug: string;
+  limit?: number;
+  quoteLength?: number;
+}): Promise<EvidenceSegment[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const rows = await visibleCodings(db, projectId)
+    .select(["c.id", "c.code_id", "c.quote"])
+    .orderBy("c.created_at")
+    .orderBy("c.id")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    codeId: row.code_id,
+    quote: [...row.quote].slice(0, quoteLength).join(""),
+  }));
+}
+
+/** The original wording of the given coded segments (researchers see it to write paraphrases). */
+export async function getQuoteOriginals({
+  store,
+  slug,
+  codingIds,
+}: {
+  store: DocumentStore;
+  slug: string;
+  codingIds: Iterable<string>;
+}): Promise<Map<string, string>> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const codings = await readReportCodings(db, projectId, codingIds);
+  return new Map([...codings.values()].map((coding) => [coding.id, coding.quote]));
+}
+
+/** Whether every given id is a coding of the project (themes may only cite the project's segments). */
+export async function codingsExist(
+  db: Queryable,
+  projectId: string,
+  codingIds: string[],
+): Promise<boolean> {
+  const ids = [...new Set(codingIds)];
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const chunk = ids.slice(i, i + ID_CHUNK);
+    const row = await db
+      .selectFrom("codings")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("project_id", "=", projectId)
+      .where("id", "in", chunk)
+      .executeTakeFirstOrThrow();
+    if (Number(row.n) !== chunk.length) return false;
+  }
+  return true;
+}
