@@ -94,6 +94,22 @@ export function buildSecondStore(store: DocumentStore, name = "second"): Documen
   });
 }
 
+/**
+ * The environment a child process (`netno`, a helper script) needs to work on the same data as `store`:
+ * its data directory and, on PostgreSQL, the URL with the store's schema.
+ */
+export function storeEnv(store: DocumentStore): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NETNO_DATA_DIR: store.root };
+  delete env.NETNO_DATABASE_URL;
+  const location = store.sqlLocation;
+  if (location.engine === "postgres") {
+    env.NETNO_DATABASE_URL = location.schema
+      ? withParameter(location.url, "schema", location.schema)
+      : location.url;
+  }
+  return env;
+}
+
 /** The PostgreSQL schema of a store built by buildStore (null on SQLite). */
 export function schemaOfStore(store: DocumentStore): string | null {
   return schemaOf.get(store) ?? null;
