@@ -187,40 +187,77 @@ async function dropSchema(url, schema) {
   }
 }
 
+const SUITES = [
+  "typecheck",
+  "lint",
+  "format",
+  "unit-sqlite",
+  "unit-postgres",
+  "e2e-sqlite",
+  "e2e-postgres",
+];
+// `npm test -- unit-postgres e2e-postgres` runs only those suites (all of them by default).
+const chosen = process.argv.slice(2);
+for (const name of chosen) {
+  if (!SUITES.includes(name)) {
+    console.log(`Unknown suite "${name}": choose from ${SUITES.join(", ")}.`);
+    console.log("0 passed, 1 failed");
+    process.exit(2);
+  }
+}
+const wanted = (name) => chosen.length === 0 || chosen.includes(name);
+
 async function main() {
-  await runCheck("typecheck", "npx", ["tsc", "--noEmit"]);
-  await runCheck("lint", "npx", ["eslint", "."]);
-  await runCheck("format", "npx", ["prettier", "--check", ...FORMATTED]);
+  if (wanted("typecheck")) await runCheck("typecheck", "npx", ["tsc", "--noEmit"]);
+  if (wanted("lint")) await runCheck("lint", "npx", ["eslint", "."]);
+  if (wanted("format")) await runCheck("format", "npx", ["prettier", "--check", ...FORMATTED]);
 
   // The default run must not pick up a developer's PostgreSQL from the environment.
-  await runVitest("unit (SQLite)", { NETNO_TEST_DATABASE_URL: "", NETNO_DATABASE_URL: "" });
+  const onSqlite = {
+    NETNO_TEST_DATABASE_URL: "",
+    NETNO_DATABASE_URL: "",
+    NETNO_E2E_DATABASE_URL: "",
+  };
+  if (wanted("unit-sqlite")) await runVitest("unit (SQLite)", onSqlite);
 
-  console.log("\n== PostgreSQL");
-  const databaseUrl = await startPostgres();
-  if (databaseUrl) {
-    console.log(`PostgreSQL at ${databaseUrl}`);
-    await runVitest("unit (PostgreSQL)", {
-      NETNO_TEST_DATABASE_URL: databaseUrl,
-      NETNO_DATABASE_URL: "",
-    });
-  } else {
-    record("unit (PostgreSQL)", 0, 1, "no PostgreSQL server");
+  let databaseUrl = null;
+  if (wanted("unit-postgres") || wanted("e2e-postgres")) {
+    console.log("\n== PostgreSQL");
+    databaseUrl = await startPostgres();
+    if (databaseUrl) console.log(`PostgreSQL at ${databaseUrl}`);
+  }
+  const onPostgres = (name, work) =>
+    databaseUrl ? work() : record(name, 0, 1, "no PostgreSQL server");
+
+  if (wanted("unit-postgres")) {
+    await onPostgres("unit (PostgreSQL)", () =>
+      runVitest("unit (PostgreSQL)", {
+        NETNO_TEST_DATABASE_URL: databaseUrl,
+        NETNO_DATABASE_URL: "",
+      }),
+    );
   }
 
-  if (await ensureChromium()) {
-    await runPlaywright("e2e (SQLite)", { NETNO_E2E_DATABASE_URL: "", NETNO_DATABASE_URL: "" });
-    if (databaseUrl) {
+  if (!wanted("e2e-sqlite") && !wanted("e2e-postgres")) return;
+  if (!(await ensureChromium())) {
+    record("e2e", 0, 1, "no Chromium");
+    return;
+  }
+  if (wanted("e2e-sqlite")) await runPlaywright("e2e (SQLite)", onSqlite);
+  if (wanted("e2e-postgres")) {
+    await onPostgres("e2e (PostgreSQL)", async () => {
       try {
+        // A server given by the environment may hold the schema from an earlier run.
         await dropSchema(databaseUrl, "e2e");
-        await runPlaywright("e2e (PostgreSQL)", { NETNO_E2E_DATABASE_URL: databaseUrl });
       } catch (error) {
         record("e2e (PostgreSQL)", 0, 1, error instanceof Error ? error.message : String(error));
+        return;
       }
-    } else {
-      record("e2e (PostgreSQL)", 0, 1, "no PostgreSQL server");
-    }
-  } else {
-    record("e2e", 0, 1, "no Chromium");
+      await runPlaywright("e2e (PostgreSQL)", {
+        NETNO_E2E_DATABASE_URL: databaseUrl,
+        NETNO_TEST_DATABASE_URL: "",
+      });
+    });
   }
 }
 

@@ -3,6 +3,15 @@ import { LowdbDocumentStore, type StoredFileKind } from "../../research/store/in
 import { z } from "zod";
 
 const [root, tag, count] = process.argv.slice(2);
-const listFile: StoredFileKind<{ items: string[] }> = { description: "list", schema: z.object({ items: z.array(z.string()) }), version: 1, empty: () => ({ items: [] }) };
+const listFile: StoredFileKind<{ items: string[] }> = {
+  description: "list",
+  schema: z.object({ items: z.array(z.string()) }),
+  version: 1,
+  empty: () => ({ items: [] }),
+};
 const store = new LowdbDocumentStore(root);
-await Promise.all(Array.from({ length: Number(count) }, (_, i) => store.update(listFile, "projects/p/shared.json", (data) => void data.items.push(`${tag}-${i}`))));
+await Promise.all(
+  Array.from({ length: Number(count) }, (_, i) =>
+    store.update(listFile, "projects/p/shared.json", (data) => void data.items.push(`${tag}-${i}`)),
+  ),
+);
