@@ -20,7 +20,7 @@ import {
   type StoredFileKind,
 } from "../../research/store/index.js";
 import { migrationsFor } from "../../research/store/sql/migrations.js";
-import { buildSecondStore, buildStore, TEST_ENGINE } from "../factories.js";
+import { buildSecondStore, buildStore, storeEnv, TEST_ENGINE } from "../factories.js";
 
 const listFile: StoredFileKind<{ items: number[] }> = {
   description: "test list",
@@ -170,6 +170,39 @@ test(`200 concurrent updates to one document from two store objects are all kept
   expect(items).toHaveLength(200);
   expect(new Set(items).size).toBe(200);
 }, 60_000);
+
+test(`the server and two CLI processes updating one document at once lose nothing (${TEST_ENGINE})`, async () => {
+  const store = await buildStore();
+  const shared: StoredFileKind<{ items: string[] }> = {
+    description: "list",
+    schema: z.object({ items: z.array(z.string()) }),
+    version: 1,
+    empty: () => ({ items: [] }),
+  };
+  const writer = (tag: string) =>
+    new Promise<void>((resolve, reject) => {
+      const script = path.resolve(__dirname, "../helpers/concurrent-writer.ts");
+      const child = spawn(process.execPath, ["--import", "tsx", script, store.root, tag, "40"], {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: storeEnv(store),
+      });
+      let errors = "";
+      child.stderr.on("data", (chunk) => (errors += chunk));
+      child.on("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`writer ${tag} failed: ${errors}`)),
+      );
+    });
+  await Promise.all([
+    writer("cli-a"),
+    writer("cli-b"),
+    ...Array.from({ length: 40 }, (_, i) =>
+      store.update(shared, "projects/p/shared.json", (data) => void data.items.push(`server-${i}`)),
+    ),
+  ]);
+  const items = (await buildSecondStore(store).read(shared, "projects/p/shared.json")).items;
+  expect(items).toHaveLength(120);
+  expect(new Set(items).size).toBe(120);
+}, 90_000);
 
 async function countRows(db: Queryable, table: "communities"): Promise<number> {
   const row = await db

@@ -149,7 +149,7 @@ describe.skipIf(TEST_ENGINE === "postgres")("lowdb document files", () => {
             tag,
             "60",
           ],
-          { stdio: ["ignore", "ignore", "pipe"] },
+          { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NETNO_DATABASE_URL: "" } },
         );
         let errors = "";
         child.stderr.on("data", (chunk) => (errors += chunk));
