@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -228,6 +229,7 @@ async function insertJobRow(
         report: null,
         error: null,
         pid,
+        host: hostname(),
       })
       .execute();
     return project.id;
@@ -306,6 +308,8 @@ async function settleDeadJob<Report>(
 ): Promise<BackgroundJob<Report>> {
   const job = toJob<Report>(row, slug);
   if (job.state !== "running" || live.has(job.id)) return job;
+  // Another app server's process cannot be seen from here: that server settles its own jobs.
+  if (row.host !== null && row.host !== hostname()) return job;
   if (row.pid !== null && isProcessAlive(Number(row.pid))) return job;
   const finishedAt = nowIso();
   const { db } = await sqlFor(store);

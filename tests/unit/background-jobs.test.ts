@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { hostname } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
@@ -117,6 +118,7 @@ test("a stored running job whose process died (server restart, kill -9) is shown
   const { db } = await sqlFor(store);
   const dead = newId();
   const alive = newId();
+  const elsewhere = newId();
   const base = {
     project_id: project.id,
     kind: "suggest",
@@ -131,8 +133,22 @@ test("a stored running job whose process died (server restart, kill -9) is shown
   await db
     .insertInto("jobs")
     .values([
-      { ...base, id: dead, started_at: "2026-01-01T00:00:00.000Z", pid: await deadPid() },
-      { ...base, id: alive, started_at: nowIso(), pid: process.pid },
+      {
+        ...base,
+        id: dead,
+        started_at: "2026-01-01T00:00:00.000Z",
+        pid: await deadPid(),
+        host: hostname(),
+      },
+      { ...base, id: alive, started_at: nowIso(), pid: process.pid, host: hostname() },
+      // Another app server's job: its pid says nothing on this machine, that server settles it.
+      {
+        ...base,
+        id: elsewhere,
+        started_at: "2026-01-01T00:00:00.000Z",
+        pid: 999_999_999,
+        host: "other-host",
+      },
     ])
     .execute();
   const failed = await getJob({ store, slug: project.slug, jobId: dead });
@@ -148,4 +164,5 @@ test("a stored running job whose process died (server restart, kill -9) is shown
   // A job whose process is still there keeps running; the latest of a kind is the one started last.
   expect((await getJob({ store, slug: project.slug, jobId: alive }))?.state).toBe("running");
   expect((await getLatestJob({ store, slug: project.slug, kind: "suggest" }))?.id).toBe(alive);
+  expect((await getJob({ store, slug: project.slug, jobId: elsewhere }))?.state).toBe("running");
 });

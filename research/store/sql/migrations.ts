@@ -351,5 +351,12 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
           .execute();
       },
     },
+    "005-jobs-host": {
+      async up(db: Kysely<unknown>) {
+        // A job's pid means something only on the machine that started it: with several app servers on
+        // one PostgreSQL, a server checks whether a job's process is alive only for its own jobs.
+        await db.schema.alterTable("jobs").addColumn("host", "text").execute();
+      },
+    },
   };
 }

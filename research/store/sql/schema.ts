@@ -254,6 +254,8 @@ export type JobsTable = {
   error: string | null;
   /** The process doing the work, so a job whose process died can be told from one still running. */
   pid: number | null;
+  /** The machine of that process (`os.hostname()`): a pid is only checked there. */
+  host: string | null;
 };
 
 /** Goes up with every change to what a project's corpus shows (imports, erasures, opt-outs). */
