@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Insertable, Kysely } from "kysely";
 import { sourceKey } from "../collection/model.js";
@@ -199,6 +200,10 @@ export async function copyProjectRows(context: CopyContext): Promise<TableCounts
   let duplicatePosts = 0;
   let missingMembers = 0;
   for (const batch of manifest.batches) {
+    if (!existsSync(file(legacyPaths.batch(batch.id)))) {
+      // The old loader read a missing batch as empty too; say so, since its posts are gone.
+      notes.push(`${slug}: batch ${batch.id} is listed in the manifest but its file is missing`);
+    }
     const data = await readLegacyFile(file(legacyPaths.batch(batch.id)), legacyBatchFile);
     const importId = importOfBatch.get(batch.id) ?? batch.id;
     const threadRows: Insertable<Database["threads"]>[] = [];
