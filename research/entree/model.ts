@@ -91,24 +91,6 @@ export const ConsentEntrySchema = z.object({
 });
 export type ConsentEntry = z.infer<typeof ConsentEntrySchema>;
 
-/**
- * The consent log as it was kept before the SQL tables (`consent.json`): read only by the upgrade of an
- * older data directory and, until it moves to `erased_members`, by the import.
- */
-export const ConsentFileSchema = z.object({
-  entries: z.array(ConsentEntrySchema),
-  purgedMembers: z
-    .array(z.object({ platform: z.string(), handleHash: z.string(), purgedAt: z.string() }))
-    .default([]),
-});
-export type ConsentFile = z.infer<typeof ConsentFileSchema>;
-export const consentFile: StoredFileKind<ConsentFile> = {
-  description: "consent log",
-  schema: ConsentFileSchema,
-  version: 1,
-  empty: () => ({ entries: [], purgedMembers: [] }),
-};
-
 /** One event of the audit trail (an `audit_events` row): never content, ids, counts and reasons only. */
 export const AuditEntrySchema = z.object({
   at: z.string(),
@@ -117,11 +99,3 @@ export const AuditEntrySchema = z.object({
   detail: z.string(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
-/** The audit log as it was kept before the SQL tables (`audit.json`), for the upgrade of older data. */
-export const AuditFileSchema = z.object({ entries: z.array(AuditEntrySchema) });
-export const auditFile: StoredFileKind<z.infer<typeof AuditFileSchema>> = {
-  description: "audit log",
-  schema: AuditFileSchema,
-  version: 1,
-  empty: () => ({ entries: [] }),
-};

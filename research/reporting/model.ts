@@ -87,16 +87,3 @@ export const MemberResponseSchema = z.object({
   handling: z.string().default(""),
 });
 export type MemberResponse = z.infer<typeof MemberResponseSchema>;
-
-/**
- * Member checks as they were kept before the SQL tables (`member-checks.json`): links and responses now
- * live in `share_links` and `member_responses`; this is read only by the upgrade of an older data directory.
- */
-export const MemberCheckFileSchema = z.object({ links: z.array(ShareLinkSchema), responses: z.array(MemberResponseSchema) });
-export const memberCheckFile: StoredFileKind<z.infer<typeof MemberCheckFileSchema>> = {
-  description: "member checks",
-  schema: MemberCheckFileSchema,
-  version: 1,
-  empty: () => ({ links: [], responses: [] }),
-};
-export const memberCheckKey = (slug: string) => `projects/${slug}/member-checks.json`;
