@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import similarity from "wink-nlp/utilities/similarity.js";
-import { applyCode } from "../coding/codings.js";
+import { addCodingsIn } from "../coding/codings.js";
 import { codebookFile, type Code } from "../coding/model.js";
 import { projectSql, visiblePosts } from "../collection/corpus.js";
 import { buildKeywordMatcher } from "../objectives/keywords.js";
@@ -818,7 +818,10 @@ async function getLatestRunJob(store: DocumentStore, slug: string) {
 
 /**
  * Accepts or rejects stored suggestions (one or many). Accepting applies the code to the passage as the
- * researcher's own coding; every decision is kept (one per suggestion) so precision can be reported.
+ * researcher's own coding (through the coding module, which checks the span and keeps the quote); every
+ * decision is kept (one per suggestion) so precision can be reported. Codings and decisions are one
+ * transaction, and suggestions are checked to be still pending inside it, so two people deciding the
+ * same suggestion at once make one decision.
  */
 export async function decideSuggestions({
   store,
@@ -833,74 +836,81 @@ export async function decideSuggestions({
   decision: "accepted" | "rejected";
   userId: string;
 }): Promise<number> {
-  const { database, db, projectId } = await projectSql({ store, slug });
+  const { database, projectId } = await projectSql({ store, slug });
   const { active } = await readCodesAndKeywords(store, slug);
+  const activeIds = active.map((code) => code.id);
   const ids = [...new Set(suggestionIds)];
-  const chosen: Array<{
-    id: string;
-    kind: string;
-    code_id: string;
-    source_id: string;
-    start_cp: number;
-    end_cp: number;
-    score: number;
-  }> = [];
-  for (let i = 0; i < ids.length; i += ID_CHUNK) {
-    const rows = await pendingSuggestions(
-      db,
-      projectId,
-      active.map((code) => code.id),
-    )
-      .select(["s.id", "s.kind", "s.code_id", "s.source_id", "s.start_cp", "s.end_cp", "s.score"])
-      .where("s.id", "in", ids.slice(i, i + ID_CHUNK))
-      .execute();
-    chosen.push(...rows);
-  }
-  if (chosen.length === 0)
-    throw new ResearchError("not-found", "Those suggestions are no longer pending.");
-  if (decision === "accepted") {
-    // The coding module owns codings: it checks the span against the text and keeps the quote.
-    for (const row of chosen) {
-      await applyCode({
-        store,
-        slug,
-        coderId: userId,
-        codeIds: [row.code_id],
-        span: {
-          sourceType: "post",
+  const decided = await inTransaction(
+    database,
+    async (trx) => {
+      const chosen: Array<{
+        id: string;
+        kind: string;
+        code_id: string;
+        source_id: string;
+        start_cp: number;
+        end_cp: number;
+        score: number;
+      }> = [];
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const rows = await pendingSuggestions(trx, projectId, activeIds)
+          .select([
+            "s.id",
+            "s.kind",
+            "s.code_id",
+            "s.source_id",
+            "s.start_cp",
+            "s.end_cp",
+            "s.score",
+          ])
+          .where("s.id", "in", ids.slice(i, i + ID_CHUNK))
+          .execute();
+        chosen.push(...rows);
+      }
+      if (chosen.length === 0) return chosen;
+      if (decision === "accepted") {
+        const span = (row: (typeof chosen)[number]) => ({
+          sourceType: "post" as const,
           sourceId: row.source_id,
           start: Number(row.start_cp),
           end: Number(row.end_cp),
-        },
-      });
-    }
-  }
-  const at = nowIso();
-  await inTransaction(database, async (trx) => {
-    for (let i = 0; i < chosen.length; i += 400) {
-      await trx
-        .insertInto("suggestion_decisions")
-        .values(
-          chosen.slice(i, i + 400).map((row) => ({
-            suggestion_id: row.id,
-            project_id: projectId,
-            kind: row.kind,
-            code_id: row.code_id,
-            source_id: row.source_id,
-            start_cp: Number(row.start_cp),
-            end_cp: Number(row.end_cp),
-            score: Number(row.score),
-            decision,
-            decided_by: userId,
-            at,
-          })),
-        )
-        // Two people deciding the same suggestion at once: the first decision stands.
-        .onConflict((conflict) => conflict.columns(["project_id", "suggestion_id"]).doNothing())
-        .execute();
-    }
-  });
-  return chosen.length;
+        });
+        await addCodingsIn(
+          trx,
+          projectId,
+          chosen.map((row) => ({ span: span(row), codeId: row.code_id, coderId: userId })),
+        );
+      }
+      const at = nowIso();
+      for (let i = 0; i < chosen.length; i += 400) {
+        await trx
+          .insertInto("suggestion_decisions")
+          .values(
+            chosen.slice(i, i + 400).map((row) => ({
+              suggestion_id: row.id,
+              project_id: projectId,
+              kind: row.kind,
+              code_id: row.code_id,
+              source_id: row.source_id,
+              start_cp: Number(row.start_cp),
+              end_cp: Number(row.end_cp),
+              score: Number(row.score),
+              decision,
+              decided_by: userId,
+              at,
+            })),
+          )
+          .onConflict((conflict) => conflict.columns(["project_id", "suggestion_id"]).doNothing())
+          .execute();
+      }
+      return chosen;
+    },
+    // On PostgreSQL two deciders of one project take turns, so the second sees the first's decision.
+    { lockKey: `suggestions:${projectId}` },
+  );
+  if (decided.length === 0)
+    throw new ResearchError("not-found", "Those suggestions are no longer pending.");
+  return decided.length;
 }
 
 export type SuggestionPrecision = {

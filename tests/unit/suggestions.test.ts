@@ -160,6 +160,44 @@ test("accepting codes the passage, rejecting hides it, and precision is reported
   ).rejects.toThrow(/no longer pending/);
 });
 
+test("two people accepting the same suggestion at once make one decision and one coding", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const colleague = await buildUser(store);
+  const { slug } = await buildProject(store, owner);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  await addKeyword({ store, slug, term: "battery" });
+  await createCodes({
+    store,
+    slug,
+    userId: owner.id,
+    codes: [{ name: "Power", definition: "talk about the battery" }],
+  });
+  await runSuggestions({ store, slug });
+  const [first] = (await listSuggestions({ store, slug })).suggestions;
+  const results = await Promise.allSettled(
+    [owner, colleague].map((user) =>
+      decideSuggestions({
+        store,
+        slug,
+        suggestionIds: [first.id],
+        decision: "accepted",
+        userId: user.id,
+      }),
+    ),
+  );
+  expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+  const refused = results.find((result) => result.status === "rejected");
+  expect(String(refused?.status === "rejected" && refused.reason)).toMatch(/no longer pending/);
+  expect(await listCodings({ store, slug })).toHaveLength(1);
+  const [precision] = await suggestionPrecision({ store, slug });
+  expect(precision).toMatchObject({ accepted: 1, rejected: 0 });
+});
+
 test("a stored suggestion on a member who then opts out is no longer shown, nor computed again", async () => {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
