@@ -1,82 +1,275 @@
-import { buildKeywordMatcher } from "../objectives/keywords.js";
-import type { DocumentStore } from "../store/index.js";
-import { loadCorpus, loadVisibleCorpus } from "./corpus.js";
+import { sql, type SqlBool } from "kysely";
 import type { ConsentStatus } from "../entree/model.js";
+import type { DocumentStore } from "../store/index.js";
+import {
+  POST_COLUMNS,
+  projectSql,
+  toCorpusPost,
+  toMember,
+  toThread,
+  visibleMembers,
+  visiblePosts,
+} from "./corpus.js";
 import type { CorpusPost, Member, Thread } from "./model.js";
+import { applyPostFilter, postMatches } from "./search.js";
+import { parseSearchQuery } from "./search-query.js";
 
-export type ThreadFilter = { communityId?: string; memberId?: string; from?: string; to?: string; keyword?: string };
-export type ThreadSummary = Thread & { communityName: string; postCount: number; lastPostAt: string | null; orphans: number };
+/**
+ * The collection's browsing views as page-shaped queries: one page of threads, one thread as a tree,
+ * one page of members. Opted-out members' posts are left out inside each query (visiblePosts).
+ */
 
-function postMatches(post: CorpusPost, filter: ThreadFilter, keyword: ReturnType<typeof buildKeywordMatcher> | null): boolean {
-  if (filter.memberId && post.memberId !== filter.memberId) return false;
-  if (filter.from && (!post.createdAt || post.createdAt.slice(0, 10) < filter.from)) return false;
-  if (filter.to && (!post.createdAt || post.createdAt.slice(0, 10) > filter.to)) return false;
-  if (keyword && !keyword.test(post.text)) return false;
-  return true;
+export type ThreadFilter = {
+  communityId?: string;
+  memberId?: string;
+  /** YYYY-MM-DD, inclusive. */
+  from?: string;
+  to?: string;
+  /** A search query (words, "phrases", prefix*, AND/OR/NOT) some post of the thread must match. */
+  keyword?: string;
+};
+export type ThreadSort = "last-post" | "created";
+export type ThreadSummary = Thread & {
+  communityName: string;
+  postCount: number;
+  lastPostAt: string | null;
+  orphans: number;
+};
+
+/**
+ * Threads with at least one visible post matching the filter (member, date range, keyword), a page at
+ * a time: newest last post first, or newest thread first. `total` counts every matching thread.
+ */
+export async function listThreads({
+  store,
+  slug,
+  filter = {},
+  sort = "last-post",
+  limit = 200,
+  offset = 0,
+}: {
+  store: DocumentStore;
+  slug: string;
+  filter?: ThreadFilter;
+  sort?: ThreadSort;
+  limit?: number;
+  offset?: number;
+}): Promise<{ threads: ThreadSummary[]; total: number }> {
+  const { database, db, projectId } = await projectSql({ store, slug });
+  const keyword = filter.keyword?.trim() ? parseSearchQuery(filter.keyword) : null;
+  const postFilter = { memberId: filter.memberId, from: filter.from, to: filter.to };
+
+  // The threads that some visible post (matching the post filters) belongs to.
+  let posts = applyPostFilter(visiblePosts(db, projectId), postFilter).select("p.thread_id");
+  if (keyword) posts = posts.where(postMatches(database.engine, keyword));
+
+  let threads = db
+    .selectFrom("threads as t")
+    .innerJoin("communities as c", "c.id", "t.community_id")
+    .where("t.project_id", "=", projectId)
+    .where("t.id", "in", posts);
+  if (filter.communityId) threads = threads.where("t.community_id", "=", filter.communityId);
+
+  const [counted, rows] = await Promise.all([
+    threads.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow(),
+    threads
+      .selectAll("t")
+      .select("c.name as community_name")
+      .orderBy(
+        sort === "created" ? "t.created_at" : sql`coalesce(t.last_post_at, t.created_at)`,
+        "desc",
+      )
+      .orderBy("t.id")
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+  ]);
+
+  // Counts over the page's threads only (index on posts by thread).
+  const ids = rows.map((row) => row.id);
+  const stats =
+    ids.length === 0
+      ? []
+      : await visiblePosts(db, projectId)
+          .where("p.thread_id", "in", ids)
+          .groupBy("p.thread_id")
+          .select((eb) => [
+            "p.thread_id",
+            eb.fn.countAll().as("posts"),
+            eb.fn.max("p.created_at").as("last_post_at"),
+            eb.fn
+              .sum(
+                sql<number>`case when p.parent_source_key is not null and p.parent_id is null then 1 else 0 end`,
+              )
+              .as("orphans"),
+          ])
+          .execute();
+  const statsOf = new Map(stats.map((row) => [row.thread_id, row]));
+  return {
+    total: Number(counted.n),
+    threads: rows.map((row) => {
+      const stat = statsOf.get(row.id);
+      return {
+        ...toThread(row),
+        communityName: row.community_name,
+        postCount: Number(stat?.posts ?? 0),
+        lastPostAt: (stat?.last_post_at as string | null | undefined) ?? null,
+        orphans: Number(stat?.orphans ?? 0),
+      };
+    }),
+  };
 }
 
-/** Threads with at least one visible post matching the filter (member, date range, keyword), newest first. */
-export async function listThreads({ store, slug, filter = {}, limit = 200, offset = 0 }: { store: DocumentStore; slug: string; filter?: ThreadFilter; limit?: number; offset?: number }): Promise<{ threads: ThreadSummary[]; total: number }> {
-  const corpus = await loadVisibleCorpus({ store, slug });
-  const keyword = filter.keyword?.trim() ? buildKeywordMatcher([{ id: "q", term: filter.keyword.trim(), synonyms: [] }]) : null;
-  const communityNames = new Map(corpus.communities.map((community) => [community.id, community.name]));
-  const filtering = Boolean(filter.memberId || filter.from || filter.to || keyword);
-  const summaries: ThreadSummary[] = [];
-  for (const [threadId, posts] of corpus.postsByThread) {
-    const thread = corpus.threads.get(threadId);
-    if (!thread) continue;
-    if (filter.communityId && thread.communityId !== filter.communityId) continue;
-    if (filtering && !posts.some((post) => postMatches(post, filter, keyword))) continue;
-    summaries.push({
-      ...thread,
-      communityName: communityNames.get(thread.communityId) ?? "",
-      postCount: posts.length,
-      lastPostAt: posts.at(-1)?.createdAt ?? null,
-      orphans: posts.filter((post) => post.orphan).length,
-    });
-  }
-  summaries.sort((a, b) => (b.lastPostAt ?? "").localeCompare(a.lastPostAt ?? ""));
-  return { threads: summaries.slice(offset, offset + limit), total: summaries.length };
-}
+export type PostNode = {
+  post: CorpusPost;
+  author: { pseudonym: string; handle: string } | null;
+  replies: PostNode[];
+};
 
-export type PostNode = { post: CorpusPost; author: { pseudonym: string; handle: string } | null; replies: PostNode[] };
+/**
+ * One thread's visible posts as a reply tree (orphans, top-level posts and replies to withheld posts
+ * at the root), oldest first, with each post's depth set. Null when the thread has no visible post.
+ */
+export async function getThreadTree({
+  store,
+  slug,
+  threadId,
+}: {
+  store: DocumentStore;
+  slug: string;
+  threadId: string;
+}): Promise<{
+  thread: Thread;
+  communityName: string;
+  roots: PostNode[];
+  postCount: number;
+} | null> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const thread = await db
+    .selectFrom("threads as t")
+    .innerJoin("communities as c", "c.id", "t.community_id")
+    .selectAll("t")
+    .select("c.name as community_name")
+    .where("t.project_id", "=", projectId)
+    .where("t.id", "=", threadId)
+    .executeTakeFirst();
+  if (!thread) return null;
+  const rows = await visiblePosts(db, projectId)
+    .select([...POST_COLUMNS, "m.pseudonym as pseudonym", "m.handle as handle"])
+    .where("p.thread_id", "=", threadId)
+    .orderBy("p.created_at")
+    .orderBy("p.seq")
+    .execute();
+  if (rows.length === 0) return null;
 
-/** A thread's visible posts as a reply tree (orphans and top-level posts at the root), oldest first. */
-export async function getThreadTree({ store, slug, threadId }: { store: DocumentStore; slug: string; threadId: string }): Promise<{ thread: Thread; communityName: string; roots: PostNode[]; postCount: number } | null> {
-  const corpus = await loadVisibleCorpus({ store, slug });
-  const thread = corpus.threads.get(threadId);
-  const posts = corpus.postsByThread.get(threadId);
-  if (!thread || !posts) return null;
   const nodes = new Map<string, PostNode>();
-  for (const post of posts) {
-    const member = post.memberId ? corpus.members.get(post.memberId) : undefined;
-    nodes.set(post.id, { post, author: member ? { pseudonym: member.pseudonym, handle: member.handle } : null, replies: [] });
+  for (const row of rows) {
+    const author =
+      row.pseudonym !== null && row.handle !== null
+        ? { pseudonym: row.pseudonym, handle: row.handle }
+        : null;
+    nodes.set(row.id, { post: toCorpusPost(row), author, replies: [] });
   }
   const roots: PostNode[] = [];
-  for (const post of posts) {
-    const node = nodes.get(post.id)!;
-    const parent = post.parentId ? nodes.get(post.parentId) : undefined;
-    if (parent) parent.replies.push(node);
+  for (const node of nodes.values()) {
+    const parent = node.post.parentId ? nodes.get(node.post.parentId) : undefined;
+    if (parent && parent !== node) parent.replies.push(node);
     else roots.push(node);
   }
-  return { thread, communityName: corpus.communities.find((c) => c.id === thread.communityId)?.name ?? "", roots, postCount: posts.length };
+  // Depth from the roots down (iterative: a long reply chain must not overflow the stack).
+  const stack = roots.map((node) => ({ node, depth: 0 }));
+  const seen = new Set<PostNode>();
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    node.post.depth = depth;
+    for (const reply of node.replies) stack.push({ node: reply, depth: depth + 1 });
+  }
+  // A reply cycle (bad data) is never reachable from a root: show those posts at the root too.
+  for (const node of nodes.values()) if (!seen.has(node)) roots.push(node);
+  return {
+    thread: toThread(thread),
+    communityName: thread.community_name,
+    roots,
+    postCount: rows.length,
+  };
 }
 
 export type MemberRow = Member & { consent: ConsentStatus | null; communityNames: string[] };
+export type MemberSort = "posts" | "pseudonym" | "last-post";
 
-/** Members with their pseudonym, post count, first and last post and consent status; opted-out members excluded unless asked. */
-export async function listMembers({ store, slug, includeOptedOut = false }: { store: DocumentStore; slug: string; includeOptedOut?: boolean }): Promise<MemberRow[]> {
-  const corpus = await loadVisibleCorpus({ store, slug });
-  const source = includeOptedOut ? await loadCorpus({ store, slug }) : corpus;
-  const communityNames = new Map(source.communities.map((community) => [community.id, community.name]));
-  const communitiesOf = new Map<string, Set<string>>();
-  for (const post of source.posts) {
-    if (!post.memberId) continue;
-    const set = communitiesOf.get(post.memberId) ?? new Set<string>();
-    set.add(communityNames.get(post.communityId) ?? "");
-    communitiesOf.set(post.memberId, set);
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Members a page at a time, most active first, with consent status and the communities they posted
+ * in; `search` matches pseudonym, handle or display name. Opted-out members are left out unless
+ * `includeOptedOut` (the owner's consent log, where an opt-out must stay visible).
+ */
+export async function listMembers({
+  store,
+  slug,
+  search,
+  includeOptedOut = false,
+  sort = "posts",
+  limit = 100,
+  offset = 0,
+}: {
+  store: DocumentStore;
+  slug: string;
+  search?: string;
+  includeOptedOut?: boolean;
+  sort?: MemberSort;
+  limit?: number;
+  offset?: number;
+}): Promise<{ members: MemberRow[]; total: number }> {
+  const { db, projectId } = await projectSql({ store, slug });
+  let members = includeOptedOut
+    ? db.selectFrom("members as m").where("m.project_id", "=", projectId)
+    : visibleMembers(db, projectId);
+  const needle = search?.trim();
+  if (needle) {
+    const pattern = likePattern(needle);
+    members = members.where(
+      sql<SqlBool>`(lower(m.pseudonym) like ${pattern} escape '\\' or lower(m.handle) like ${pattern} escape '\\'
+        or lower(coalesce(m.display_name, '')) like ${pattern} escape '\\')`,
+    );
   }
-  return [...source.members.values()]
-    .map((member) => ({ ...member, consent: corpus.consent.get(member.id) ?? null, communityNames: [...(communitiesOf.get(member.id) ?? [])] }))
-    .sort((a, b) => b.postCount - a.postCount || a.pseudonym.localeCompare(b.pseudonym));
+  let page = members.selectAll("m");
+  if (sort === "pseudonym") page = page.orderBy("m.pseudonym");
+  else if (sort === "last-post")
+    page = page.orderBy("m.last_post_at", "desc").orderBy("m.pseudonym");
+  else page = page.orderBy("m.post_count", "desc").orderBy("m.pseudonym");
+  const [counted, rows] = await Promise.all([
+    members.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow(),
+    page.limit(limit).offset(offset).execute(),
+  ]);
+
+  const ids = rows.map((row) => row.id);
+  const places =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom("posts as p")
+          .innerJoin("communities as c", "c.id", "p.community_id")
+          .select(["p.member_id", "c.name"])
+          .distinct()
+          .where("p.project_id", "=", projectId)
+          .where("p.member_id", "in", ids)
+          .execute();
+  const communitiesOf = new Map<string, string[]>();
+  for (const place of places) {
+    if (!place.member_id) continue;
+    communitiesOf.set(place.member_id, [...(communitiesOf.get(place.member_id) ?? []), place.name]);
+  }
+  return {
+    total: Number(counted.n),
+    members: rows.map((row) => ({
+      ...toMember(row),
+      consent: (row.consent_status as ConsentStatus | null) ?? null,
+      communityNames: (communitiesOf.get(row.id) ?? []).sort(),
+    })),
+  };
 }

@@ -1,37 +1,64 @@
+import { randomUUID } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { consentFile } from "../entree/model.js";
+import { sql, type RawBuilder } from "kysely";
 import { erasedMemberHash } from "../entree/consent-status.js";
 import { detectLanguage } from "../nlp/language.js";
-import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import { ResearchError, type ErrorLocation } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
-import type { DocumentStore } from "../store/index.js";
-import { IMPORT_FORMATS, detectImporter, getImporter, type CsvField, type Importer } from "./importers/index.js";
-import { readHead } from "./importers/read.js";
 import {
-  corpusBatchFile, corpusManifestFile, membersFile, sourceKey,
-  type BatchSummary, type Community, type Member, type Platform, type Post, type Thread,
-} from "./model.js";
+  inTransaction,
+  sqlFor,
+  type DocumentStore,
+  type Queryable,
+  type SqlEngine,
+} from "../store/index.js";
+import type { Insertable } from "kysely";
+import type { MembersTable, PostsTable, ThreadsTable } from "../store/sql/schema.js";
+import { bumpCorpusRevision } from "./corpus.js";
+import {
+  IMPORT_FORMATS,
+  detectImporter,
+  getImporter,
+  type CsvField,
+  type Importer,
+} from "./importers/index.js";
+import { readHead } from "./importers/read.js";
+import { KEY_SEPARATOR, PlatformSchema, sourceKey, type Platform } from "./model.js";
+import type { ImportedPost } from "./importers/types.js";
 import { pseudonymFor } from "./pseudonyms.js";
 
 /**
  * Platforms where display names are not unique (or can change) identify members by their user id;
  * elsewhere the handle is the identity, which also holds when older exports lack the user id.
  */
-const KEYED_BY_USER_ID: ReadonlySet<Platform> = new Set(["stackexchange", "telegram", "twitter", "youtube"]);
+const KEYED_BY_USER_ID: ReadonlySet<Platform> = new Set([
+  "stackexchange",
+  "telegram",
+  "twitter",
+  "youtube",
+]);
 
 /** Generic sources (CSV, feeds) say nothing about identity across communities: a handle is local to one. */
 const HANDLE_LOCAL_TO_COMMUNITY: ReadonlySet<Platform> = new Set(["csv", "rss", "other"]);
 
-export function memberKeyOf(platform: Platform, author: { handle: string; platformUserId?: string | null }, communityName: string): string {
+export function memberKeyOf(
+  platform: Platform,
+  author: { handle: string; platformUserId?: string | null },
+  communityName: string,
+): string {
   if (KEYED_BY_USER_ID.has(platform) && author.platformUserId) return author.platformUserId;
-  return HANDLE_LOCAL_TO_COMMUNITY.has(platform) ? `${communityName}\u0000${author.handle}` : author.handle;
+  return HANDLE_LOCAL_TO_COMMUNITY.has(platform)
+    ? `${communityName}${KEY_SEPARATOR}${author.handle}`
+    : author.handle;
 }
 
-/** Posts per batch file: small enough to rewrite quickly when one member is erased. */
-const BATCH_SIZE = 20_000;
+/**
+ * Posts written per round of statements: one lookup of known keys, one multi-row insert per table.
+ * 500 rows of posts stay well under both engines' limits on bound parameters.
+ */
+const CHUNK_SIZE = 500;
 /** Invalid records listed one by one in a report; beyond that they are only counted. */
 const MAX_LISTED_INVALID = 500;
 
@@ -77,26 +104,50 @@ async function expandInputs(files: string[]): Promise<string[]> {
     try {
       info = await stat(file);
     } catch {
-      throw new ResearchError("import-failed", `Cannot read ${file}: no such file or folder.`, { file });
+      throw new ResearchError("import-failed", `Cannot read ${file}: no such file or folder.`, {
+        file,
+      });
     }
     if (info.isDirectory()) {
       const entries = (await readdir(file)).filter((name) => !name.startsWith(".")).sort();
-      const dump = entries.filter((name) => ["Posts.xml", "Comments.xml", "Users.xml"].includes(name));
-      const chosen = dump.length > 0 ? dump : entries.filter((name) => /\.(json|ndjson|jsonl|xml|mbox|csv|tsv|rss|atom)$/i.test(name));
-      if (chosen.length === 0) throw new ResearchError("import-failed", `The folder ${file} holds no file to import.`, { file });
+      const dump = entries.filter((name) =>
+        ["Posts.xml", "Comments.xml", "Users.xml"].includes(name),
+      );
+      const chosen =
+        dump.length > 0
+          ? dump
+          : entries.filter((name) =>
+              /\.(json|ndjson|jsonl|xml|mbox|csv|tsv|rss|atom)$/i.test(name),
+            );
+      if (chosen.length === 0)
+        throw new ResearchError("import-failed", `The folder ${file} holds no file to import.`, {
+          file,
+        });
       expanded.push(...chosen.map((name) => path.join(file, name)));
     } else {
-      if (info.size === 0) throw new ResearchError("import-failed", `${path.basename(file)} is empty (0 bytes): nothing to import.`, { file });
+      if (info.size === 0)
+        throw new ResearchError(
+          "import-failed",
+          `${path.basename(file)} is empty (0 bytes): nothing to import.`,
+          { file },
+        );
       expanded.push(file);
     }
   }
   return expanded;
 }
 
-async function chooseImporters(files: string[], format: string | undefined): Promise<Array<{ importer: Importer; files: string[] }>> {
+async function chooseImporters(
+  files: string[],
+  format: string | undefined,
+): Promise<Array<{ importer: Importer; files: string[] }>> {
   const forced = format ? getImporter(format) : undefined;
   if (format && !forced) {
-    throw new ResearchError("invalid-input", `Unknown format "${format}". Formats: ${IMPORT_FORMATS.join(", ")}.`, { field: "format" });
+    throw new ResearchError(
+      "invalid-input",
+      `Unknown format "${format}". Formats: ${IMPORT_FORMATS.join(", ")}.`,
+      { field: "format" },
+    );
   }
   const groups = new Map<Importer, string[]>();
   for (const file of files) {
@@ -105,212 +156,838 @@ async function chooseImporters(files: string[], format: string | undefined): Pro
     if (!importer) {
       importer = detectImporter(file, head);
       if (!importer) {
-        throw new ResearchError("import-failed", `Cannot tell which platform ${path.basename(file)} comes from. Give its format (one of ${IMPORT_FORMATS.join(", ")}).`, { file });
+        throw new ResearchError(
+          "import-failed",
+          `Cannot tell which platform ${path.basename(file)} comes from. Give its format (one of ${IMPORT_FORMATS.join(", ")}).`,
+          { file },
+        );
       }
     } else if (!forced!.detect({ fileName: path.basename(file), head })) {
       const other = detectImporter(file, head);
       if (other && other !== forced) {
-        throw new ResearchError("import-failed", `${path.basename(file)} looks like a ${other.format} file, not ${forced!.format}. Check the format.`, { file, field: "format" });
+        throw new ResearchError(
+          "import-failed",
+          `${path.basename(file)} looks like a ${other.format} file, not ${forced!.format}. Check the format.`,
+          { file, field: "format" },
+        );
       }
     }
     groups.set(importer, [...(groups.get(importer) ?? []), file]);
   }
-  return [...groups].flatMap(([importer, group]) => (importer.groupFiles ? importer.groupFiles(group) : [group]).map((files) => ({ importer, files })));
+  return [...groups].flatMap(([importer, group]) =>
+    (importer.groupFiles ? importer.groupFiles(group) : [group]).map((files) => ({
+      importer,
+      files,
+    })),
+  );
 }
 
-/** Existing post and thread keys of the corpus, so a re-import adds nothing twice. */
-async function loadExistingKeys(store: DocumentStore, slug: string, batches: BatchSummary[], communities: Community[]) {
-  const postIds = new Map<string, string>();
-  const threadIds = new Map<string, string>();
-  const platformOf = new Map(communities.map((community) => [community.id, community.platform]));
-  for (const batch of batches) {
-    const data = await store.read(corpusBatchFile, projectKeys.corpusBatch(slug, batch.id));
-    for (const thread of data.threads) threadIds.set(`${thread.communityId}\u0000${thread.sourceId}`, thread.id);
-    for (const post of data.posts) postIds.set(sourceKey(platformOf.get(post.communityId) ?? "other", post.communityId, post.sourceId), post.id);
+type ImportContext = {
+  trx: Queryable;
+  engine: SqlEngine;
+  projectId: string;
+  importId: string;
+  salt: string;
+  userId: string;
+  report: ImportReport;
+};
+
+/** A community as the import knows it; `stored` once its row is written in this transaction. */
+type KnownCommunity = { id: string; name: string; platform: Platform; stored: boolean };
+
+/** A thread the import touched: created here, or found stored; `dirty` when its row must change. */
+type KnownThread = {
+  id: string;
+  communityId: string;
+  sourceId: string;
+  title: string;
+  url: string | null;
+  createdAt: string | null;
+  lastPostAt: string | null;
+  untitled: boolean;
+  createdHere: boolean;
+  dirty: boolean;
+};
+
+/**
+ * A member the import touched. New members are inserted with the chunk that first names them (posts
+ * refer to them); what later chunks add is summed here and written once when the import finishes.
+ */
+type KnownMember = {
+  id: string;
+  platform: Platform;
+  identityKey: string;
+  handle: string;
+  displayName: string | null;
+  platformUserId: string | null;
+  pseudonym: string;
+  signals: string[];
+  stored: boolean;
+  /** Posts, dates and signals not written to the row yet. */
+  posts: number;
+  first: string | null;
+  last: string | null;
+  signalsChanged: boolean;
+};
+
+/** A post read from a file, waiting for its chunk to be written. */
+type PendingPost = { imported: ImportedPost; platform: Platform; community: KnownCommunity };
+
+/**
+ * The later (or earlier) of two nullable ISO dates, in SQL: PostgreSQL's greatest/least skip nulls,
+ * SQLite's two-argument max/min return null when either is null.
+ */
+function laterOf(engine: SqlEngine, a: RawBuilder<unknown>, b: RawBuilder<unknown>) {
+  return engine === "postgres"
+    ? sql<string | null>`greatest(${a}, ${b})`
+    : sql<string | null>`coalesce(max(${a}, ${b}), ${a}, ${b})`;
+}
+function earlierOf(engine: SqlEngine, a: RawBuilder<unknown>, b: RawBuilder<unknown>) {
+  return engine === "postgres"
+    ? sql<string | null>`least(${a}, ${b})`
+    : sql<string | null>`coalesce(min(${a}, ${b}), ${a}, ${b})`;
+}
+
+function laterDate(a: string | null, b: string | null): string | null {
+  return a && b ? (a > b ? a : b) : (a ?? b);
+}
+function earlierDate(a: string | null, b: string | null): string | null {
+  return a && b ? (a < b ? a : b) : (a ?? b);
+}
+
+function isUntitled(title: string): boolean {
+  return title.startsWith("(untitled");
+}
+
+let lastIdMs = 0;
+let idCounter = 0;
+/**
+ * A UUID (version 7 layout) that grows with time: rows of one import land at the end of the id
+ * indexes instead of at random places, which keeps a large import's inserts cheap.
+ */
+function orderedId(): string {
+  let now = Date.now();
+  if (now <= lastIdMs) {
+    idCounter++;
+    if (idCounter > 0xfff) {
+      lastIdMs++;
+      idCounter = 0;
+    }
+    now = lastIdMs;
+  } else {
+    lastIdMs = now;
+    idCounter = 0;
   }
-  return { postIds, threadIds };
+  const time = now.toString(16).padStart(12, "0");
+  const counter = idCounter.toString(16).padStart(3, "0");
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${counter}${randomUUID().slice(18)}`;
+}
+
+/** Rows per statement when the import's totals are written at the end. */
+const TOTALS_CHUNK = 500;
+
+/**
+ * The import's writer: holds what this import learnt (communities, and the threads and members it
+ * touched) and writes each chunk of posts with a few multi-row statements. Everything runs inside the
+ * import's one transaction, under the project's corpus lock, so what it reads cannot change under it.
+ */
+class ImportWriter {
+  private readonly communities = new Map<string, KnownCommunity>();
+  private readonly threads = new Map<string, KnownThread>();
+  private readonly members = new Map<string, KnownMember>();
+  private readonly pseudonymsHere = new Set<string>();
+  private readonly usedCommunities = new Set<string>();
+  private readonly newCommunityNames: string[] = [];
+  private erased = new Set<string>();
+  private pending: PendingPost[] = [];
+
+  constructor(private readonly context: ImportContext) {}
+
+  /** Reads what the import checks against for the whole run: communities and erasure records (both small). */
+  async load(): Promise<void> {
+    const { trx, projectId } = this.context;
+    const rows = await trx
+      .selectFrom("communities")
+      .select(["id", "name", "platform"])
+      .where("project_id", "=", projectId)
+      .execute();
+    for (const row of rows) {
+      const platform = PlatformSchema.catch("other").parse(row.platform);
+      this.communities.set(`${platform}\u0000${row.name}`, {
+        id: row.id,
+        name: row.name,
+        platform,
+        stored: true,
+      });
+    }
+    const erased = await trx
+      .selectFrom("erased_members")
+      .select("handle_hash")
+      .where("project_id", "=", projectId)
+      .execute();
+    this.erased = new Set(erased.map((row) => row.handle_hash));
+  }
+
+  /**
+   * Whether a member was erased. Erasures recorded by the earlier release hashed keys joined with NUL
+   * (see KEY_SEPARATOR), so both forms are checked.
+   */
+  private wasErased(platform: Platform, memberKey: string): boolean {
+    if (this.erased.size === 0) return false;
+    if (this.erased.has(erasedMemberHash(platform, memberKey))) return true;
+    return (
+      memberKey.includes(KEY_SEPARATOR) &&
+      this.erased.has(erasedMemberHash(platform, memberKey.replaceAll(KEY_SEPARATOR, "\u0000")))
+    );
+  }
+
+  communityFor(name: string, platform: Platform): KnownCommunity {
+    const key = `${platform}\u0000${name}`;
+    let community = this.communities.get(key);
+    if (!community) {
+      community = { id: newId(), name, platform, stored: false };
+      this.communities.set(key, community);
+    }
+    return community;
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  add(post: PendingPost): void {
+    this.pending.push(post);
+  }
+
+  /** Writes the pending posts (with their new threads, members and communities) and links their replies. */
+  async flush(): Promise<void> {
+    const chunk = this.pending;
+    this.pending = [];
+    if (chunk.length === 0) return;
+    const { trx, projectId, importId, report } = this.context;
+
+    const keyed = chunk.map((item) => ({
+      ...item,
+      key: sourceKey(item.platform, item.community.id, item.imported.sourceId),
+      parentKey: item.imported.parentSourceId
+        ? sourceKey(item.platform, item.community.id, item.imported.parentSourceId)
+        : null,
+    }));
+    const known = await this.knownPostIds([
+      ...new Set(
+        keyed.flatMap((item) => (item.parentKey ? [item.key, item.parentKey] : [item.key])),
+      ),
+    ]);
+
+    // Which posts are new: not stored yet, not twice in this chunk, not by an erased member.
+    const accepted: Array<(typeof keyed)[number] & { id: string; memberKey: string | null }> = [];
+    const chunkIds = new Map<string, string>();
+    for (const item of keyed) {
+      if (known.has(item.key) || chunkIds.has(item.key)) {
+        report.duplicates++;
+        continue;
+      }
+      let memberKey: string | null = null;
+      if (item.imported.author) {
+        memberKey = memberKeyOf(item.platform, item.imported.author, item.community.name);
+        if (this.wasErased(item.platform, memberKey)) {
+          report.erasedExcluded++;
+          continue;
+        }
+      }
+      const id = orderedId();
+      chunkIds.set(item.key, id);
+      accepted.push({ ...item, id, memberKey });
+    }
+    if (accepted.length === 0) return;
+
+    await this.storeCommunities(accepted.map((item) => item.community));
+    const memberIds = await this.storeMembers(accepted);
+    const threadIds = await this.storeThreads(accepted);
+
+    const rows: Array<Insertable<PostsTable>> = accepted.map((item, index) => {
+      const imported = item.imported;
+      const deletedUpstream = imported.deletedUpstream ?? false;
+      if (deletedUpstream) report.deletedUpstream++;
+      return {
+        id: item.id,
+        project_id: projectId,
+        thread_id: threadIds[index],
+        community_id: item.community.id,
+        source_id: imported.sourceId,
+        source_key: item.key,
+        parent_source_id: imported.parentSourceId,
+        parent_source_key: item.parentKey,
+        parent_id: item.parentKey
+          ? (known.get(item.parentKey) ?? chunkIds.get(item.parentKey) ?? null)
+          : null,
+        member_id: item.memberKey
+          ? (memberIds.get(`${item.platform}\u0000${item.memberKey}`) ?? null)
+          : null,
+        created_at: imported.createdAt,
+        title: imported.title ?? null,
+        html: imported.html,
+        text: imported.text,
+        url: imported.url,
+        language: detectLanguage(imported.text),
+        deleted_upstream: deletedUpstream ? 1 : 0,
+        import_id: importId,
+      };
+    });
+    await insertAsJson(trx, this.context.engine, "posts", rows);
+    report.posts += rows.length;
+
+    // Replies stored earlier (by this import or an older one) whose parent arrives in this chunk.
+    await trx
+      .updateTable("posts")
+      .set({
+        parent_id: sql<string>`(select q.id from posts as q
+          where q.project_id = posts.project_id and q.source_key = posts.parent_source_key)`,
+      })
+      .where("project_id", "=", projectId)
+      .where("parent_id", "is", null)
+      .where("parent_source_key", "in", [...chunkIds.keys()])
+      .execute();
+  }
+
+  /** Our ids of the posts already stored under these source keys. */
+  private async knownPostIds(keys: string[]): Promise<Map<string, string>> {
+    const rows = await this.context.trx
+      .selectFrom("posts")
+      .select(["id", "source_key"])
+      .where("project_id", "=", this.context.projectId)
+      .where("source_key", "in", keys)
+      .execute();
+    return new Map(rows.map((row) => [row.source_key, row.id]));
+  }
+
+  private async storeCommunities(used: KnownCommunity[]): Promise<void> {
+    const fresh = [...new Set(used)].filter((community) => !community.stored);
+    for (const community of used) this.usedCommunities.add(community.id);
+    if (fresh.length === 0) return;
+    const createdAt = nowIso();
+    await this.context.trx
+      .insertInto("communities")
+      .values(
+        fresh.map((community) => ({
+          id: community.id,
+          project_id: this.context.projectId,
+          platform: community.platform,
+          name: community.name,
+          url: null,
+          created_at: createdAt,
+        })),
+      )
+      .execute();
+    for (const community of fresh) {
+      community.stored = true;
+      this.newCommunityNames.push(community.name);
+    }
+  }
+
+  /**
+   * Finds or creates the authors of the chunk's posts (new ones are inserted now, since posts refer
+   * to them) and adds the posts to their pending counts. Returns the member ids by key.
+   */
+  private async storeMembers(
+    accepted: Array<PendingPost & { memberKey: string | null }>,
+  ): Promise<Map<string, string>> {
+    const { trx, projectId, report } = this.context;
+    const authors = new Map<string, PendingPost & { memberKey: string }>();
+    for (const item of accepted) {
+      if (!item.memberKey || !item.imported.author) continue;
+      const key = `${item.platform}\u0000${item.memberKey}`;
+      if (!authors.has(key)) authors.set(key, { ...item, memberKey: item.memberKey });
+    }
+    if (authors.size === 0) return new Map();
+
+    // Members this import has not met yet: look them up, one query per platform in the chunk.
+    const unknown = [...authors.entries()].filter(([key]) => !this.members.has(key));
+    for (const platform of new Set(unknown.map(([, item]) => item.platform))) {
+      const keys = unknown
+        .filter(([, item]) => item.platform === platform)
+        .map(([, item]) => item.memberKey);
+      const rows = await trx
+        .selectFrom("members")
+        .selectAll()
+        .where("project_id", "=", projectId)
+        .where("platform", "=", platform)
+        .where("identity_key", "in", keys)
+        .execute();
+      for (const row of rows) {
+        this.members.set(`${platform}\u0000${row.identity_key}`, {
+          id: row.id,
+          platform,
+          identityKey: row.identity_key,
+          handle: row.handle,
+          displayName: row.display_name,
+          platformUserId: row.platform_user_id,
+          pseudonym: row.pseudonym,
+          signals: parseSignals(row.privacy_signals),
+          stored: true,
+          posts: 0,
+          first: null,
+          last: null,
+          signalsChanged: false,
+        });
+      }
+    }
+    const fresh = unknown.filter(([key]) => !this.members.has(key));
+    const names = await this.choosePseudonyms(
+      fresh.map(([key, item]) => ({ key, platform: item.platform, memberKey: item.memberKey })),
+    );
+    for (const [key, item] of fresh) {
+      const author = item.imported.author!;
+      this.members.set(key, {
+        id: orderedId(),
+        platform: item.platform,
+        identityKey: item.memberKey,
+        handle: author.handle,
+        displayName: author.displayName ?? null,
+        platformUserId: author.platformUserId ?? null,
+        pseudonym: names.get(key)!,
+        signals: [],
+        stored: false,
+        posts: 0,
+        first: null,
+        last: null,
+        signalsChanged: false,
+      });
+    }
+    report.members += fresh.length;
+
+    for (const item of accepted) {
+      if (!item.memberKey) continue;
+      const member = this.members.get(`${item.platform}\u0000${item.memberKey}`);
+      if (!member) continue;
+      member.posts++;
+      member.first = earlierDate(member.first, item.imported.createdAt);
+      member.last = laterDate(member.last, item.imported.createdAt);
+      for (const signal of item.imported.author?.privacySignals ?? []) {
+        if (member.signals.includes(signal)) continue;
+        member.signals = [...member.signals, signal];
+        member.signalsChanged = true;
+      }
+    }
+
+    const created = fresh.map(([key]) => this.members.get(key)!);
+    if (created.length > 0) {
+      await trx
+        .insertInto("members")
+        .values(created.map(memberRow(projectId)))
+        .execute();
+      for (const member of created) {
+        member.stored = true;
+        member.posts = 0;
+        member.first = null;
+        member.last = null;
+        member.signalsChanged = false;
+      }
+    }
+    return new Map([...authors.keys()].map((key) => [key, this.members.get(key)!.id]));
+  }
+
+  /**
+   * Gives each new member a pseudonym no other member of the project has: names are proposed in JS,
+   * checked against the table in one query per round, and the few that collide are proposed again.
+   */
+  private async choosePseudonyms(
+    fresh: Array<{ key: string; platform: Platform; memberKey: string }>,
+  ): Promise<Map<string, string>> {
+    const { trx, projectId, salt } = this.context;
+    const chosen = new Map<string, string>();
+    const taken = new Set<string>();
+    let open = fresh;
+    while (open.length > 0) {
+      const proposed = new Map<string, string>();
+      const inRound = new Set<string>();
+      const unavailable = {
+        has: (name: string) =>
+          taken.has(name) || inRound.has(name) || this.pseudonymsHere.has(name),
+      };
+      for (const member of open) {
+        const name = pseudonymFor(salt, member.platform, member.memberKey, unavailable);
+        inRound.add(name);
+        proposed.set(member.key, name);
+      }
+      const clashes = await trx
+        .selectFrom("members")
+        .select("pseudonym")
+        .where("project_id", "=", projectId)
+        .where("pseudonym", "in", [...proposed.values()])
+        .execute();
+      for (const row of clashes) taken.add(row.pseudonym);
+      const next: typeof open = [];
+      for (const member of open) {
+        const name = proposed.get(member.key)!;
+        if (taken.has(name)) {
+          next.push(member);
+        } else {
+          chosen.set(member.key, name);
+          this.pseudonymsHere.add(name);
+        }
+      }
+      open = next;
+    }
+    return chosen;
+  }
+
+  /**
+   * Finds or creates the threads of the chunk's posts (new ones are inserted now) and notes their
+   * latest post. Returns each accepted post's thread id, in order.
+   */
+  private async storeThreads(accepted: PendingPost[]): Promise<string[]> {
+    const { trx, projectId, importId, report } = this.context;
+    const keyOf = (item: PendingPost) =>
+      `${item.community.id}\u0000${item.imported.threadSourceId}`;
+    const unknown = new Set(accepted.map(keyOf).filter((key) => !this.threads.has(key)));
+    if (unknown.size > 0) {
+      const missing = accepted.filter((item) => unknown.has(keyOf(item)));
+      const rows = await trx
+        .selectFrom("threads")
+        .selectAll()
+        .where("project_id", "=", projectId)
+        .where("community_id", "in", [...new Set(missing.map((item) => item.community.id))])
+        .where("source_id", "in", [...new Set(missing.map((item) => item.imported.threadSourceId))])
+        .execute();
+      for (const row of rows) {
+        this.threads.set(`${row.community_id}\u0000${row.source_id}`, {
+          id: row.id,
+          communityId: row.community_id,
+          sourceId: row.source_id,
+          title: row.title,
+          url: row.url,
+          createdAt: row.created_at,
+          lastPostAt: row.last_post_at,
+          untitled: false,
+          createdHere: false,
+          dirty: false,
+        });
+      }
+    }
+    const created: KnownThread[] = [];
+    const ids = accepted.map((item) => {
+      const key = keyOf(item);
+      const imported = item.imported;
+      let thread = this.threads.get(key);
+      if (!thread) {
+        const title =
+          imported.threadTitle ||
+          imported.title ||
+          imported.text.split("\n")[0].slice(0, 90) ||
+          "(untitled thread)";
+        thread = {
+          id: orderedId(),
+          communityId: item.community.id,
+          sourceId: imported.threadSourceId,
+          title,
+          url: imported.threadUrl ?? null,
+          createdAt: imported.createdAt,
+          lastPostAt: null,
+          untitled: isUntitled(title),
+          createdHere: true,
+          dirty: false,
+        };
+        this.threads.set(key, thread);
+        created.push(thread);
+        report.threads++;
+      } else if (thread.createdHere && thread.untitled && imported.threadTitle) {
+        // A thread this import created may learn its title from a later record (Discourse, HN).
+        thread.title = imported.threadTitle;
+        thread.untitled = false;
+        thread.dirty = true;
+      }
+      const last = laterDate(thread.lastPostAt, imported.createdAt);
+      if (last !== thread.lastPostAt) {
+        thread.lastPostAt = last;
+        thread.dirty = true;
+      }
+      return thread.id;
+    });
+    if (created.length > 0) {
+      await trx
+        .insertInto("threads")
+        .values(created.map(threadRow(projectId, importId)))
+        .execute();
+      for (const thread of created) thread.dirty = false;
+    }
+    return ids;
+  }
+
+  /**
+   * Writes what later chunks added to members and threads stored earlier, counts the import's
+   * orphans and records its summary; call once every chunk is written.
+   */
+  async finish({ format, files }: { format: string; files: string[] }): Promise<void> {
+    const { trx, engine, projectId, importId, report } = this.context;
+    report.communities = this.newCommunityNames;
+    if (report.posts === 0) return;
+
+    const members = [...this.members.values()].filter(
+      (member) => member.posts > 0 || member.signalsChanged,
+    );
+    for (let i = 0; i < members.length; i += TOTALS_CHUNK) {
+      await trx
+        .insertInto("members")
+        .values(members.slice(i, i + TOTALS_CHUNK).map(memberRow(projectId)))
+        .onConflict((conflict) =>
+          conflict.columns(["project_id", "platform", "identity_key"]).doUpdateSet({
+            post_count: sql<number>`members.post_count + excluded.post_count`,
+            first_post_at: earlierOf(
+              engine,
+              sql.ref("members.first_post_at"),
+              sql.ref("excluded.first_post_at"),
+            ),
+            last_post_at: laterOf(
+              engine,
+              sql.ref("members.last_post_at"),
+              sql.ref("excluded.last_post_at"),
+            ),
+            privacy_signals: sql<string>`excluded.privacy_signals`,
+          }),
+        )
+        .execute();
+    }
+    const threads = [...this.threads.values()].filter((thread) => thread.dirty);
+    for (let i = 0; i < threads.length; i += TOTALS_CHUNK) {
+      await trx
+        .insertInto("threads")
+        .values(threads.slice(i, i + TOTALS_CHUNK).map(threadRow(projectId, importId)))
+        .onConflict((conflict) =>
+          conflict.columns(["project_id", "community_id", "source_id"]).doUpdateSet({
+            title: sql<string>`excluded.title`,
+            last_post_at: laterOf(
+              engine,
+              sql.ref("threads.last_post_at"),
+              sql.ref("excluded.last_post_at"),
+            ),
+          }),
+        )
+        .execute();
+    }
+
+    const orphans = await trx
+      .selectFrom("posts")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("import_id", "=", importId)
+      .where("parent_source_key", "is not", null)
+      .where("parent_id", "is", null)
+      .executeTakeFirstOrThrow();
+    report.orphans = Number(orphans.n);
+    await trx
+      .insertInto("imports")
+      .values({
+        id: importId,
+        project_id: projectId,
+        imported_at: nowIso(),
+        imported_by: this.context.userId,
+        format,
+        files: JSON.stringify(files),
+        community_ids: JSON.stringify([...this.usedCommunities]),
+        posts: report.posts,
+        threads: report.threads,
+        members: report.members,
+        duplicates: report.duplicates,
+        skipped: report.skipped,
+        orphans: report.orphans,
+        not_collected: report.notCollected,
+      })
+      .execute();
+    await bumpCorpusRevision(trx, projectId);
+  }
+}
+
+/** A members row from what the import knows: counts are what it has not written yet. */
+function memberRow(projectId: string) {
+  return (member: KnownMember): Insertable<MembersTable> => ({
+    id: member.id,
+    project_id: projectId,
+    platform: member.platform,
+    identity_key: member.identityKey,
+    handle: member.handle,
+    display_name: member.displayName,
+    platform_user_id: member.platformUserId,
+    pseudonym: member.pseudonym,
+    post_count: member.posts,
+    first_post_at: member.first,
+    last_post_at: member.last,
+    privacy_signals: JSON.stringify(member.signals),
+    consent_status: null,
+  });
+}
+
+function threadRow(projectId: string, importId: string) {
+  return (thread: KnownThread): Insertable<ThreadsTable> => ({
+    id: thread.id,
+    project_id: projectId,
+    community_id: thread.communityId,
+    source_id: thread.sourceId,
+    title: thread.title,
+    url: thread.url,
+    created_at: thread.createdAt,
+    import_id: importId,
+    last_post_at: thread.lastPostAt,
+  });
 }
 
 /**
- * Imports community data files into a project: all-or-nothing by default (the first invalid record stops
- * the import and nothing changes), or skipping and listing invalid records with `skipInvalid`.
- * Posts are streamed into batch files that only count once the manifest lists them, so a failure at any
- * point leaves the project exactly as it was.
+ * Inserts many rows in one statement whose only parameter is the rows as a JSON array (json_each /
+ * json_array_elements unpack it in the engine): the statement text stays the same for every chunk and
+ * short, where a multi-row VALUES list costs a long parse and a node per value in Kysely.
+ */
+async function insertAsJson<T extends "posts">(
+  trx: Queryable,
+  engine: SqlEngine,
+  table: T,
+  rows: Array<Insertable<PostsTable>>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]) as Array<keyof Insertable<PostsTable>>;
+  const json = JSON.stringify(rows.map((row) => columns.map((column) => row[column] ?? null)));
+  const integers = new Set(["deleted_upstream"]);
+  const names = sql.join(columns.map((column) => sql.id(column)));
+  if (engine === "sqlite") {
+    const values = sql.join(columns.map((_, i) => sql.raw(`value ->> ${i}`)));
+    await sql`insert into ${sql.table(table)} (${names}) select ${values} from json_each(${json})`.execute(
+      trx,
+    );
+    return;
+  }
+  const values = sql.join(
+    columns.map((column, i) =>
+      sql.raw(`(value ->> ${i})${integers.has(column) ? "::integer" : ""}`),
+    ),
+  );
+  await sql`insert into ${sql.table(table)} (${names}) select ${values} from json_array_elements(${json}::json)`.execute(
+    trx,
+  );
+}
+
+function parseSignals(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value)
+      ? value.filter((item): item is string => typeof item === "string")
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Imports community data files into a project, all-or-nothing: one transaction from the first record
+ * to the commit, under the project's corpus lock (imports and erasures of one project never interleave).
+ * The first invalid record stops the import and nothing is stored, unless `skipInvalid` skips and lists
+ * invalid records. Posts are streamed from the files and written in chunks, never held all at once.
  */
 export async function importFiles(input: ImportFilesInput): Promise<ImportReport> {
   const { store, slug, skipInvalid = false, userId = "cli", onProgress } = input;
   const project = await requireProject({ store, slug });
   const shown = (file: string) => input.displayNames?.get(file) ?? file;
-  const files = input.groups ? input.groups.flatMap((group) => group.files) : await expandInputs(input.files);
+  const files = input.groups
+    ? input.groups.flatMap((group) => group.files)
+    : await expandInputs(input.files);
   const groups = input.groups ?? (await chooseImporters(files, input.format));
   const sizes = new Map<string, number>();
   for (const file of files) sizes.set(file, (await stat(file)).size);
   const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
-
-  const manifest = structuredClone(await store.read(corpusManifestFile, projectKeys.corpusManifest(slug)));
-  const membersBefore = structuredClone(await store.read(membersFile, projectKeys.members(slug)));
-  const consent = await store.read(consentFile, projectKeys.consent(slug));
-  const erased = new Set(consent.purgedMembers.map((entry) => entry.handleHash));
-  const wasErased = (platform: string, memberKey: string) => erased.size > 0 && erased.has(erasedMemberHash(platform, memberKey));
-  const existing = await loadExistingKeys(store, slug, manifest.batches, manifest.communities);
+  const database = await sqlFor(store);
 
   const importId = newId();
   const report: ImportReport = {
-    importId, formats: [...new Set(groups.map((group) => group.importer.format))], communities: [], posts: 0, threads: 0, members: 0,
-    skipped: 0, duplicates: 0, orphans: 0, notCollected: 0, erasedExcluded: 0, deletedUpstream: 0, invalid: [],
+    importId,
+    formats: [...new Set(groups.map((group) => group.importer.format))],
+    communities: [],
+    posts: 0,
+    threads: 0,
+    members: 0,
+    skipped: 0,
+    duplicates: 0,
+    orphans: 0,
+    notCollected: 0,
+    erasedExcluded: 0,
+    deletedUpstream: 0,
+    invalid: [],
   };
-  const members = new Map<string, Member>(membersBefore.members.map((member) => [`${member.platform}\u0000${member.identityKey || member.platformUserId || member.handle}`, structuredClone(member)]));
-  const pseudonyms = new Set(membersBefore.members.map((member) => member.pseudonym));
-  const newCommunities: Community[] = [];
-  const newPostKeys = new Set<string>();
-  const parentRefs: string[] = [];
-  const writtenBatches: BatchSummary[] = [];
-  let batch: { threads: Thread[]; posts: Post[] } = { threads: [], posts: [] };
-  const batchCommunities = new Set<string>();
   const bytesDone = new Map<string, number>();
 
-  const communities = new Map(manifest.communities.map((community) => [`${community.platform}\u0000${community.name}`, community]));
-  const communityFor = (name: string, platform: Platform): Community => {
-    const key = `${platform}\u0000${name}`;
-    let community = communities.get(key);
-    if (!community) {
-      community = { id: newId(), name, platform, url: null, createdAt: nowIso() };
-      newCommunities.push(community);
-      communities.set(key, community);
-    }
-    return community;
-  };
-
-  const flush = async (format: string, groupFiles: string[]) => {
-    if (batch.posts.length === 0 && batch.threads.length === 0) return;
-    const id = `batch-${Date.now().toString(36)}-${newId().slice(0, 8)}`;
-    await store.update(corpusBatchFile, projectKeys.corpusBatch(slug, id), (data) => {
-      data.id = id;
-      data.threads = batch.threads;
-      data.posts = batch.posts;
-    });
-    writtenBatches.push({
-      id, importId, importedAt: nowIso(), importedBy: userId, format, files: groupFiles.map((file) => path.basename(shown(file))),
-      communityId: [...batchCommunities][0] ?? "", posts: batch.posts.length, threads: batch.threads.length, members: 0,
-      duplicates: 0, skipped: 0, orphans: 0, notCollected: 0,
-    });
-    batch = { threads: [], posts: [] };
-    batchCommunities.clear();
-  };
-
-  try {
-    for (const { importer, files: groupFiles } of groups) {
-      for await (const event of importer.read(groupFiles, { columns: input.columns })) {
-        if (event.kind === "progress") {
-          bytesDone.set(event.file, event.bytesRead);
-          onProgress?.({ file: shown(event.file), bytesRead: [...bytesDone.values()].reduce((a, b) => a + b, 0), totalBytes, posts: report.posts });
-          continue;
-        }
-        if (event.kind === "not-collected") {
-          report.notCollected += event.count;
-          continue;
-        }
-        if (event.kind === "invalid") {
-          const where = { ...event.where, file: shown(event.where.file) };
-          if (!skipInvalid) {
-            const place = [path.basename(where.file), where.line !== undefined ? `line ${where.line}` : where.record !== undefined ? `record ${where.record}` : null, where.field ? `field ${where.field}` : null].filter(Boolean).join(", ");
-            throw new ResearchError("import-failed", `Import stopped, nothing was changed: ${place}: ${event.message} (Use --skip-invalid to skip bad records.)`, where);
-          }
-          report.skipped++;
-          if (report.invalid.length < MAX_LISTED_INVALID) report.invalid.push({ ...where, message: event.message });
-          continue;
-        }
-        const imported = event.post;
-        const communityName = input.community?.trim() || imported.community || path.basename(shown(groupFiles[0])).replace(/\.[^.]+$/, "");
-        const community = communityFor(communityName, importer.platform);
-        const postKey = sourceKey(importer.platform, community.id, imported.sourceId);
-        if (existing.postIds.has(postKey) || newPostKeys.has(postKey)) {
-          report.duplicates++;
-          continue;
-        }
-        let memberId: string | null = null;
-        if (imported.author) {
-          const memberKey = memberKeyOf(importer.platform, imported.author, community.name);
-          if (wasErased(importer.platform, memberKey)) {
-            report.erasedExcluded++;
-            continue;
-          }
-          const key = `${importer.platform}\u0000${memberKey}`;
-          let member = members.get(key);
-          if (!member) {
-            member = {
-              id: newId(), platform: importer.platform, handle: imported.author.handle, displayName: imported.author.displayName ?? null,
-              platformUserId: imported.author.platformUserId ?? null,
-              identityKey: memberKey,
-              pseudonym: pseudonymFor(project.pseudonymSalt || project.id, importer.platform, memberKey, pseudonyms),
-              postCount: 0, firstPostAt: null, lastPostAt: null, privacySignals: [],
-            };
-            pseudonyms.add(member.pseudonym);
-            members.set(key, member);
-            report.members++;
-          }
-          member.postCount++;
-          const at = imported.createdAt;
-          if (at && (!member.firstPostAt || at < member.firstPostAt)) member.firstPostAt = at;
-          if (at && (!member.lastPostAt || at > member.lastPostAt)) member.lastPostAt = at;
-          for (const signal of imported.author.privacySignals ?? []) if (!member.privacySignals.includes(signal)) member.privacySignals.push(signal);
-          memberId = member.id;
-        }
-        const threadKey = `${community.id}\u0000${imported.threadSourceId}`;
-        let threadId = existing.threadIds.get(threadKey);
-        if (!threadId) {
-          threadId = newId();
-          existing.threadIds.set(threadKey, threadId);
-          const title = imported.threadTitle || imported.title || imported.text.split("\n")[0].slice(0, 90) || "(untitled thread)";
-          batch.threads.push({ id: threadId, communityId: community.id, sourceId: imported.threadSourceId, title, url: imported.threadUrl ?? null, createdAt: imported.createdAt });
-          report.threads++;
-        } else if (imported.threadTitle) {
-          const pending = batch.threads.find((thread) => thread.id === threadId);
-          if (pending && pending.title.startsWith("(untitled")) pending.title = imported.threadTitle;
-        }
-        const post: Post = {
-          id: newId(), sourceId: imported.sourceId, threadId, communityId: community.id, parentSourceId: imported.parentSourceId,
-          memberId, createdAt: imported.createdAt, title: imported.title ?? null, html: imported.html, text: imported.text,
-          url: imported.url, language: detectLanguage(imported.text), deletedUpstream: imported.deletedUpstream ?? false,
-        };
-        if (post.deletedUpstream) report.deletedUpstream++;
-        newPostKeys.add(postKey);
-        if (imported.parentSourceId) parentRefs.push(sourceKey(importer.platform, community.id, imported.parentSourceId));
-        batch.posts.push(post);
-        batchCommunities.add(community.id);
-        report.posts++;
-        if (batch.posts.length >= BATCH_SIZE) await flush(importer.format, groupFiles);
-      }
-      await flush(importer.format, groupFiles);
-    }
-    report.orphans = parentRefs.filter((key) => !existing.postIds.has(key) && !newPostKeys.has(key)).length;
-    report.communities = [...new Set([...newCommunities.map((c) => c.name)])];
-
-    // Commit: members first, then the manifest, which is what makes the new batches part of the corpus.
-    if (report.posts > 0 || report.members > 0) {
-      await store.update(membersFile, projectKeys.members(slug), (data) => {
-        data.members = [...members.values()];
+  return inTransaction(
+    database,
+    async (trx) => {
+      const writer = new ImportWriter({
+        trx,
+        engine: database.engine,
+        projectId: project.id,
+        importId,
+        salt: project.pseudonymSalt || project.id,
+        userId,
+        report,
       });
-    }
-    if (writtenBatches.length > 0) {
-      const totals = { duplicates: report.duplicates, skipped: report.skipped, orphans: report.orphans, notCollected: report.notCollected, members: report.members };
-      Object.assign(writtenBatches[0], totals);
+      // A large import touches index pages all over the posts table: a bigger page cache for the
+      // length of the import keeps them in memory instead of re-reading them (SQLite's default is 2 MB).
+      if (database.engine === "sqlite") await sql`pragma cache_size = -131072`.execute(trx);
       try {
-        await store.update(corpusManifestFile, projectKeys.corpusManifest(slug), (data) => {
-          data.communities.push(...newCommunities.filter((c) => !data.communities.some((d) => d.id === c.id)));
-          data.batches.push(...writtenBatches);
-          data.revision += 1;
+        await writer.load();
+        for (const { importer, files: groupFiles } of groups) {
+          for await (const event of importer.read(groupFiles, { columns: input.columns })) {
+            if (event.kind === "progress") {
+              bytesDone.set(event.file, event.bytesRead);
+              const bytesRead = [...bytesDone.values()].reduce((a, b) => a + b, 0);
+              onProgress?.({ file: shown(event.file), bytesRead, totalBytes, posts: report.posts });
+              continue;
+            }
+            if (event.kind === "not-collected") {
+              report.notCollected += event.count;
+              continue;
+            }
+            if (event.kind === "invalid") {
+              const where = { ...event.where, file: shown(event.where.file) };
+              if (!skipInvalid) {
+                const place = [
+                  path.basename(where.file),
+                  where.line !== undefined
+                    ? `line ${where.line}`
+                    : where.record !== undefined
+                      ? `record ${where.record}`
+                      : null,
+                  where.field ? `field ${where.field}` : null,
+                ]
+                  .filter(Boolean)
+                  .join(", ");
+                throw new ResearchError(
+                  "import-failed",
+                  `Import stopped, nothing was changed: ${place}: ${event.message} (Use --skip-invalid to skip bad records.)`,
+                  where,
+                );
+              }
+              report.skipped++;
+              if (report.invalid.length < MAX_LISTED_INVALID)
+                report.invalid.push({ ...where, message: event.message });
+              continue;
+            }
+            const imported = event.post;
+            const communityName =
+              input.community?.trim() ||
+              imported.community ||
+              path.basename(shown(groupFiles[0])).replace(/\.[^.]+$/, "");
+            writer.add({
+              imported,
+              platform: importer.platform,
+              community: writer.communityFor(communityName, importer.platform),
+            });
+            if (writer.pendingCount >= CHUNK_SIZE) await writer.flush();
+          }
+          await writer.flush();
+        }
+        await writer.finish({
+          format: report.formats.join(", "),
+          files: files.map((file) => path.basename(shown(file))),
         });
-      } catch (error) {
-        await store.update(membersFile, projectKeys.members(slug), (data) => {
-          data.members = membersBefore.members;
-        });
-        throw error;
+        return report;
+      } finally {
+        if (database.engine === "sqlite") await sql`pragma cache_size = -2000`.execute(trx);
       }
-    }
-    return report;
-  } catch (error) {
-    for (const written of writtenBatches) await store.remove(projectKeys.corpusBatch(slug, written.id));
-    throw error;
-  }
+    },
+    { lockKey: `corpus:${project.id}` },
+  );
 }

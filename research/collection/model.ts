@@ -3,17 +3,39 @@ import type { StoredFileKind } from "../store/index.js";
 
 /** The platforms importers know; `other` covers CSV and feeds whose origin is not a platform. */
 export const PlatformSchema = z.enum([
-  "reddit", "discourse", "hackernews", "mastodon", "stackexchange", "mailing-list", "telegram", "twitter", "youtube",
-  "rss", "csv", "other",
+  "reddit",
+  "discourse",
+  "hackernews",
+  "mastodon",
+  "stackexchange",
+  "mailing-list",
+  "telegram",
+  "twitter",
+  "youtube",
+  "rss",
+  "csv",
+  "other",
 ]);
 export type Platform = z.infer<typeof PlatformSchema>;
 
 /** Platforms whose post ids are only unique within one site or feed; elsewhere ids are platform-wide. */
-const IDS_LOCAL_TO_COMMUNITY: ReadonlySet<Platform> = new Set(["stackexchange", "discourse", "csv", "rss", "other"]);
+const IDS_LOCAL_TO_COMMUNITY: ReadonlySet<Platform> = new Set([
+  "stackexchange",
+  "discourse",
+  "csv",
+  "rss",
+  "other",
+]);
+
+/**
+ * The separator inside composite keys (source keys, member identity keys). Not NUL, which the earlier
+ * release used: PostgreSQL cannot store NUL in text.
+ */
+export const KEY_SEPARATOR = "\u001f";
 
 /** The key a post's source id is unique under: used to find duplicates and to link replies to parents. */
 export function sourceKey(platform: Platform, communityId: string, sourceId: string): string {
-  return `${IDS_LOCAL_TO_COMMUNITY.has(platform) ? communityId : platform}\u0000${sourceId}`;
+  return `${IDS_LOCAL_TO_COMMUNITY.has(platform) ? communityId : platform}${KEY_SEPARATOR}${sourceId}`;
 }
 
 export const CommunitySchema = z.object({
@@ -139,7 +161,12 @@ export const membersFile: StoredFileKind<MembersFile> = {
   empty: () => ({ members: [] }),
 };
 
-export const FieldNoteKindSchema = z.enum(["observational", "reflective", "methodological", "theoretical"]);
+export const FieldNoteKindSchema = z.enum([
+  "observational",
+  "reflective",
+  "methodological",
+  "theoretical",
+]);
 export type FieldNoteKind = z.infer<typeof FieldNoteKindSchema>;
 
 export const FieldNoteSchema = z.object({
@@ -150,7 +177,9 @@ export const FieldNoteSchema = z.object({
   authorId: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  links: z.array(z.object({ type: z.enum(["thread", "post", "member"]), id: z.string() })).default([]),
+  links: z
+    .array(z.object({ type: z.enum(["thread", "post", "member"]), id: z.string() }))
+    .default([]),
 });
 export type FieldNote = z.infer<typeof FieldNoteSchema>;
 

@@ -1,27 +1,55 @@
-import { codebookFile, codingsFile } from "../coding/model.js";
-import { corpusManifestFile, fieldNotesFile, membersFile } from "../collection/model.js";
-import type { DocumentStore } from "../store/index.js";
+import { codebookFile } from "../coding/model.js";
+import { sqlFor, type DocumentStore, type Queryable } from "../store/index.js";
 import { projectKeys } from "./model.js";
 import { requireProject } from "./projects.js";
 
-export type ProjectStats = { posts: number; threads: number; members: number; fieldNotes: number; codes: number; codings: number };
+export type ProjectStats = {
+  posts: number;
+  threads: number;
+  members: number;
+  fieldNotes: number;
+  codes: number;
+  codings: number;
+};
 
-/** The project's totals, read from the small files only (the manifest holds per-batch counts). */
-export async function getProjectStats({ store, slug }: { store: DocumentStore; slug: string }): Promise<ProjectStats> {
-  await requireProject({ store, slug });
-  const [manifest, members, notes, codebook, codings] = await Promise.all([
-    store.read(corpusManifestFile, projectKeys.corpusManifest(slug)),
-    store.read(membersFile, projectKeys.members(slug)),
-    store.read(fieldNotesFile, projectKeys.fieldNotes(slug)),
+type CountedTable = "posts" | "threads" | "members" | "field_notes" | "codings";
+
+async function countRows(db: Queryable, table: CountedTable, projectId: string): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("project_id", "=", projectId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The project's totals (`netno stats --json`): what the tables hold, withheld posts included (see
+ * countCorpus for what views show); codes from the codebook, merged codes left out.
+ */
+export async function getProjectStats({
+  store,
+  slug,
+}: {
+  store: DocumentStore;
+  slug: string;
+}): Promise<ProjectStats> {
+  const project = await requireProject({ store, slug });
+  const { db } = await sqlFor(store);
+  const [posts, threads, members, fieldNotes, codings, codebook] = await Promise.all([
+    countRows(db, "posts", project.id),
+    countRows(db, "threads", project.id),
+    countRows(db, "members", project.id),
+    countRows(db, "field_notes", project.id),
+    countRows(db, "codings", project.id),
     store.read(codebookFile, projectKeys.codebook(slug)),
-    store.read(codingsFile, projectKeys.codings(slug)),
   ]);
   return {
-    posts: manifest.batches.reduce((sum, batch) => sum + batch.posts, 0),
-    threads: manifest.batches.reduce((sum, batch) => sum + batch.threads, 0),
-    members: members.members.length,
-    fieldNotes: notes.notes.length,
+    posts,
+    threads,
+    members,
+    fieldNotes,
     codes: codebook.codes.filter((code) => !code.mergedInto).length,
-    codings: codings.codings.length,
+    codings,
   };
 }
