@@ -22,7 +22,12 @@ import {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readReports");
   const canReadData = roleAllows(role, "readData");
-  const report = await buildReportData({ store, slug: project.slug, includeMemberNetwork: false });
+  const report = await buildReportData({
+    store,
+    slug: project.slug,
+    includeMemberNetwork: false,
+    includeCodeNetwork: false,
+  });
   // Researchers also see the original of each quote, to write paraphrases; strategists never do.
   const quotedIds = report.themes.flatMap((theme) =>
     [...theme.evidence, ...theme.counterEvidence].map((quote) => quote.codingId),

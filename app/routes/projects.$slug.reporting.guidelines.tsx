@@ -20,7 +20,12 @@ const RESPONSES = [
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readReports");
-  const report = await buildReportData({ store, slug: project.slug, includeMemberNetwork: false });
+  const report = await buildReportData({
+    store,
+    slug: project.slug,
+    includeMemberNetwork: false,
+    includeCodeNetwork: false,
+  });
   return {
     canEdit: roleAllows(role, "code"),
     themeMap: report.maps.themes,

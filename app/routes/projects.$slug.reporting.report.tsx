@@ -16,7 +16,12 @@ import {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readReports");
-  const report = await buildReportData({ store, slug: project.slug, includeMemberNetwork: false });
+  const report = await buildReportData({
+    store,
+    slug: project.slug,
+    includeMemberNetwork: false,
+    includeCodeNetwork: false,
+  });
   return {
     slug: project.slug,
     canEdit: roleAllows(role, "code"),

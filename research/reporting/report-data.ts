@@ -1,6 +1,7 @@
 import { countVisibleCodings } from "../analysis/coding-queries.js";
 import {
   codeCooccurrenceNetwork,
+  codeNetwork,
   memberInteractionNetwork,
   themeMap,
   type MemberColouring,
@@ -15,7 +16,9 @@ import type { DocumentStore } from "../store/index.js";
 import { cloakQuote, type CloakedQuote, type NameBook } from "./cloaking.js";
 import { CRITERIA, themesFile, type Guideline } from "./model.js";
 import {
+  cachedPerRevision,
   countCommunityActivity,
+  hashOf,
   readNameBookMembers,
   readReportCodings,
 } from "./report-queries.js";
@@ -82,6 +85,8 @@ type ReportOptions = {
   slug: string;
   themeIds?: string[];
   includeMemberNetwork?: boolean;
+  /** Views that show no code map (findings, guidelines, the preview) leave its queries and layout out. */
+  includeCodeNetwork?: boolean;
   /** The most active members drawn in the member network. */
   memberNetworkLimit?: number;
   /** Colour the member network by this code instead of by detected community. */
@@ -108,6 +113,7 @@ export async function buildReportData({
   slug,
   themeIds,
   includeMemberNetwork = true,
+  includeCodeNetwork = true,
   memberNetworkLimit = 300,
   memberColourCodeId,
 }: ReportOptions): Promise<ReportData> {
@@ -119,8 +125,10 @@ export async function buildReportData({
       store.read(themesFile, projectKeys.themes(slug)),
       store.read(codebookFile, projectKeys.codebook(slug)),
       listCommunities({ store, slug }),
-      countCommunityActivity(db, projectId),
-      countCorpus({ store, slug }),
+      cachedPerRevision(store, slug, "community-activity", () =>
+        countCommunityActivity(db, projectId),
+      ),
+      cachedPerRevision(store, slug, "corpus-counts", () => countCorpus({ store, slug })),
       countVisibleCodings(db, projectId),
     ]);
   const level = ethics.cloakingLevel;
@@ -144,7 +152,12 @@ export async function buildReportData({
   const authorIds = [...codings.values()].flatMap((coding) =>
     coding.memberId ? [coding.memberId] : [],
   );
-  const named = await readNameBookMembers(db, projectId, texts, authorIds);
+  const named = await cachedPerRevision(
+    store,
+    slug,
+    `names:${hashOf([...texts, "\u0000", ...authorIds])}`,
+    () => readNameBookMembers(db, projectId, texts, authorIds),
+  );
   const book: NameBook = {
     members: named.members,
     consent: named.consent,
@@ -191,7 +204,9 @@ export async function buildReportData({
   }));
 
   const [codesMap, membersMap] = await Promise.all([
-    codeCooccurrenceNetwork({ store, slug }),
+    includeCodeNetwork
+      ? codeCooccurrenceNetwork({ store, slug })
+      : codeNetwork({ nodes: [], edges: [] }),
     includeMemberNetwork
       ? memberInteractionNetwork({
           store,

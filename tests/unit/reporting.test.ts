@@ -11,6 +11,7 @@ import {
 } from "../../research/entree/index.js";
 import {
   buildReportData,
+  listEvidenceSegments,
   createShareLink,
   createTheme,
   openShareLink,
@@ -326,4 +327,25 @@ test("short handles are disguised where they certainly name the member (mentions
     "thanks Pseudonym 1 and Pseudonym 2, jo is right: go to the shop\n- Pseudonym 1",
   );
   expect(disguiseNames("wrench_wendy says hi\njo", book)).toBe("Pseudonym 2 says hi\nPseudonym 1");
+});
+
+test("an opt-out recorded after a report was built takes the member's quotes out of the next one", async () => {
+  const { store, slug, owner } = await projectWithFindings("medium");
+  const sunnyQuote = "Is your inverter on standby";
+  const before = await buildReportData({ store, slug });
+  expect(JSON.stringify(before)).toContain(sunnyQuote);
+  expect(
+    (await listEvidenceSegments({ store, slug })).some((s) => s.quote.includes(sunnyQuote)),
+  ).toBe(true);
+  const sunny = await resolveMemberByHandle({ store, slug, handle: "sunny_van" });
+  await recordConsent({ store, slug, memberId: sunny.id, status: "opted-out", userId: owner.id });
+  const after = await buildReportData({ store, slug });
+  expect(JSON.stringify(after)).not.toContain(sunnyQuote);
+  expect(after.themes[0].evidence).toHaveLength(before.themes[0].evidence.length - 1);
+  expect(after.method.posts).toBe(before.method.posts - 1);
+  expect(after.method.codings).toBe(before.method.codings - 1);
+  expect(after.maps.members?.nodes.some((node) => node.id === sunny.id)).toBe(false);
+  expect(
+    (await listEvidenceSegments({ store, slug })).some((s) => s.quote.includes(sunnyQuote)),
+  ).toBe(false);
 });
