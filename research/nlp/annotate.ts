@@ -15,7 +15,14 @@ export const AnnotationSchema = z.object({
       terms: z.array(z.string()).optional(),
     }),
   ),
-  entities: z.array(z.object({ type: z.string(), value: z.string(), start: z.number().int(), end: z.number().int() })),
+  entities: z.array(
+    z.object({
+      type: z.string(),
+      value: z.string(),
+      start: z.number().int(),
+      end: z.number().int(),
+    }),
+  ),
   hashtags: z.array(z.string()),
   mentions: z.array(z.string()),
   emojis: z.array(z.string()),
@@ -27,7 +34,15 @@ export type Annotation = z.infer<typeof AnnotationSchema>;
 /** What wink's each() hands over for sentences and entities: an item whose properties are read with out(). */
 type SpanItem = { out: (property?: unknown) => unknown };
 
-type Token = { start: number; end: number; value: string; type: string; normal: string; stop: boolean; negated: boolean };
+type Token = {
+  start: number;
+  end: number;
+  value: string;
+  type: string;
+  normal: string;
+  stop: boolean;
+  negated: boolean;
+};
 
 /**
  * Reads a text with wink-nlp and returns sentence sentiment, entities (dates, money, hashtags, mentions,
@@ -54,7 +69,15 @@ export function annotateText(text: string): Annotation {
       const found = text.indexOf(values[i], cursor);
       start = found >= 0 ? found : cursor;
     }
-    tokens.push({ start, end: start + values[i].length, value: values[i], type: types[i], normal: normals[i], stop: Boolean(stops[i]), negated: Boolean(negations[i]) });
+    tokens.push({
+      start,
+      end: start + values[i].length,
+      value: values[i],
+      type: types[i],
+      normal: normals[i],
+      stop: Boolean(stops[i]),
+      negated: Boolean(negations[i]),
+    });
     cursor = start + values[i].length;
   }
   const toPoints = (utf16: number) => codePointLength(text.slice(0, utf16));
@@ -65,21 +88,36 @@ export function annotateText(text: string): Annotation {
     const to = tokens[last];
     if (!from || !to) return;
     const terms: string[] = [];
-    for (let i = first; i <= last; i++) if (tokens[i].type === "word" && !tokens[i].stop) terms.push(tokens[i].normal);
-    sentences.push({ start: toPoints(from.start), end: toPoints(to.end), sentiment: Number(sentence.out(its.sentiment)) || 0, terms });
+    for (let i = first; i <= last; i++)
+      if (tokens[i].type === "word" && !tokens[i].stop) terms.push(tokens[i].normal);
+    sentences.push({
+      start: toPoints(from.start),
+      end: toPoints(to.end),
+      sentiment: Number(sentence.out(its.sentiment)) || 0,
+      terms,
+    });
   });
   const entities: Annotation["entities"] = [];
   doc.entities().each((entity: SpanItem) => {
     const [first, last] = entity.out(its.span) as unknown as [number, number];
     const detail = entity.out(its.detail) as unknown as { value: string; type: string };
-    if (tokens[first] && tokens[last]) entities.push({ type: detail.type, value: detail.value, start: toPoints(tokens[first].start), end: toPoints(tokens[last].end) });
+    if (tokens[first] && tokens[last])
+      entities.push({
+        type: detail.type,
+        value: detail.value,
+        start: toPoints(tokens[first].start),
+        end: toPoints(tokens[last].end),
+      });
   });
   const frequency = new Map<string, number>();
   for (const token of tokens) {
     if (token.type !== "word" || token.stop || token.normal.length < 3) continue;
     frequency.set(token.normal, (frequency.get(token.normal) ?? 0) + 1);
   }
-  const keyTerms = [...frequency].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 8).map(([term]) => term);
+  const keyTerms = [...frequency]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 8)
+    .map(([term]) => term);
   return {
     sentences,
     entities,
