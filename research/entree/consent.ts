@@ -21,6 +21,12 @@ type WithProject = { store: DocumentStore; slug: string };
 /** Imports and erasures of one project never interleave: both take this lock (see inTransaction). */
 export const corpusLockKey = (projectId: string) => `corpus:${projectId}`;
 
+/** What a thread opened by an erased member is called from then on (its replies by others stay). */
+export const ERASED_TITLE = "(title withheld: its author was erased)";
+
+/** Chunks for `in (...)` lists, as in the corpus queries. */
+const ID_CHUNK = 500;
+
 /** Matches listed in an ambiguity error; a handle shared by more is still an error, just shorter. */
 const MAX_LISTED_MATCHES = 20;
 
@@ -301,9 +307,10 @@ export type PurgeResult = { posts: number; codings: number };
 /**
  * Erases a member for good, in one transaction: their posts (the full-text index follows), the
  * annotations, codings, memos, suggestions and decisions on those posts, member-check responses quoting
- * those codings, field-note links to the member or the posts, their consent log and the member record. A
- * hash of platform and identity is kept so a re-import does not bring them back; the audit event keeps
- * ids and counts only. It holds the corpus lock, like an import, so a running import cannot undo it.
+ * those codings, field-note links to the member or the posts, the titles of threads they opened, their
+ * consent log and the member record. A hash of platform and identity is kept so a re-import does not
+ * bring them back; the audit event keeps ids and counts only. It holds the corpus lock, like an
+ * import, so a running import cannot undo it.
  */
 export async function purgeMember({
   store,
@@ -370,6 +377,31 @@ export async function purgeMember({
         .executeTakeFirst();
       // Also by foreign-key cascade; explicit so the erasure does not depend on the pragma being on.
       await trx.deleteFrom("annotations").where("post_id", "in", memberPosts).execute();
+      // A thread the member opened keeps its replies by others, but not the member's title.
+      const threadIds = (
+        await trx
+          .selectFrom("posts")
+          .select("thread_id")
+          .distinct()
+          .where("project_id", "=", projectId)
+          .where("member_id", "=", memberId)
+          .execute()
+      ).map((row) => row.thread_id);
+      const titles = await trx
+        .updateTable("threads")
+        .set({ title: ERASED_TITLE })
+        .where("project_id", "=", projectId)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("posts as ep")
+              .select("ep.id")
+              .whereRef("ep.thread_id", "=", "threads.id")
+              .where("ep.member_id", "=", memberId)
+              .whereRef("ep.title", "=", "threads.title"),
+          ),
+        )
+        .executeTakeFirst();
       // Replies to the erased posts stay, as replies whose parent is no longer in the corpus.
       await trx
         .updateTable("posts")
@@ -383,6 +415,19 @@ export async function purgeMember({
         .where("project_id", "=", projectId)
         .where("member_id", "=", memberId)
         .executeTakeFirst();
+      for (let i = 0; i < threadIds.length; i += ID_CHUNK) {
+        await trx
+          .updateTable("threads")
+          .set((eb) => ({
+            last_post_at: eb
+              .selectFrom("posts as rp")
+              .select((inner) => inner.fn.max("rp.created_at").as("latest"))
+              .whereRef("rp.thread_id", "=", "threads.id"),
+          }))
+          .where("project_id", "=", projectId)
+          .where("id", "in", threadIds.slice(i, i + ID_CHUNK))
+          .execute();
+      }
       await trx
         .deleteFrom("consent_entries")
         .where("project_id", "=", projectId)
@@ -413,6 +458,7 @@ export async function purgeMember({
         memos: Number(memos.numDeletedRows),
         suggestions: Number(suggestions.numDeletedRows) + Number(decisions.numDeletedRows),
         responses: Number(responses.numDeletedRows),
+        titles: Number(titles.numUpdatedRows),
         notes,
       };
       await insertAuditEvent(trx, projectId, {
@@ -421,7 +467,8 @@ export async function purgeMember({
         detail:
           `member ${memberId} erased: ${counts.posts} posts, ${counts.codings} codings removed` +
           `; ${counts.memos} memos, ${counts.suggestions} suggestions and decisions,` +
-          ` ${counts.responses} member-check responses removed; ${counts.notes} field notes unlinked`,
+          ` ${counts.responses} member-check responses removed; ${counts.notes} field notes unlinked,` +
+          ` ${counts.titles} thread titles withheld`,
       });
       return { posts: counts.posts, codings: counts.codings };
     },

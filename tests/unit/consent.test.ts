@@ -20,6 +20,7 @@ import {
   linkCandidateSample,
 } from "../../research/discovery/index.js";
 import {
+  ERASED_TITLE,
   getConsentLog,
   getConsentStatuses,
   listAudit,
@@ -344,6 +345,22 @@ test("erasure removes every trace of the member, keeps an audit entry without co
   expect(again).toMatchObject({ posts: 0, members: 0, erasedExcluded: 2 });
   expect(await allTablesText(store)).not.toContain("wrench_wendy");
   expect(await allFilesText(store.root)).not.toContain("wrench_wendy");
+});
+
+test("erasing the member who opened a thread withholds its title and keeps the others' replies", async () => {
+  const { store, slug, owner } = await projectWithThread();
+  const dusty = await resolveMemberByHandle({ store, slug, handle: "dusty_roads" });
+  expect(await allTablesText(store)).toContain("Solar setup keeps dying");
+  const result = await purgeMember({ store, slug, memberId: dusty.id, userId: owner.id });
+  expect(result.posts).toBeGreaterThan(0);
+  const { threads } = await listThreads({ store, slug });
+  expect(threads).toHaveLength(1);
+  expect(threads[0].title).toBe(ERASED_TITLE);
+  expect(threads[0].postCount).toBe(6 - result.posts);
+  expect(await allTablesText(store)).not.toContain("Solar setup keeps dying");
+  expect((await listAudit({ store, slug, limit: 1 }))[0].detail).toMatch(
+    /1 thread titles withheld$/,
+  );
 });
 
 test("the audit trail lists events newest first, a page at a time", async () => {
