@@ -35,7 +35,25 @@ import {
 
 const script = new URL(import.meta.url).pathname;
 
-type ChildResult = { ms: number; posts: number; peakRssMb: number; sqlPosts?: number };
+type ChildResult = {
+  ms: number;
+  /** CPU time of this process (user + system) over the same span: steadier than wall time on a busy machine. */
+  cpuMs: number;
+  posts: number;
+  peakRssMb: number;
+  sqlPosts?: number;
+  error?: string;
+};
+
+/** Starts a measured span: wall and CPU time of this process. */
+function span() {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { ms: performance.now() - wall, cpuMs: (used.user + used.system) / 1000 };
+  };
+}
 
 /** The posts table's columns, in insert order (seq is the row id, filled by the engine). */
 const COLUMNS = [
@@ -129,7 +147,7 @@ async function floorSqlite(file: string, indexed: boolean): Promise<ChildResult>
     `insert into posts (${COLUMNS.join(", ")}) values (${COLUMNS.map(() => "?").join(", ")})`,
   );
   const ids = floorIds();
-  const started = performance.now();
+  const end = span();
   let posts = 0;
   db.exec("begin immediate");
   for await (const line of lines(file)) {
@@ -137,10 +155,10 @@ async function floorSqlite(file: string, indexed: boolean): Promise<ChildResult>
     posts++;
   }
   db.exec("commit");
-  const ms = performance.now() - started;
+  const measured = end();
   db.close();
   rmSync(dir, { recursive: true, force: true });
-  return { ms, posts, peakRssMb: peakRssMb() };
+  return { ...measured, posts, peakRssMb: peakRssMb() };
 }
 
 /** Rows per multi-row insert: 1,000 x 18 parameters stays far under PostgreSQL's 65,535. */
@@ -155,7 +173,7 @@ async function floorPostgres(file: string, url: string, schema: string): Promise
     `create table posts (seq integer generated always as identity primary key, ${COLUMNS.map((c) => `${c} ${c === "deleted_upstream" ? "integer" : "text"}`).join(", ")})`,
   );
   const ids = floorIds();
-  const started = performance.now();
+  const end = span();
   let posts = 0;
   let batch: unknown[][] = [];
   const flush = async () => {
@@ -176,10 +194,10 @@ async function floorPostgres(file: string, url: string, schema: string): Promise
   }
   await flush();
   await client.query("commit");
-  const ms = performance.now() - started;
+  const measured = end();
   await client.query(`drop schema ${schema} cascade`);
   await client.end();
-  return { ms, posts, peakRssMb: peakRssMb() };
+  return { ...measured, posts, peakRssMb: peakRssMb() };
 }
 
 async function subject(file: string, databaseUrl: string | null): Promise<ChildResult> {
@@ -189,9 +207,9 @@ async function subject(file: string, databaseUrl: string | null): Promise<ChildR
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-import-"));
   const store = getStore(dataDir, databaseUrl);
   const project = await createProject({ store, slug: "bench", title: "Bench" });
-  const started = performance.now();
+  const end = span();
   const report = await importFiles({ store, slug: "bench", files: [file] });
-  const ms = performance.now() - started;
+  const measured = end();
   // Counted in the database, so a run that reports posts it did not store cannot pass.
   const database = await sqlFor(store);
   const counted = await database.db
@@ -201,7 +219,12 @@ async function subject(file: string, databaseUrl: string | null): Promise<ChildR
     .executeTakeFirst();
   await closeAllSql();
   rmSync(dataDir, { recursive: true, force: true });
-  return { ms, posts: report.posts, sqlPosts: Number(counted?.n ?? 0), peakRssMb: peakRssMb() };
+  return {
+    ...measured,
+    posts: report.posts,
+    sqlPosts: Number(counted?.n ?? 0),
+    peakRssMb: peakRssMb(),
+  };
 }
 
 async function dropSchema(url: string, schema: string) {
@@ -234,59 +257,87 @@ if (process.argv[2] === "--child") {
   const url = givenUrl || postgres?.url || "";
   const before = machine();
   let runs = 0;
+  // A failed run is recorded and the others go on, so one engine's failure never hides the rest.
+  const guarded = async (name: string, run: () => Promise<ChildResult>): Promise<ChildResult> => {
+    try {
+      return await run();
+    } catch (error) {
+      log(
+        `${name} failed: ${error instanceof Error ? error.message.slice(0, 2000) : String(error)}`,
+      );
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        ms: Number.NaN,
+        cpuMs: Number.NaN,
+        posts: 0,
+        peakRssMb: 0,
+        error: message.slice(-600),
+      };
+    }
+  };
   const sides: Array<{ name: string; run: (round: number) => Promise<ChildResult> }> = [];
-  const add = (name: string, extra: () => string[]) =>
-    sides.push({ name, run: () => runChild<ChildResult>(script, [name, file, ...extra()]) });
+  const add = (name: string, run: () => Promise<ChildResult>) =>
+    sides.push({ name, run: () => guarded(name, run) });
   if (engines.includes("sqlite")) {
-    add("floor-sqlite", () => []);
-    if (hasFlag("--indexed-floor")) add("floor-sqlite-indexed", () => []);
-    add("import-sqlite", () => []);
+    add("floor-sqlite", () => runChild(script, ["floor-sqlite", file]));
+    if (hasFlag("--indexed-floor")) {
+      add("floor-sqlite-indexed", () => runChild(script, ["floor-sqlite-indexed", file]));
+    }
+    add("import-sqlite", () => runChild(script, ["import-sqlite", file]));
   }
   if (engines.includes("postgres")) {
-    const schema = (name: string) => `bench_${name.replace(/-/g, "_")}_${process.pid}_${runs++}`;
-    sides.push({
-      name: "floor-postgres",
-      run: () => runChild<ChildResult>(script, ["floor-postgres", file, url, schema("floor")]),
-    });
-    sides.push({
-      name: "import-postgres",
-      run: async () => {
-        const name = schema("import");
-        try {
-          return await runChild<ChildResult>(script, ["import-postgres", file, url, name]);
-        } finally {
-          await dropSchema(url, name);
-        }
-      },
+    const schema = (name: string) => `bench_${name}_${process.pid}_${runs++}`;
+    add("floor-postgres", () => runChild(script, ["floor-postgres", file, url, schema("floor")]));
+    add("import-postgres", async () => {
+      const name = schema("import");
+      try {
+        return await runChild(script, ["import-postgres", file, url, name]);
+      } finally {
+        await dropSchema(url, name).catch(() => undefined);
+      }
     });
   }
+  const loads: number[] = [];
   try {
-    const results = await interleave(rounds, sides, (name, round, result) =>
+    const results = await interleave(rounds, sides, (name, round, result) => {
+      loads.push(machine().loadAverage1m);
       log(
-        `round ${round + 1}/${rounds} ${name}: ${(result.ms / 1000).toFixed(2)} s, ${result.posts} posts, ${result.peakRssMb} MB peak`,
-      ),
-    );
+        `round ${round + 1}/${rounds} ${name}: ${(result.ms / 1000).toFixed(2)} s wall, ` +
+          `${(result.cpuMs / 1000).toFixed(2)} s CPU, ${result.posts} posts, ${result.peakRssMb} MB peak` +
+          `${result.error ? " FAILED" : ""} (load ${loads.at(-1)})`,
+      );
+    });
+    const seconds = (ms: number) => Math.round(ms / 10) / 100;
+    const ok = (name: string) => (results[name] ?? []).filter((r) => !r.error);
+    const of = (name: string, key: "ms" | "cpuMs" = "ms") => median(ok(name).map((r) => r[key]));
     const side = (name: string) => {
-      const runsOf = results[name];
-      if (!runsOf) return undefined;
-      const ms = median(runsOf.map((r) => r.ms));
+      const all = results[name];
+      if (!all) return undefined;
+      const good = ok(name);
+      const errors = all.filter((r) => r.error).map((r) => r.error);
+      if (!good.length) return { rounds: all.length, failed: all.length, errors };
       return {
-        rounds: runsOf.length,
-        medianSeconds: Math.round(ms / 10) / 100,
-        secondsEachRound: runsOf.map((r) => Math.round(r.ms / 10) / 100),
-        postsPerSecond: Math.round(runsOf[0].posts / (ms / 1000)),
-        posts: runsOf[0].posts,
-        ...(runsOf[0].sqlPosts !== undefined
-          ? { postsCountedInDatabase: runsOf.map((r) => r.sqlPosts) }
+        rounds: all.length,
+        ...(errors.length ? { failed: errors.length, errors } : {}),
+        medianSeconds: seconds(of(name)),
+        secondsEachRound: good.map((r) => seconds(r.ms)),
+        medianCpuSeconds: seconds(of(name, "cpuMs")),
+        postsPerSecond: Math.round(good[0].posts / (of(name) / 1000)),
+        posts: good[0].posts,
+        ...(good[0].sqlPosts !== undefined
+          ? { postsCountedInDatabase: good.map((r) => r.sqlPosts) }
           : {}),
-        peakRssMb: Math.max(...runsOf.map((r) => r.peakRssMb)),
+        peakRssMb: Math.max(...good.map((r) => r.peakRssMb)),
       };
     };
-    const of = (name: string) => median(results[name]?.map((r) => r.ms) ?? [Number.NaN]);
+    const ratios = (subject: string, floor: string) => ({
+      ratioToFloor: ratio(of(subject), of(floor)),
+      cpuRatioToFloor: ratio(of(subject, "cpuMs"), of(floor, "cpuMs")),
+    });
     await writeResult(`import-${posts}`, {
       file,
       sizeMb: Math.round(statSync(file).size / 2 ** 20),
-      machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
+      machine: { ...before, loadAverage1mDuringRounds: loads },
       postgres: engines.includes("postgres")
         ? givenUrl
           ? "given --pg-url"
@@ -299,17 +350,18 @@ if (process.argv[2] === "--child") {
               ? { floorWithIndexesAndFts: side("floor-sqlite-indexed") }
               : {}),
             import: side("import-sqlite"),
-            ratioToFloor: ratio(of("import-sqlite"), of("floor-sqlite")),
+            ...ratios("import-sqlite", "floor-sqlite"),
           }
         : null,
       postgresql: engines.includes("postgres")
         ? {
             floor: side("floor-postgres"),
             import: side("import-postgres"),
-            ratioToFloor: ratio(of("import-postgres"), of("floor-postgres")),
+            ...ratios("import-postgres", "floor-postgres"),
           }
         : null,
-      aim: "import at most 3x the floor, peak RSS under 1 GB",
+      aim: "import at most 3x the floor (wall, medians), peak RSS under 1 GB",
+      note: "CPU times are of the Node process only (a PostgreSQL server's own work is not in them)",
     });
   } finally {
     postgres?.stop();
