@@ -7,6 +7,7 @@ import { registerMemberCommands } from "./member-commands.js";
 import { registerMigrateCommand } from "./migrate-command.js";
 import { registerNlpCommands } from "./nlp-commands.js";
 import { registerProjectCommands } from "./project-commands.js";
+import { registerSearchCommands } from "./search-commands.js";
 import { EXIT, reportError } from "./output.js";
 
 /** Builds the netno program; commands are registered by capability so each file stays small. */
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerMemberCommands(program, store);
   registerNlpCommands(program, store);
   registerMigrateCommand(program, store);
+  registerSearchCommands(program, store);
   return program;
 }
 
