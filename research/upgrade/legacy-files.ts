@@ -212,9 +212,27 @@ export const legacyAuditFile: StoredFileKind<{ entries: z.infer<typeof AuditEntr
   empty: () => ({ entries: [] }),
 };
 
-/** The annotation itself is kept as the JSON the release wrote; only its envelope is checked here. */
+/** One post's annotation as the old NLP run stored it (code point spans, wink's sentiment). */
+const AnnotationSchema = z.object({
+  sentences: z.array(
+    z.object({ start: z.number().int(), end: z.number().int(), sentiment: z.number() }),
+  ),
+  entities: z.array(
+    z.object({
+      type: z.string(),
+      value: z.string(),
+      start: z.number().int(),
+      end: z.number().int(),
+    }),
+  ),
+  hashtags: z.array(z.string()),
+  mentions: z.array(z.string()),
+  emojis: z.array(z.string()),
+  keyTerms: z.array(z.string()),
+  tokens: z.number().int(),
+});
 const AnnotationsFileSchema = z.object({
-  annotations: z.record(z.string(), z.record(z.string(), z.unknown())),
+  annotations: z.record(z.string(), AnnotationSchema),
   skipped: z.array(z.string()).default([]),
 });
 export const legacyAnnotationsFile: StoredFileKind<z.infer<typeof AnnotationsFileSchema>> = {

@@ -217,6 +217,20 @@ test(`an old data directory becomes rows with the same counts, and its files mov
     .execute();
   expect(orphans).toHaveLength(8);
 
+  // An annotation is carried over as the old run computed it.
+  const nlpFile = (await readdir(path.join(FIXTURE, "projects", SLUG, "nlp")))[0];
+  const nlp = await readFixture<{ annotations: Record<string, unknown> }>(
+    `projects/${SLUG}/nlp/${nlpFile}`,
+  );
+  const [annotatedId, annotation] = Object.entries(nlp.annotations)[0];
+  const annotated = await db
+    .selectFrom("annotations")
+    .select(["state", "data"])
+    .where("post_id", "=", annotatedId)
+    .executeTakeFirstOrThrow();
+  expect(annotated.state).toBe("annotated");
+  expect(JSON.parse(annotated.data!)).toEqual(annotation);
+
   // The share link keeps its token hash, so the link sent to members still opens.
   const links = (
     await readFixture<{ links: Array<{ tokenHash: string }> }>(
