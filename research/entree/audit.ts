@@ -21,7 +21,10 @@ export async function insertAuditEvent(
     .execute();
 }
 
-/** Adds an audit event on its own (for changes that live in documents, such as a removed quote). */
+/**
+ * Adds an audit event on its own (for changes that live in documents, such as a removed quote). Inside a
+ * transaction use insertAuditEvent with its `trx`: this opens a transaction of its own.
+ */
 export async function appendAudit({
   store,
   slug,
