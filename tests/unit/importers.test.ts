@@ -1,22 +1,28 @@
 import path from "node:path";
 import { expect, test } from "vitest";
-import { importFiles, loadCorpus } from "../../research/collection/index.js";
+import { importFiles } from "../../research/collection/index.js";
+import { readStoredCorpus } from "../helpers/corpus-rows.js";
 import { buildProject, buildStore, buildUser, SHARED_DATA } from "../factories.js";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures");
 
-async function importInto(files: string[], options: { format?: string; skipInvalid?: boolean; columns?: Record<string, string> } = {}) {
+async function importInto(
+  files: string[],
+  options: { format?: string; skipInvalid?: boolean; columns?: Record<string, string> } = {},
+) {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const project = await buildProject(store, owner);
   const report = await importFiles({ store, slug: project.slug, files, ...options });
-  const corpus = await loadCorpus({ store, slug: project.slug });
+  const corpus = await readStoredCorpus(store, project.slug);
   const replyLinks = corpus.posts.filter((post) => post.parentId).length;
   return { store, project, report, corpus, replyLinks };
 }
 
 test("stackexchange: the conlang meta dump folder gives questions as threads, answers and comments as replies", async () => {
-  const { report, replyLinks, corpus } = await importInto([path.join(SHARED_DATA, "stackexchange-conlang-meta")]);
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(SHARED_DATA, "stackexchange-conlang-meta"),
+  ]);
   expect(report).toMatchObject({ posts: 399, threads: 54, members: 71, orphans: 0, skipped: 0 });
   expect(replyLinks).toBe(345);
   // Members are named by Users.xml display names.
@@ -27,19 +33,25 @@ test("stackexchange: the conlang meta dump folder gives questions as threads, an
 
 test("stackexchange: the older quantumcomputing schema (no ContentLicense) imports from its files", async () => {
   const folder = path.join(SHARED_DATA, "stackexchange-quantumcomputing");
-  const { report } = await importInto(["Posts.xml", "Comments.xml", "Users.xml"].map((name) => path.join(folder, name)));
+  const { report } = await importInto(
+    ["Posts.xml", "Comments.xml", "Users.xml"].map((name) => path.join(folder, name)),
+  );
   expect(report).toMatchObject({ posts: 612 + 1060 + 3413, threads: 612 });
 });
 
 test("discourse: a topic page with 20 of 22 posts counts the 2 missing ones as not collected", async () => {
-  const { report, replyLinks, corpus } = await importInto([path.join(SHARED_DATA, "discourse-ublock/discourse_topic_1148.json")]);
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(SHARED_DATA, "discourse-ublock/discourse_topic_1148.json"),
+  ]);
   expect(report).toMatchObject({ posts: 20, threads: 1, members: 10, notCollected: 2, orphans: 0 });
   expect(replyLinks).toBe(9);
   expect([...corpus.threads.values()][0].title).toBe("[Support] uBlock Origin");
 });
 
 test("mastodon: an account archive keeps conversations, counts replies to others as orphans, and keeps privacy signals", async () => {
-  const { report, replyLinks, corpus } = await importInto([path.join(SHARED_DATA, "mastodon-outbox/outbox.json")]);
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(SHARED_DATA, "mastodon-outbox/outbox.json"),
+  ]);
   expect(report).toMatchObject({ posts: 1260, threads: 957, members: 1, orphans: 193 });
   expect(replyLinks).toBe(422 - 193);
   const [member] = [...corpus.members.values()];
@@ -48,7 +60,9 @@ test("mastodon: an account archive keeps conversations, counts replies to others
 });
 
 test("mastodon: API statuses link replies across instances and keep noindex / discoverable: false", async () => {
-  const { report, replyLinks, corpus } = await importInto([path.join(FIXTURES, "mastodon-statuses.json")]);
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(FIXTURES, "mastodon-statuses.json"),
+  ]);
   expect(report).toMatchObject({ posts: 4, threads: 2, members: 3, orphans: 1 });
   expect(replyLinks).toBe(2);
   const bo = [...corpus.members.values()].find((member) => member.handle === "bo@other.example");
@@ -57,29 +71,45 @@ test("mastodon: API statuses link replies across instances and keep noindex / di
 });
 
 test("mbox: messages thread by Message-ID, In-Reply-To and References", async () => {
-  const { report, replyLinks } = await importInto([path.join(SHARED_DATA, "mbox-spamassassin-ham/easy-ham-2.mbox")]);
+  const { report, replyLinks } = await importInto([
+    path.join(SHARED_DATA, "mbox-spamassassin-ham/easy-ham-2.mbox"),
+  ]);
   expect(report.posts).toBe(1400);
   expect(report.members).toBe(425);
   expect(replyLinks).toBe(633);
 });
 
 test("reddit: a thread page walks nested replies, decodes entities, counts 'more' stubs, and keeps [deleted] out of members", async () => {
-  const { report, replyLinks, corpus } = await importInto([path.join(FIXTURES, "reddit-thread.json")]);
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(FIXTURES, "reddit-thread.json"),
+  ]);
   expect(report).toMatchObject({ posts: 6, threads: 1, members: 3, notCollected: 5, orphans: 0 });
   expect(replyLinks).toBe(5);
   const submission = corpus.posts.find((post) => post.sourceId === "t3_1abcde")!;
   expect(submission.text).toContain("Solar setup keeps dying & I'm stuck");
   expect(submission.text).toContain("200W panel & lithium");
-  expect(corpus.threads.get(submission.threadId)?.title).toBe("Solar setup keeps dying & I'm stuck");
-  expect(corpus.posts.find((post) => post.sourceId === "t1_c5")?.text).toBe("Also: a battery monitor (shunt) will tell you where the energy goes > guessing.");
+  expect(corpus.threads.get(submission.threadId)?.title).toBe(
+    "Solar setup keeps dying & I'm stuck",
+  );
+  expect(corpus.posts.find((post) => post.sourceId === "t1_c5")?.text).toBe(
+    "Also: a battery monitor (shunt) will tell you where the energy goes > guessing.",
+  );
   const removed = corpus.posts.find((post) => post.sourceId === "t1_c4")!;
   expect(removed.memberId).toBeNull();
   expect(removed.deletedUpstream).toBe(true);
 });
 
 test("reddit: Arctic Shift NDJSON flags posts deleted later and keeps orphans", async () => {
-  const { report, replyLinks, corpus } = await importInto([path.join(FIXTURES, "reddit-arctic-shift.ndjson")]);
-  expect(report).toMatchObject({ posts: 6, threads: 2, members: 3, orphans: 2, deletedUpstream: 2 });
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(FIXTURES, "reddit-arctic-shift.ndjson"),
+  ]);
+  expect(report).toMatchObject({
+    posts: 6,
+    threads: 2,
+    members: 3,
+    orphans: 2,
+    deletedUpstream: 2,
+  });
   expect(replyLinks).toBe(3);
   expect(corpus.posts.find((post) => post.sourceId === "t1_k4")?.orphan).toBe(true);
   expect(corpus.communities.map((community) => community.name)).toEqual(["r/vandwellers"]);
@@ -100,28 +130,41 @@ test("hn: an Algolia item tree", async () => {
 });
 
 test("telegram: text as string or entity array, replies, service messages left out", async () => {
-  const { report, replyLinks, corpus } = await importInto([path.join(FIXTURES, "telegram-result.json")]);
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(FIXTURES, "telegram-result.json"),
+  ]);
   expect(report).toMatchObject({ posts: 4, threads: 1, members: 3 });
   expect(replyLinks).toBe(2);
-  expect(corpus.posts.find((post) => post.sourceId === "123456/3")?.text).toBe("Wool, see https://example.org/wool — breathes better");
+  expect(corpus.posts.find((post) => post.sourceId === "123456/3")?.text).toBe(
+    "Wool, see https://example.org/wool — breathes better",
+  );
 });
 
 test("twitter: API v2 conversation is the thread, replied_to the parent, users from includes", async () => {
   const { report, replyLinks, corpus } = await importInto([path.join(FIXTURES, "twitter-v2.json")]);
   expect(report).toMatchObject({ posts: 3, threads: 1, members: 2 });
   expect(replyLinks).toBe(2);
-  expect([...corpus.members.values()].map((member) => member.handle).sort()).toEqual(["kit_builds", "solarvan_sam"]);
+  expect([...corpus.members.values()].map((member) => member.handle).sort()).toEqual([
+    "kit_builds",
+    "solarvan_sam",
+  ]);
 });
 
 test("youtube: the video is the thread; replies beyond those inlined are not collected", async () => {
-  const { report, replyLinks } = await importInto([path.join(FIXTURES, "youtube-commentthreads.json")]);
+  const { report, replyLinks } = await importInto([
+    path.join(FIXTURES, "youtube-commentthreads.json"),
+  ]);
   expect(report).toMatchObject({ posts: 4, threads: 1, members: 3, notCollected: 5 });
   expect(replyLinks).toBe(2);
 });
 
 test("zeeschuimer: known platforms import, an unknown payload is a clear error naming line and field", async () => {
-  await expect(importInto([path.join(FIXTURES, "zeeschuimer.ndjson")])).rejects.toThrow(/line 3, field data: No author and text found in this linkedin\.com item/);
-  const { report } = await importInto([path.join(FIXTURES, "zeeschuimer.ndjson")], { skipInvalid: true });
+  await expect(importInto([path.join(FIXTURES, "zeeschuimer.ndjson")])).rejects.toThrow(
+    /line 3, field data: No author and text found in this linkedin\.com item/,
+  );
+  const { report } = await importInto([path.join(FIXTURES, "zeeschuimer.ndjson")], {
+    skipInvalid: true,
+  });
   expect(report).toMatchObject({ posts: 2, members: 2, skipped: 1 });
   expect(report.invalid[0]).toMatchObject({ line: 3, field: "data" });
 });
@@ -139,8 +182,14 @@ test("rss/atom: entries thread by thr:in-reply-to and lose their event handlers"
 test("csv: 4CAT's schema needs no mapping; other columns are mapped; a missing column is named", async () => {
   const fourcat = await importInto([path.join(FIXTURES, "4cat-export.csv")]);
   expect(fourcat.report).toMatchObject({ posts: 4, threads: 2, members: 3 });
-  expect(fourcat.corpus.posts.find((post) => post.sourceId === "102")?.text).toBe("Yes — mine runs all night.\nSecond line.");
-  await expect(importInto([path.join(FIXTURES, "custom.csv")])).rejects.toThrow(/no column "id".*Columns found: post_no, who, message, posted/);
-  const mapped = await importInto([path.join(FIXTURES, "custom.csv")], { columns: { id: "post_no", author: "who", body: "message", timestamp: "posted" } });
+  expect(fourcat.corpus.posts.find((post) => post.sourceId === "102")?.text).toBe(
+    "Yes — mine runs all night.\nSecond line.",
+  );
+  await expect(importInto([path.join(FIXTURES, "custom.csv")])).rejects.toThrow(
+    /no column "id".*Columns found: post_no, who, message, posted/,
+  );
+  const mapped = await importInto([path.join(FIXTURES, "custom.csv")], {
+    columns: { id: "post_no", author: "who", body: "message", timestamp: "posted" },
+  });
   expect(mapped.report).toMatchObject({ posts: 2, members: 2 });
 });
