@@ -115,6 +115,8 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
     handle.pragma("journal_mode = WAL");
     handle.pragma("synchronous = FULL");
     handle.pragma("foreign_keys = ON");
+    // An erased member's words must not linger in freed pages of the file: overwrite what is deleted.
+    handle.pragma("secure_delete = ON");
     handle.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
     db = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: handle }) });
   } else {
