@@ -1,0 +1,106 @@
+import path from "node:path";
+import { expect, onTestFinished, test } from "vitest";
+import { createCodes } from "../../research/coding/index.js";
+import { importFiles } from "../../research/collection/index.js";
+import { addKeyword } from "../../research/objectives/index.js";
+import { waitForJobs } from "../../research/shared/background-jobs.js";
+import type { DocumentStore } from "../../research/store/index.js";
+import { buildProject, buildStore, buildUser } from "../factories.js";
+
+const ORIGIN = "http://127.0.0.1:3000";
+
+/** The `NETNO_DATABASE_URL` under which the app opens this store's tables (null on SQLite). */
+function databaseUrlOf(store: DocumentStore): string {
+  const location = store.sqlLocation;
+  if (location.engine === "sqlite") return "";
+  const url = new URL(location.url);
+  if (location.schema) url.searchParams.set("schema", location.schema);
+  return url.toString();
+}
+
+/**
+ * The Suggestions page through its loader and action, as the server runs them: the loader reads the
+ * stored run and never computes; "Compute suggestions" starts the background job, whose progress and
+ * results the loader then shows.
+ */
+test("the Suggestions page starts a background run, shows it, and lists the stored suggestions", async () => {
+  const store = await buildStore();
+  // The app's modules read their data directory (and database) from the environment when first loaded.
+  const saved = { dir: process.env.NETNO_DATA_DIR, url: process.env.NETNO_DATABASE_URL };
+  onTestFinished(() => {
+    for (const [name, value] of [
+      ["NETNO_DATA_DIR", saved.dir],
+      ["NETNO_DATABASE_URL", saved.url],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  process.env.NETNO_DATA_DIR = store.root;
+  process.env.NETNO_DATABASE_URL = databaseUrlOf(store);
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  await addKeyword({ store, slug, term: "battery" });
+  await createCodes({
+    store,
+    slug,
+    userId: owner.id,
+    codes: [{ name: "Power", definition: "talk about the battery" }],
+  });
+
+  const { createUserSession } = await import("../../app/server/session.server");
+  const route = await import("../../app/routes/projects.$slug.coding.suggestions");
+  const signIn = await createUserSession(new Request(`${ORIGIN}/login`), owner.id, "/");
+  const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0];
+  const get = (query = "") =>
+    route.loader({
+      request: new Request(`${ORIGIN}/projects/${slug}/coding/suggestions${query}`, {
+        headers: { cookie },
+      }),
+      params: { slug },
+      context: {},
+    });
+  const post = (fields: Record<string, string>) =>
+    route.action({
+      request: new Request(`${ORIGIN}/projects/${slug}/coding/suggestions`, {
+        method: "POST",
+        headers: { cookie, origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(fields).toString(),
+      }),
+      params: { slug },
+      context: {},
+    });
+
+  const before = await get();
+  expect(before).toMatchObject({
+    computed: false,
+    total: 0,
+    suggestions: [],
+    suggestionsJob: null,
+  });
+
+  const started = await post({ intent: "compute" });
+  expect(started).toBeInstanceOf(Response);
+  const running = await get();
+  expect(running.suggestionsJob?.state).toBe("running");
+  await waitForJobs();
+
+  const after = await get();
+  expect(after.suggestionsJob).toMatchObject({ state: "done", error: null });
+  expect(after.computed).toBe(true);
+  expect(after.total).toBe(3);
+  expect(after.suggestions[0]).toMatchObject({ codeName: "Power", kind: "keyword" });
+  expect(after.suggestions[0].author).toMatch(/\S/);
+  expect((await get("?code=Power&page=2")).suggestions).toEqual([]);
+
+  const accepted = await post({ intent: `accept:${after.suggestions[0].id}` });
+  expect(accepted).toMatchObject({ ok: true, message: "1 suggestion accepted and coded." });
+  const decided = await get();
+  expect(decided.total).toBe(2);
+  expect(decided.precision).toMatchObject([{ codeName: "Power", accepted: 1, rejected: 0 }]);
+});
