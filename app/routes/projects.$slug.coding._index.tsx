@@ -8,57 +8,191 @@ import { store } from "~/server/context.server";
 import { loadMemoViews, MemoForm, runMemoForm } from "~/server/memos.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { createCodes, editCode, getCodebook, listCodings, listCoders, mergeCodes, moveCode, renameCode, roleAllows, splitCode } from "~/server/research.server";
+import {
+  countCodingsByCode,
+  createCodes,
+  deleteCode,
+  editCode,
+  getCodebook,
+  listCoders,
+  mergeCodes,
+  moveCode,
+  renameCode,
+  roleAllows,
+  splitCode,
+} from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readData");
-  const [codebook, codings, users] = await Promise.all([getCodebook({ store, slug: project.slug }), listCodings({ store, slug: project.slug }), listCoders({ store, slug: project.slug })]);
-  const counts = new Map<string, number>();
-  for (const coding of codings) counts.set(coding.codeId, (counts.get(coding.codeId) ?? 0) + 1);
+  const [codebook, counts, users] = await Promise.all([
+    getCodebook({ store, slug: project.slug }),
+    countCodingsByCode({ store, slug: project.slug }),
+    listCoders({ store, slug: project.slug }),
+  ]);
   const names = new Map(users.map((user) => [user.id, user.name]));
   return {
     memos: await loadMemoViews(project.slug, [{ type: "project", id: project.slug }]),
     canCode: roleAllows(role, "code"),
     slug: project.slug,
     codes: codebook.codes.map((code) => ({ ...code, count: counts.get(code.id) ?? 0 })),
-    history: codebook.history.slice(0, 50).map((entry) => ({ ...entry, by: names.get(entry.by) ?? entry.by })),
+    history: codebook.history
+      .slice(0, 50)
+      .map((entry) => ({ ...entry, by: names.get(entry.by) ?? entry.by })),
   };
 }
 
 const checkbox = z.union([z.literal("on"), z.undefined()]).transform((value) => value === "on");
 const CodebookForm = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("create"), name: z.string(), definition: z.string().default(""), parentId: z.string().default(""), affective: checkbox }),
-  z.object({ intent: z.literal("edit"), codeId: z.string(), name: z.string(), definition: z.string().default(""), inclusion: z.string().default(""), exclusion: z.string().default(""), example: z.string().default(""), colour: z.string(), affective: checkbox, draft: checkbox, parentId: z.string().default(""), reason: z.string().default("") }),
-  z.object({ intent: z.literal("merge"), codeIds: z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v])), targetId: z.string(), reason: z.string().default("") }),
-  z.object({ intent: z.literal("split"), codeId: z.string(), into: z.string(), reason: z.string().default("") }),
+  z.object({
+    intent: z.literal("create"),
+    name: z.string(),
+    definition: z.string().default(""),
+    parentId: z.string().default(""),
+    affective: checkbox,
+  }),
+  z.object({
+    intent: z.literal("edit"),
+    codeId: z.string(),
+    name: z.string(),
+    definition: z.string().default(""),
+    inclusion: z.string().default(""),
+    exclusion: z.string().default(""),
+    example: z.string().default(""),
+    colour: z.string(),
+    affective: checkbox,
+    draft: checkbox,
+    parentId: z.string().default(""),
+    reason: z.string().default(""),
+  }),
+  z.object({
+    intent: z.literal("merge"),
+    codeIds: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v : [v])),
+    targetId: z.string(),
+    reason: z.string().default(""),
+  }),
+  z.object({
+    intent: z.literal("split"),
+    codeId: z.string(),
+    into: z.string(),
+    reason: z.string().default(""),
+  }),
+  z.object({
+    intent: z.literal("delete"),
+    codeId: z.string(),
+    confirm: z.literal("on", { message: "Tick the box to confirm." }),
+    reason: z.string().default(""),
+  }),
 ]);
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
     const formData = await request.formData();
-    if (String(formData.get("intent")).endsWith("-memo")) return runMemoForm({ slug: project.slug, userId: user.id, input: parseForm(formData, MemoForm) });
+    if (String(formData.get("intent")).endsWith("-memo"))
+      return runMemoForm({
+        slug: project.slug,
+        userId: user.id,
+        input: parseForm(formData, MemoForm),
+      });
     const input = parseForm(formData, CodebookForm);
     const slug = project.slug;
     switch (input.intent) {
       case "create":
-        await createCodes({ store, slug, userId: user.id, codes: [{ name: input.name, definition: input.definition, parentId: input.parentId || null, affective: input.affective }] });
+        await createCodes({
+          store,
+          slug,
+          userId: user.id,
+          codes: [
+            {
+              name: input.name,
+              definition: input.definition,
+              parentId: input.parentId || null,
+              affective: input.affective,
+            },
+          ],
+        });
         return { ok: true as const, message: `Code "${input.name.trim()}" created.` };
       case "edit": {
         const { codebook } = { codebook: await getCodebook({ store, slug }) };
         const code = codebook.codes.find((c) => c.id === input.codeId);
-        if (code && code.name !== input.name.trim()) await renameCode({ store, slug, codeId: input.codeId, name: input.name, userId: user.id, reason: input.reason });
-        if (code && (code.parentId ?? "") !== input.parentId) await moveCode({ store, slug, codeId: input.codeId, parentId: input.parentId || null, userId: user.id, reason: input.reason });
-        await editCode({ store, slug, codeId: input.codeId, userId: user.id, reason: input.reason, details: { definition: input.definition, inclusion: input.inclusion, exclusion: input.exclusion, example: input.example, colour: input.colour, affective: input.affective, draft: input.draft } });
+        if (code && code.name !== input.name.trim())
+          await renameCode({
+            store,
+            slug,
+            codeId: input.codeId,
+            name: input.name,
+            userId: user.id,
+            reason: input.reason,
+          });
+        if (code && (code.parentId ?? "") !== input.parentId)
+          await moveCode({
+            store,
+            slug,
+            codeId: input.codeId,
+            parentId: input.parentId || null,
+            userId: user.id,
+            reason: input.reason,
+          });
+        await editCode({
+          store,
+          slug,
+          codeId: input.codeId,
+          userId: user.id,
+          reason: input.reason,
+          details: {
+            definition: input.definition,
+            inclusion: input.inclusion,
+            exclusion: input.exclusion,
+            example: input.example,
+            colour: input.colour,
+            affective: input.affective,
+            draft: input.draft,
+          },
+        });
         return { ok: true as const, message: "Code saved." };
       }
       case "merge": {
-        const moved = await mergeCodes({ store, slug, codeIds: input.codeIds, targetId: input.targetId, userId: user.id, reason: input.reason });
-        return { ok: true as const, message: `Codes merged; ${moved} coded segment${moved === 1 ? "" : "s"} moved.` };
+        const moved = await mergeCodes({
+          store,
+          slug,
+          codeIds: input.codeIds,
+          targetId: input.targetId,
+          userId: user.id,
+          reason: input.reason,
+        });
+        return {
+          ok: true as const,
+          message: `Codes merged; ${moved} coded segment${moved === 1 ? "" : "s"} moved.`,
+        };
+      }
+      case "delete": {
+        const removed = await deleteCode({
+          store,
+          slug,
+          codeId: input.codeId,
+          userId: user.id,
+          reason: input.reason,
+        });
+        return {
+          ok: true as const,
+          message: `Code deleted with its ${removed} coded segment${removed === 1 ? "" : "s"}.`,
+        };
       }
       case "split": {
-        const created = await splitCode({ store, slug, codeId: input.codeId, into: input.into.split(","), userId: user.id, reason: input.reason });
-        return { ok: true as const, message: `Split into ${created.map((c) => c.name).join(", ")}: reassign segments from the retrieval view.` };
+        const created = await splitCode({
+          store,
+          slug,
+          codeId: input.codeId,
+          into: input.into.split(","),
+          userId: user.id,
+          reason: input.reason,
+        });
+        return {
+          ok: true as const,
+          message: `Split into ${created.map((c) => c.name).join(", ")}: reassign segments from the retrieval view.`,
+        };
       }
     }
   });
@@ -66,16 +200,38 @@ export async function action(args: ActionFunctionArgs) {
 
 type CodeRow = ReturnType<typeof useLoaderData<typeof loader>>["codes"][number];
 
-function CodeTree({ codes, parentId, slug, depth }: { codes: CodeRow[]; parentId: string | null; slug: string; depth: number }) {
+function CodeTree({
+  codes,
+  parentId,
+  slug,
+  depth,
+}: {
+  codes: CodeRow[];
+  parentId: string | null;
+  slug: string;
+  depth: number;
+}) {
   const children = codes.filter((code) => code.parentId === parentId);
   if (children.length === 0) return null;
   return (
     <ul className="list-plain" style={{ marginLeft: depth ? "1.25rem" : 0 }}>
       {children.map((code) => (
         <li key={code.id}>
-          <span aria-hidden="true" style={{ display: "inline-block", width: 12, height: 12, borderRadius: 3, background: code.colour, marginRight: 6 }} />
-          <Link to={`/projects/${slug}/coding/codes/${code.id}`}>{code.name}</Link> <span className="muted small">({code.count})</span>
-          {code.draft ? <span className="pill">draft</span> : null}{code.affective ? <span className="pill">affective</span> : null}
+          <span
+            aria-hidden="true"
+            style={{
+              display: "inline-block",
+              width: 12,
+              height: 12,
+              borderRadius: 3,
+              background: code.colour,
+              marginRight: 6,
+            }}
+          />
+          <Link to={`/projects/${slug}/coding/codes/${code.id}`}>{code.name}</Link>{" "}
+          <span className="muted small">({code.count})</span>
+          {code.draft ? <span className="pill">draft</span> : null}
+          {code.affective ? <span className="pill">affective</span> : null}
           {code.definition ? <div className="small muted">{code.definition}</div> : null}
           <details>
             <summary className="small">Edit “{code.name}”</summary>
@@ -83,18 +239,80 @@ function CodeTree({ codes, parentId, slug, depth }: { codes: CodeRow[]; parentId
               <input type="hidden" name="intent" value="edit" />
               <input type="hidden" name="codeId" value={code.id} />
               <Field label="Name" name="name" defaultValue={code.name} required />
-              <SelectField label="Parent" name="parentId" defaultValue={code.parentId ?? ""} options={[{ value: "", label: "Top level" }, ...codes.filter((c) => c.id !== code.id).map((c) => ({ value: c.id, label: c.name }))]} />
-              <Field label="Definition" name="definition" multiline rows={2} defaultValue={code.definition} />
-              <Field label="Include when" name="inclusion" multiline rows={2} defaultValue={code.inclusion} />
-              <Field label="Exclude when" name="exclusion" multiline rows={2} defaultValue={code.exclusion} />
-              <Field label="Example" name="example" multiline rows={2} defaultValue={code.example} />
+              <SelectField
+                label="Parent"
+                name="parentId"
+                defaultValue={code.parentId ?? ""}
+                options={[
+                  { value: "", label: "Top level" },
+                  ...codes
+                    .filter((c) => c.id !== code.id)
+                    .map((c) => ({ value: c.id, label: c.name })),
+                ]}
+              />
+              <Field
+                label="Definition"
+                name="definition"
+                multiline
+                rows={2}
+                defaultValue={code.definition}
+              />
+              <Field
+                label="Include when"
+                name="inclusion"
+                multiline
+                rows={2}
+                defaultValue={code.inclusion}
+              />
+              <Field
+                label="Exclude when"
+                name="exclusion"
+                multiline
+                rows={2}
+                defaultValue={code.exclusion}
+              />
+              <Field
+                label="Example"
+                name="example"
+                multiline
+                rows={2}
+                defaultValue={code.example}
+              />
               <div className="row">
-                <div className="field"><label htmlFor={`colour-${code.id}`}>Colour</label><input id={`colour-${code.id}`} type="color" name="colour" defaultValue={code.colour.length === 4 ? `#${[...code.colour.slice(1)].map((c) => c + c).join("")}` : code.colour} /></div>
-                <label><input type="checkbox" name="affective" defaultChecked={code.affective} /> Affective (strong-sentiment suggestions)</label>
-                <label><input type="checkbox" name="draft" defaultChecked={code.draft} /> Draft</label>
+                <div className="field">
+                  <label htmlFor={`colour-${code.id}`}>Colour</label>
+                  <input
+                    id={`colour-${code.id}`}
+                    type="color"
+                    name="colour"
+                    defaultValue={
+                      code.colour.length === 4
+                        ? `#${[...code.colour.slice(1)].map((c) => c + c).join("")}`
+                        : code.colour
+                    }
+                  />
+                </div>
+                <label>
+                  <input type="checkbox" name="affective" defaultChecked={code.affective} />{" "}
+                  Affective (strong-sentiment suggestions)
+                </label>
+                <label>
+                  <input type="checkbox" name="draft" defaultChecked={code.draft} /> Draft
+                </label>
               </div>
               <Field label="Why (kept in the code history)" name="reason" />
               <button type="submit">Save code</button>
+            </Form>
+            <Form method="post" className="row">
+              <input type="hidden" name="intent" value="delete" />
+              <input type="hidden" name="codeId" value={code.id} />
+              <label>
+                <input type="checkbox" name="confirm" /> Delete “{code.name}” and its {code.count}{" "}
+                coded segment{code.count === 1 ? "" : "s"}
+              </label>
+              <button type="submit" className="secondary">
+                Delete code
+              </button>
             </Form>
           </details>
           <CodeTree codes={codes} parentId={code.id} slug={slug} depth={depth + 1} />
@@ -112,12 +330,23 @@ export default function CodebookPage() {
   const options = codes.map((code) => ({ value: code.id, label: code.name }));
   return (
     <>
-      {message ? <p className="notice" role="status">{message}</p> : null}
+      {message ? (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      ) : null}
       <FormError message={formError} />
       <div className="grid-2" style={{ gridTemplateColumns: "minmax(0, 3fr) minmax(280px, 2fr)" }}>
         <section className="card" aria-labelledby="codebook-heading">
           <h2 id="codebook-heading">Codebook</h2>
-          {codes.length === 0 ? <p className="muted">No code yet. Create one, or turn your sensitizing concepts into draft codes on the <Link to={`/projects/${slug}/objectives`}>objectives</Link> page.</p> : <CodeTree codes={codes} parentId={null} slug={slug} depth={0} />}
+          {codes.length === 0 ? (
+            <p className="muted">
+              No code yet. Create one, or turn your sensitizing concepts into draft codes on the{" "}
+              <Link to={`/projects/${slug}/objectives`}>objectives</Link> page.
+            </p>
+          ) : (
+            <CodeTree codes={codes} parentId={null} slug={slug} depth={0} />
+          )}
         </section>
         <div>
           <section className="card" aria-labelledby="new-code-heading">
@@ -126,8 +355,14 @@ export default function CodebookPage() {
               <input type="hidden" name="intent" value="create" />
               <Field label="Code name" name="name" required error={fieldErrors.name} />
               <Field label="Definition" name="definition" multiline rows={2} />
-              <SelectField label="Parent code" name="parentId" options={[{ value: "", label: "Top level" }, ...options]} />
-              <label><input type="checkbox" name="affective" /> Affective</label>
+              <SelectField
+                label="Parent code"
+                name="parentId"
+                options={[{ value: "", label: "Top level" }, ...options]}
+              />
+              <label>
+                <input type="checkbox" name="affective" /> Affective
+              </label>
               <button type="submit">Create code</button>
             </Form>
           </section>
@@ -136,8 +371,13 @@ export default function CodebookPage() {
               <h2 id="merge-heading">Merge codes</h2>
               <Form method="post" className="stack">
                 <input type="hidden" name="intent" value="merge" />
-                <fieldset><legend className="small">Codes to merge</legend>
-                  {codes.map((code) => <label key={code.id} style={{ display: "block" }}><input type="checkbox" name="codeIds" value={code.id} /> {code.name}</label>)}
+                <fieldset>
+                  <legend className="small">Codes to merge</legend>
+                  {codes.map((code) => (
+                    <label key={code.id} style={{ display: "block" }}>
+                      <input type="checkbox" name="codeIds" value={code.id} /> {code.name}
+                    </label>
+                  ))}
                 </fieldset>
                 <SelectField label="Into" name="targetId" options={options} />
                 <Field label="Why" name="reason" error={fieldErrors.codeIds} />
@@ -151,17 +391,37 @@ export default function CodebookPage() {
               <Form method="post" className="stack">
                 <input type="hidden" name="intent" value="split" />
                 <SelectField label="Code to split" name="codeId" options={options} />
-                <Field label="New codes" name="into" hint="Names separated by commas; they become sub-codes." error={fieldErrors.into} />
+                <Field
+                  label="New codes"
+                  name="into"
+                  hint="Names separated by commas; they become sub-codes."
+                  error={fieldErrors.into}
+                />
                 <Field label="Why" name="reason" />
                 <button type="submit">Split</button>
               </Form>
             </section>
           ) : null}
-          <MemoPanel memos={memos} targets={[{ value: `project:${slug}`, label: "The project" }]} canWrite={canCode} title="Project memos" />
+          <MemoPanel
+            memos={memos}
+            targets={[{ value: `project:${slug}`, label: "The project" }]}
+            canWrite={canCode}
+            title="Project memos"
+          />
           <section className="card" aria-labelledby="history-heading">
             <h2 id="history-heading">Code history</h2>
-            {history.length === 0 ? <p className="muted small">The hermeneutic path of the codebook appears here.</p> : (
-              <ol className="small list-plain">{history.map((entry, i) => <li key={i}><strong>{entry.at.slice(0, 16).replace("T", " ")}</strong> · {entry.by}: {entry.summary}{entry.reason ? <em> — {entry.reason}</em> : null}</li>)}</ol>
+            {history.length === 0 ? (
+              <p className="muted small">The hermeneutic path of the codebook appears here.</p>
+            ) : (
+              <ol className="small list-plain">
+                {history.map((entry, i) => (
+                  <li key={i}>
+                    <strong>{entry.at.slice(0, 16).replace("T", " ")}</strong> · {entry.by}:{" "}
+                    {entry.summary}
+                    {entry.reason ? <em> — {entry.reason}</em> : null}
+                  </li>
+                ))}
+              </ol>
             )}
           </section>
         </div>

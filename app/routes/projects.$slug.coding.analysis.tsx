@@ -3,7 +3,12 @@ import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { store } from "~/server/context.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { codeCooccurrence, codeFrequencies, computeAgreement, listCodings, listCoders } from "~/server/research.server";
+import {
+  codeCooccurrence,
+  codeFrequencies,
+  computeAgreement,
+  listCoders,
+} from "~/server/research.server";
 
 const Query = z.object({
   by: z.enum(["community", "member", "month"]).catch("community"),
@@ -13,68 +18,170 @@ const Query = z.object({
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
   const url = new URL(request.url);
-  const query = Query.parse({ by: url.searchParams.get("by") ?? undefined, coders: url.searchParams.getAll("coder") });
-  const [frequencies, cooccurrence, codings, users] = await Promise.all([
+  const query = Query.parse({
+    by: url.searchParams.get("by") ?? undefined,
+    coders: url.searchParams.getAll("coder"),
+  });
+  const [frequencies, cooccurrence, users] = await Promise.all([
     codeFrequencies({ store, slug: project.slug, by: query.by }),
     codeCooccurrence({ store, slug: project.slug }),
-    listCodings({ store, slug: project.slug }),
     listCoders({ store, slug: project.slug }),
   ]);
   const names = new Map(users.map((u) => [u.id, u.name]));
-  const coderIds = [...new Set(codings.map((c) => c.coderId))];
-  const agreement = query.coders.length >= 2 ? await computeAgreement({ store, slug: project.slug, coderIds: query.coders }) : null;
+  const agreement =
+    query.coders.length >= 2
+      ? await computeAgreement({ store, slug: project.slug, coderIds: query.coders })
+      : null;
   return {
-    by: query.by, chosenCoders: query.coders, frequencies, cooccurrence,
-    coders: coderIds.map((id) => ({ id, name: names.get(id) ?? id })),
-    agreement: agreement ? { ...agreement, disagreements: agreement.disagreements.slice(0, 100).map((d) => ({ ...d, appliedBy: d.appliedBy.map((id) => names.get(id) ?? id), notAppliedBy: d.notAppliedBy.map((id) => names.get(id) ?? id), quotes: d.quotes.map((q) => ({ ...q, coderId: names.get(q.coderId) ?? q.coderId })) })) } : null,
+    by: query.by,
+    chosenCoders: query.coders,
+    frequencies,
+    cooccurrence,
+    coders: users.filter((u) => u.coded).map((u) => ({ id: u.id, name: u.name })),
+    agreement: agreement
+      ? {
+          ...agreement,
+          disagreements: agreement.disagreements
+            .slice(0, 100)
+            .map((d) => ({
+              ...d,
+              appliedBy: d.appliedBy.map((id) => names.get(id) ?? id),
+              notAppliedBy: d.notAppliedBy.map((id) => names.get(id) ?? id),
+              quotes: d.quotes.map((q) => ({ ...q, coderId: names.get(q.coderId) ?? q.coderId })),
+            })),
+        }
+      : null,
   };
 }
 
-const fmt = (value: number | null, percent = false) => (value === null ? "—" : percent ? `${Math.round(value * 100)}%` : value.toFixed(2));
+const fmt = (value: number | null, percent = false) =>
+  value === null ? "—" : percent ? `${Math.round(value * 100)}%` : value.toFixed(2);
 
 export default function AnalysisPage() {
-  const { by, chosenCoders, frequencies, cooccurrence, coders, agreement } = useLoaderData<typeof loader>();
+  const { by, chosenCoders, frequencies, cooccurrence, coders, agreement } =
+    useLoaderData<typeof loader>();
   return (
     <>
       <section className="card" aria-labelledby="agreement-heading">
         <h2 id="agreement-heading">Agreement between coders</h2>
-        <p className="small muted">On the sources every chosen coder coded. A unit is a source and a code: applied or not. Cohen's kappa needs exactly two coders; Krippendorff's alpha takes any number.</p>
+        <p className="small muted">
+          On the sources every chosen coder coded. A unit is a source and a code: applied or not.
+          Cohen's kappa needs exactly two coders; Krippendorff's alpha takes any number.
+        </p>
         <Form method="get" className="row">
           <input type="hidden" name="by" value={by} />
-          <fieldset><legend className="small">Coders</legend>
-            {coders.map((coder) => <label key={coder.id} style={{ marginRight: "1rem" }}><input type="checkbox" name="coder" value={coder.id} defaultChecked={chosenCoders.includes(coder.id)} /> {coder.name}</label>)}
+          <fieldset>
+            <legend className="small">Coders</legend>
+            {coders.map((coder) => (
+              <label key={coder.id} style={{ marginRight: "1rem" }}>
+                <input
+                  type="checkbox"
+                  name="coder"
+                  value={coder.id}
+                  defaultChecked={chosenCoders.includes(coder.id)}
+                />{" "}
+                {coder.name}
+              </label>
+            ))}
           </fieldset>
-          <button type="submit" className="secondary">Compare</button>
+          <button type="submit" className="secondary">
+            Compare
+          </button>
         </Form>
         {agreement ? (
           <>
             <p className="small">{agreement.sampleSize} sources coded by all chosen coders.</p>
             <table aria-label="Agreement per code">
-              <thead><tr><th>Code</th><th className="num">Units</th><th className="num">Agreement</th><th className="num">Cohen's κ</th><th className="num">Krippendorff's α</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Code</th>
+                  <th className="num">Units</th>
+                  <th className="num">Agreement</th>
+                  <th className="num">Cohen's κ</th>
+                  <th className="num">Krippendorff's α</th>
+                </tr>
+              </thead>
               <tbody>
                 {[...agreement.rows, agreement.overall].map((row) => (
-                  <tr key={row.codeId ?? "all"}><td>{row.codeId ? row.codeName : <strong>All codes</strong>}</td><td className="num">{row.units}</td><td className="num">{fmt(row.percentAgreement, true)}</td><td className="num">{fmt(row.cohensKappa)}</td><td className="num">{fmt(row.krippendorffAlpha)}</td></tr>
+                  <tr key={row.codeId ?? "all"}>
+                    <td>{row.codeId ? row.codeName : <strong>All codes</strong>}</td>
+                    <td className="num">{row.units}</td>
+                    <td className="num">{fmt(row.percentAgreement, true)}</td>
+                    <td className="num">{fmt(row.cohensKappa)}</td>
+                    <td className="num">{fmt(row.krippendorffAlpha)}</td>
+                  </tr>
                 ))}
               </tbody>
             </table>
             <h3>Disagreements to discuss</h3>
-            {agreement.disagreements.length === 0 ? <p className="muted small">None.</p> : (
-              <ul className="small">{agreement.disagreements.map((d, i) => <li key={i}><strong>{d.codeName}</strong> in {d.sourceLabel}: applied by {d.appliedBy.join(", ")}, not by {d.notAppliedBy.join(", ")}{d.quotes.length ? <> — {d.quotes.map((q) => `${q.coderId}: “${q.quote.slice(0, 80)}”`).join("; ")}</> : null}</li>)}</ul>
+            {agreement.disagreements.length === 0 ? (
+              <p className="muted small">None.</p>
+            ) : (
+              <ul className="small">
+                {agreement.disagreements.map((d, i) => (
+                  <li key={i}>
+                    <strong>{d.codeName}</strong> in {d.sourceLabel}: applied by{" "}
+                    {d.appliedBy.join(", ")}, not by {d.notAppliedBy.join(", ")}
+                    {d.quotes.length ? (
+                      <>
+                        {" "}
+                        —{" "}
+                        {d.quotes.map((q) => `${q.coderId}: “${q.quote.slice(0, 80)}”`).join("; ")}
+                      </>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
             )}
           </>
-        ) : <p className="muted small">Tick two or more coders.</p>}
+        ) : (
+          <p className="muted small">Tick two or more coders.</p>
+        )}
       </section>
       <section className="card" aria-labelledby="freq-heading">
         <h2 id="freq-heading">Code frequencies</h2>
         <Form method="get" className="row">
-          {chosenCoders.map((c) => <input key={c} type="hidden" name="coder" value={c} />)}
-          <div className="field"><label htmlFor="by">Split by</label><select id="by" name="by" defaultValue={by}><option value="community">Community</option><option value="member">Member</option><option value="month">Month</option></select></div>
-          <button type="submit" className="secondary">Show</button>
+          {chosenCoders.map((c) => (
+            <input key={c} type="hidden" name="coder" value={c} />
+          ))}
+          <div className="field">
+            <label htmlFor="by">Split by</label>
+            <select id="by" name="by" defaultValue={by}>
+              <option value="community">Community</option>
+              <option value="member">Member</option>
+              <option value="month">Month</option>
+            </select>
+          </div>
+          <button type="submit" className="secondary">
+            Show
+          </button>
         </Form>
         <div style={{ overflowX: "auto" }}>
           <table aria-label="Code frequencies">
-            <thead><tr><th>Code</th><th className="num">Total</th>{frequencies.groups.slice(0, 30).map((g) => <th key={g} className="num">{g}</th>)}</tr></thead>
-            <tbody>{frequencies.codes.map((code) => <tr key={code.id}><td>{code.name}</td><td className="num">{code.total}</td>{frequencies.groups.slice(0, 30).map((g) => <td key={g} className="num">{frequencies.counts[code.id]?.[g] ?? ""}</td>)}</tr>)}</tbody>
+            <thead>
+              <tr>
+                <th>Code</th>
+                <th className="num">Total</th>
+                {frequencies.groups.slice(0, 30).map((g) => (
+                  <th key={g} className="num">
+                    {g}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {frequencies.codes.map((code) => (
+                <tr key={code.id}>
+                  <td>{code.name}</td>
+                  <td className="num">{code.total}</td>
+                  {frequencies.groups.slice(0, 30).map((g) => (
+                    <td key={g} className="num">
+                      {frequencies.counts[code.id]?.[g] ?? ""}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
           </table>
         </div>
       </section>
@@ -83,8 +190,30 @@ export default function AnalysisPage() {
         <p className="small muted">Number of sources where both codes were applied.</p>
         <div style={{ overflowX: "auto" }}>
           <table aria-label="Co-occurrence matrix">
-            <thead><tr><th><span className="visually-hidden">Code</span></th>{cooccurrence.nodes.map((n) => <th key={n.id} className="num">{n.name}</th>)}</tr></thead>
-            <tbody>{cooccurrence.nodes.map((n, i) => <tr key={n.id}><th scope="row">{n.name}</th>{cooccurrence.matrix[i].map((v, j) => <td key={j} className="num">{i === j ? "—" : v || ""}</td>)}</tr>)}</tbody>
+            <thead>
+              <tr>
+                <th>
+                  <span className="visually-hidden">Code</span>
+                </th>
+                {cooccurrence.nodes.map((n) => (
+                  <th key={n.id} className="num">
+                    {n.name}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {cooccurrence.nodes.map((n, i) => (
+                <tr key={n.id}>
+                  <th scope="row">{n.name}</th>
+                  {cooccurrence.matrix[i].map((v, j) => (
+                    <td key={j} className="num">
+                      {i === j ? "—" : v || ""}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
           </table>
         </div>
       </section>

@@ -4,47 +4,110 @@ import { z } from "zod";
 import { actionErrors } from "~/components/action-result";
 import { FieldNoteForm } from "~/components/field-note-form";
 import { store } from "~/server/context.server";
-import { FieldNoteFormSchema, parseNoteLinks } from "~/server/field-notes.server";
+import { countFieldNotes, FieldNoteFormSchema, parseNoteLinks } from "~/server/field-notes.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { createFieldNote, deleteFieldNote, listFieldNotes, loadVisibleCorpus, renderMarkdown } from "~/server/research.server";
+import {
+  createFieldNote,
+  deleteFieldNote,
+  getThreads,
+  getVisibleMembers,
+  getVisiblePosts,
+  listFieldNotes,
+  renderMarkdown,
+} from "~/server/research.server";
+
+const NOTES_SHOWN = 100;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
-  const corpus = await loadVisibleCorpus({ store, slug: project.slug });
+  const slug = project.slug;
   const about = new URL(request.url).searchParams.get("about") ?? "";
-  const [aboutType, aboutId] = about.split(":");
+  const [aboutType, aboutId = ""] = about.split(":");
+  const [notes, total] = await Promise.all([
+    listFieldNotes({ store, slug, limit: NOTES_SHOWN }),
+    countFieldNotes({ store, slug }),
+  ]);
+  // Only what this page links to is looked up: the note's links and the "about" link of the form.
+  const links = notes.flatMap((note) => note.links);
+  const idsOf = (type: string) => links.filter((link) => link.type === type).map((link) => link.id);
+  const [posts, threads, members] = await Promise.all([
+    getVisiblePosts({
+      store,
+      slug,
+      postIds: [...idsOf("post"), ...(aboutType === "post" ? [aboutId] : [])],
+    }),
+    getThreads({
+      store,
+      slug,
+      threadIds: [...idsOf("thread"), ...(aboutType === "thread" ? [aboutId] : [])],
+    }),
+    getVisibleMembers({
+      store,
+      slug,
+      memberIds: [...idsOf("member"), ...(aboutType === "member" ? [aboutId] : [])],
+    }),
+  ]);
   const aboutLink = (() => {
-    if (aboutType === "post" && corpus.postsById.has(aboutId)) {
-      const post = corpus.postsById.get(aboutId)!;
-      const author = post.memberId ? corpus.members.get(post.memberId)?.pseudonym : "[deleted]";
-      return { type: "post", id: aboutId, label: `Post by ${author}: “${post.text.slice(0, 60)}${post.text.length > 60 ? "…" : ""}”` };
+    const post = aboutType === "post" ? posts.get(aboutId) : undefined;
+    if (post) {
+      const author = post.memberId ? post.pseudonym : "[deleted]";
+      return {
+        type: "post",
+        id: aboutId,
+        label: `Post by ${author}: “${post.text.slice(0, 60)}${post.text.length > 60 ? "…" : ""}”`,
+      };
     }
-    if (aboutType === "thread" && corpus.threads.has(aboutId)) return { type: "thread", id: aboutId, label: `Thread: ${corpus.threads.get(aboutId)!.title}` };
-    if (aboutType === "member" && corpus.members.has(aboutId)) return { type: "member", id: aboutId, label: `Member: ${corpus.members.get(aboutId)!.pseudonym}` };
+    const thread = aboutType === "thread" ? threads.get(aboutId) : undefined;
+    if (thread) return { type: "thread", id: aboutId, label: `Thread: ${thread.title}` };
+    const member = aboutType === "member" ? members.get(aboutId) : undefined;
+    if (member) return { type: "member", id: aboutId, label: `Member: ${member.pseudonym}` };
     return null;
   })();
-  const notes = await listFieldNotes({ store, slug: project.slug });
   const describe = (link: { type: string; id: string }) => {
     if (link.type === "post") {
-      const post = corpus.postsById.get(link.id);
-      return post ? { label: `post in “${corpus.threads.get(post.threadId)?.title ?? ""}”`, href: `/projects/${project.slug}/collection/threads/${post.threadId}#post-${post.id}` } : { label: "a post no longer shown", href: null };
+      const post = posts.get(link.id);
+      return post
+        ? {
+            label: `post in “${post.threadTitle}”`,
+            href: `/projects/${slug}/collection/threads/${post.threadId}#post-${post.id}`,
+          }
+        : { label: "a post no longer shown", href: null };
     }
     if (link.type === "thread") {
-      const thread = corpus.threads.get(link.id);
-      return thread ? { label: `thread “${thread.title}”`, href: `/projects/${project.slug}/collection/threads/${thread.id}` } : { label: "a thread", href: null };
+      const thread = threads.get(link.id);
+      return thread
+        ? {
+            label: `thread “${thread.title}”`,
+            href: `/projects/${slug}/collection/threads/${thread.id}`,
+          }
+        : { label: "a thread", href: null };
     }
-    const member = corpus.members.get(link.id);
-    return { label: member ? `member ${member.pseudonym}` : "a member no longer shown", href: member ? `/projects/${project.slug}/collection/threads?member=${member.id}` : null };
+    const member = members.get(link.id);
+    return {
+      label: member ? `member ${member.pseudonym}` : "a member no longer shown",
+      href: member ? `/projects/${slug}/collection/threads?member=${member.id}` : null,
+    };
   };
   return {
-    slug: project.slug,
+    slug,
     aboutLink,
-    notes: notes.map((note) => ({ id: note.id, kind: note.kind, title: note.title, html: renderMarkdown(note.markdown), createdAt: note.createdAt, links: note.links.map(describe) })),
+    total,
+    notes: notes.map((note) => ({
+      id: note.id,
+      kind: note.kind,
+      title: note.title,
+      html: renderMarkdown(note.markdown),
+      createdAt: note.createdAt,
+      links: note.links.map(describe),
+    })),
   };
 }
 
-const NotesForm = z.union([FieldNoteFormSchema, z.object({ intent: z.literal("delete-note"), noteId: z.string() })]);
+const NotesForm = z.union([
+  FieldNoteFormSchema,
+  z.object({ intent: z.literal("delete-note"), noteId: z.string() }),
+]);
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
@@ -54,13 +117,21 @@ export async function action(args: ActionFunctionArgs) {
       await deleteFieldNote({ store, slug: project.slug, noteId: input.noteId });
       return { ok: true as const, message: "Field note deleted." };
     }
-    await createFieldNote({ store, slug: project.slug, authorId: user.id, kind: input.kind, title: input.title, markdown: input.markdown, links: parseNoteLinks(input.link) });
+    await createFieldNote({
+      store,
+      slug: project.slug,
+      authorId: user.id,
+      kind: input.kind,
+      title: input.title,
+      markdown: input.markdown,
+      links: parseNoteLinks(input.link),
+    });
     return { ok: true as const, message: "Field note saved." };
   });
 }
 
 export default function FieldNotesPage() {
-  const { aboutLink, notes } = useLoaderData<typeof loader>();
+  const { aboutLink, notes, total } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { fieldErrors, formError } = actionErrors(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
@@ -68,20 +139,45 @@ export default function FieldNotesPage() {
     <div className="grid-2" style={{ gridTemplateColumns: "minmax(0, 3fr) minmax(280px, 2fr)" }}>
       <section aria-labelledby="journal-heading">
         <h2 id="journal-heading">Immersion journal</h2>
-        {message ? <p className="notice" role="status">{message}</p> : null}
-        {formError ? <p className="form-error" role="alert">{formError}</p> : null}
+        {message ? (
+          <p className="notice" role="status">
+            {message}
+          </p>
+        ) : null}
+        {formError ? (
+          <p className="form-error" role="alert">
+            {formError}
+          </p>
+        ) : null}
         {notes.length === 0 ? <p className="muted">No field note yet.</p> : null}
+        {total > notes.length ? (
+          <p className="muted small">
+            The newest {notes.length} of {total} notes; all of them can be coded from the coding
+            phase&apos;s notes view.
+          </p>
+        ) : null}
         {notes.map((note) => (
           <article key={note.id} className="card" aria-labelledby={`note-${note.id}`}>
-            <h3 id={`note-${note.id}`}>{note.title} <span className="pill">{note.kind}</span></h3>
-            <p className="muted small">{note.createdAt.replace("T", " ").slice(0, 16)}{note.links.length ? " · about " : ""}
-              {note.links.map((link, index) => <span key={index}>{index > 0 ? ", " : ""}{link.href ? <Link to={link.href}>{link.label}</Link> : link.label}</span>)}
+            <h3 id={`note-${note.id}`}>
+              {note.title} <span className="pill">{note.kind}</span>
+            </h3>
+            <p className="muted small">
+              {note.createdAt.replace("T", " ").slice(0, 16)}
+              {note.links.length ? " · about " : ""}
+              {note.links.map((link, index) => (
+                <span key={index}>
+                  {index > 0 ? ", " : ""}
+                  {link.href ? <Link to={link.href}>{link.label}</Link> : link.label}
+                </span>
+              ))}
             </p>
             <div className="note-body" dangerouslySetInnerHTML={{ __html: note.html }} />
             <Form method="post">
               <input type="hidden" name="intent" value="delete-note" />
               <input type="hidden" name="noteId" value={note.id} />
-              <button type="submit" className="link small" aria-label={`Delete note ${note.title}`}>Delete</button>
+              <button type="submit" className="link small" aria-label={`Delete note ${note.title}`}>
+                Delete
+              </button>
             </Form>
           </article>
         ))}

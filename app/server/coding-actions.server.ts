@@ -6,20 +6,52 @@ import { formAction, parseForm } from "./forms.server";
 import { requireProjectCapability } from "./guards.server";
 import { MemoForm, runMemoForm } from "./memos.server";
 
-const codeIdList = z.union([z.string(), z.array(z.string())]).optional().transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
+const codeIdList = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
 
 /** The coding forms shared by the coding workspace and the retrieval view. */
 export const CodingForm = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("apply"), sourceType: z.enum(["post", "fieldnote"]), sourceId: z.string(), start: z.coerce.number().int(), end: z.coerce.number().int(), codeId: codeIdList }),
+  z.object({
+    intent: z.literal("apply"),
+    sourceType: z.enum(["post", "fieldnote"]),
+    sourceId: z.string(),
+    start: z.coerce.number().int(),
+    end: z.coerce.number().int(),
+    codeId: codeIdList,
+  }),
   z.object({ intent: z.literal("remove"), codingId: z.string() }),
   z.object({ intent: z.literal("recode"), codingId: z.string(), codeId: z.string() }),
 ]);
 
-export async function runCodingForm({ slug, userId, input }: { slug: string; userId: string; input: z.infer<typeof CodingForm> }) {
+export async function runCodingForm({
+  slug,
+  userId,
+  input,
+}: {
+  slug: string;
+  userId: string;
+  input: z.infer<typeof CodingForm>;
+}) {
   switch (input.intent) {
     case "apply": {
-      const added = await applyCode({ store, slug, coderId: userId, codeIds: input.codeId, span: { sourceType: input.sourceType, sourceId: input.sourceId, start: input.start, end: input.end } });
-      return { ok: true as const, message: added.length ? `Coded (${added.length}).` : "Already coded so." };
+      const added = await applyCode({
+        store,
+        slug,
+        coderId: userId,
+        codeIds: input.codeId,
+        span: {
+          sourceType: input.sourceType,
+          sourceId: input.sourceId,
+          start: input.start,
+          end: input.end,
+        },
+      });
+      return {
+        ok: true as const,
+        message: added.length ? `Coded (${added.length}).` : "Already coded so.",
+      };
     }
     case "remove":
       await removeCoding({ store, slug, codingId: input.codingId });
@@ -35,7 +67,16 @@ export function codingAndMemoAction(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
     const formData = await request.formData();
-    if (String(formData.get("intent")).endsWith("-memo")) return runMemoForm({ slug: project.slug, userId: user.id, input: parseForm(formData, MemoForm) });
-    return runCodingForm({ slug: project.slug, userId: user.id, input: parseForm(formData, CodingForm) });
+    if (String(formData.get("intent")).endsWith("-memo"))
+      return runMemoForm({
+        slug: project.slug,
+        userId: user.id,
+        input: parseForm(formData, MemoForm),
+      });
+    return runCodingForm({
+      slug: project.slug,
+      userId: user.id,
+      input: parseForm(formData, CodingForm),
+    });
   });
 }

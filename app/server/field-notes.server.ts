@@ -9,10 +9,15 @@ export const FieldNoteFormSchema = z.object({
   link: z.union([z.string(), z.array(z.string())]).optional(),
 });
 
-export function parseNoteLinks(link: string | string[] | undefined): Array<{ type: "thread" | "post" | "member"; id: string }> {
+export function parseNoteLinks(
+  link: string | string[] | undefined,
+): Array<{ type: "thread" | "post" | "member"; id: string }> {
   const values = link === undefined ? [] : Array.isArray(link) ? link : [link];
   return values.flatMap((value) => {
     const [type, id] = value.split(":");
     return (type === "thread" || type === "post" || type === "member") && id ? [{ type, id }] : [];
   });
 }
+
+// Field-note queries the collection index does not list (its public face keeps the long-standing names).
+export { countFieldNotes } from "#research/collection/field-notes";

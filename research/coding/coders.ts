@@ -6,7 +6,8 @@ import type { DocumentStore, Queryable } from "../store/index.js";
 import { nowIso } from "../shared/ids.js";
 import { externalCodersFile } from "./model.js";
 
-export type Coder = { id: string; name: string; external: boolean };
+/** `coded`: the coder has codings in the project (the ones worth comparing for agreement). */
+export type Coder = { id: string; name: string; external: boolean; coded: boolean };
 
 /**
  * The distinct coders of a project's codings, found by skipping through the (project, coder) index one
@@ -42,15 +43,22 @@ export async function listCoders({
     store.read(externalCodersFile, projectKeys.externalCoders(slug)),
     listCoderIdsIn(db, projectId),
   ]);
+  const coded = new Set(coderIds);
   const involved = new Set([...project.members.map((member) => member.userId), ...coderIds]);
   return [
     ...users
       .filter((user) => involved.has(user.id))
-      .map((user) => ({ id: user.id, name: user.name, external: false })),
+      .map((user) => ({
+        id: user.id,
+        name: user.name,
+        external: false,
+        coded: coded.has(user.id),
+      })),
     ...external.coders.map((coder) => ({
       id: coder.id,
       name: `${coder.name} (imported from ${coder.importedFrom})`,
       external: true,
+      coded: coded.has(coder.id),
     })),
   ];
 }

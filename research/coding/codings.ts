@@ -336,6 +336,26 @@ export async function listCodings({
   const sources = sourceIds === undefined ? undefined : [...new Set(sourceIds)];
   const ids = codingIds === undefined ? undefined : [...new Set(codingIds)];
   if ((sources && sources.length === 0) || (ids && ids.length === 0)) return [];
+  if (sources && sources.length > CHUNK && limit === undefined) {
+    // A long thread's posts: one query per chunk of ids keeps every `in` list small.
+    const parts = await Promise.all(
+      chunks(sources).map((part) =>
+        listCodings({
+          store,
+          slug,
+          coderId,
+          codeId,
+          sourceType,
+          sourceIds: part,
+          threadId,
+          codingIds,
+        }),
+      ),
+    );
+    return parts
+      .flat()
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
   let query = visibleCodingRows(db, projectId).select([
     ...CODING_COLUMNS,
     movedText.as("moved_text"),
