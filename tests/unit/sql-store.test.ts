@@ -12,7 +12,9 @@ import { isResearchError } from "../../research/shared/errors.js";
 import {
   closeAllSql,
   inTransaction,
+  LowdbDocumentStore,
   openSql,
+  PostgresDocumentStore,
   sqlFor,
   sqlLocation,
   type DocumentStore,
@@ -156,20 +158,35 @@ test(`keys cannot escape the data directory (${TEST_ENGINE})`, async () => {
   );
 });
 
-test(`200 concurrent updates to one document from two store objects are all kept (${TEST_ENGINE})`, async () => {
-  // Two app servers on one PostgreSQL, or the web server and the CLI on one data directory.
-  const store = await buildStore();
-  const other = buildSecondStore(store);
-  const key = "projects/p/list.json";
-  await Promise.all(
-    Array.from({ length: 200 }, (_, i) =>
-      (i % 2 === 0 ? store : other).update(listFile, key, (data) => void data.items.push(i)),
-    ),
-  );
-  const items = (await buildSecondStore(store, "third").read(listFile, key)).items;
-  expect(items).toHaveLength(200);
-  expect(new Set(items).size).toBe(200);
-}, 60_000);
+test.each([
+  ["on separate connections", (store: DocumentStore) => buildSecondStore(store)],
+  // Same location: one connection pool, two objects each with its own queue of changes.
+  ["sharing one connection pool", (store: DocumentStore) => sameLocationStore(store)],
+])(
+  `200 concurrent updates to one document from two store objects %s are all kept (${TEST_ENGINE})`,
+  async (_, makeOther) => {
+    // Two app servers on one PostgreSQL, or the web server and the CLI on one data directory.
+    const store = await buildStore();
+    const other = makeOther(store);
+    const key = "projects/p/list.json";
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        (i % 2 === 0 ? store : other).update(listFile, key, (data) => void data.items.push(i)),
+      ),
+    );
+    const items = (await buildSecondStore(store, "third").read(listFile, key)).items;
+    expect(items).toHaveLength(200);
+    expect(new Set(items).size).toBe(200);
+  },
+  60_000,
+);
+
+function sameLocationStore(store: DocumentStore): DocumentStore {
+  const location = store.sqlLocation;
+  return location.engine === "sqlite"
+    ? new LowdbDocumentStore(store.root)
+    : new PostgresDocumentStore(store.root, location);
+}
 
 test(`the server and two CLI processes updating one document at once lose nothing (${TEST_ENGINE})`, async () => {
   const store = await buildStore();
