@@ -4,6 +4,7 @@ export {
   computeCommunityIndicators,
   computeIndicators,
   countWords,
+  DEPTH_THREADS,
   giniCoefficient,
   median,
   TEXT_SAMPLE,

@@ -136,6 +136,8 @@ export function computeIndicators({
 export const TEXT_SAMPLE = 5_000;
 const TEXT_BATCH = 1_000;
 const MAX_DEPTH = 500;
+/** A cap on the threads whose reply trees are walked for the mean thread depth. */
+export const DEPTH_THREADS = 1_000;
 
 /** Gini and top-10% share from a histogram of posts per member (`posts` → how many members wrote that many). */
 function concentration(histogram: Array<{ posts: number; members: number }>) {
@@ -250,14 +252,14 @@ export async function computeCommunityIndicators({
     histogram.map((row) => ({ posts: Number(row.n), members: Number(row.members) })),
   );
 
-  const depthSum = await sumOfThreadDepths(db, projectId, communityId, posts);
+  const meanThreadDepth = threads ? await meanThreadDepthOf(db, projectId, communityId, posts) : 0;
   const text = await sampleTexts(posts, count, keywords);
   return {
     relevance: text.relevance,
     postsPerDay: inWindow / windowDays,
     windowDays,
     replyShare: count ? Number(totals.replies) / count : 0,
-    meanThreadDepth: threads ? depthSum / threads : 0,
+    meanThreadDepth,
     posts: count,
     threads,
     members: Number(totals.members),
@@ -269,31 +271,41 @@ export async function computeCommunityIndicators({
 }
 
 /**
- * Σ over threads of the deepest reply chain: a recursive walk from the community's top-level posts down
- * the reply links (through any post, as replies hang under their parents), taking for each thread the
- * deepest of its visible posts. Threads the walk does not reach count as depth 0.
+ * Mean over threads of the deepest reply chain: a recursive walk from the top-level posts down the reply
+ * links (through any post, as replies hang under their parents), taking for each thread the deepest of
+ * its visible posts. A large community is measured on `DEPTH_THREADS` of its threads: thread ids are
+ * random, so the first ones by id are an even sample (all threads of a smaller community).
  */
-async function sumOfThreadDepths(
+async function meanThreadDepthOf(
   db: Queryable,
   projectId: string,
   communityId: string,
   posts: () => ReturnType<typeof visiblePosts>,
 ): Promise<number> {
+  const sampled = db
+    .selectFrom("threads")
+    .select("id")
+    .where("project_id", "=", projectId)
+    .where("community_id", "=", communityId)
+    .orderBy("id")
+    .limit(DEPTH_THREADS);
   const visible = posts().select(["p.id as id", "p.thread_id as thread_id"]);
-  const result = await sql<{ total: number | string | null }>`
+  const result = await sql<{ threads: number | string; total: number | string | null }>`
     with recursive chain(id, depth) as (
       select id, 0 from posts
-      where project_id = ${projectId} and community_id = ${communityId} and parent_id is null
+      where project_id = ${projectId} and parent_id is null and thread_id in (${sampled})
       union all
       select child.id, chain.depth + 1 from posts child join chain on child.parent_id = chain.id
       where chain.depth < ${MAX_DEPTH}
     )
-    select sum(deepest) as total from (
+    select count(*) as threads, sum(deepest) as total from (
       select v.thread_id, max(chain.depth) as deepest
       from chain join (${visible}) v on v.id = chain.id
       group by v.thread_id
     ) per_thread`.execute(db);
-  return Number(result.rows[0]?.total ?? 0);
+  const row = result.rows[0];
+  const threads = Number(row?.threads ?? 0);
+  return threads ? Number(row?.total ?? 0) / threads : 0;
 }
 
 /** Relevance and median words per post over the texts of an evenly spread sample of posts. */
