@@ -255,6 +255,13 @@ if (process.argv[2] === "--child") {
   const givenUrl = argString("--pg-url", "");
   const postgres = engines.includes("postgres") && !givenUrl ? await startBenchPostgres() : null;
   const url = givenUrl || postgres?.url || "";
+  // A run stopped by hand still removes its PostgreSQL server.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      postgres?.stop();
+      process.exit(1);
+    });
+  }
   const before = machine();
   let runs = 0;
   // A failed run is recorded and the others go on, so one engine's failure never hides the rest.
