@@ -54,10 +54,13 @@ let postgres = null; // { url, stop } of the throwaway server
 /** Runs a command; resolves to its exit status. */
 function run(command, args, env = {}) {
   return new Promise((resolve) => {
+    // Its own process group, so an interrupt ends it with everything it started (npx, vitest and its
+    // workers, the web server): ending only npx would leave them running.
     const child = spawn(command, args, {
       cwd: root,
       stdio: "inherit",
       env: { ...process.env, ...env },
+      detached: true,
     });
     current = child;
     child.on("error", (error) => {
@@ -87,8 +90,13 @@ function stopPostgres() {
 }
 
 function interrupted(signal) {
-  // A terminal's Ctrl-C reaches the whole process group; a SIGTERM from CI reaches only this process.
-  current?.kill("SIGTERM");
+  if (current?.pid) {
+    try {
+      process.kill(-current.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
   stopPostgres();
   console.log(`\nInterrupted (${signal}).`);
   console.log(`${passed} passed, ${failed + 1} failed`);
