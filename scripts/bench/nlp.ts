@@ -11,6 +11,7 @@ import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import pg from "pg";
 import { getNlp } from "../../research/nlp/wink.js";
 import { benchmarkDump } from "./generate.js";
 
@@ -117,15 +118,22 @@ if (mode === "--floor" || mode === "--ours" || mode === "--prepare") {
   const roundsAt = process.argv.indexOf("--rounds");
   const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 3;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-nlp-"));
+  // On PostgreSQL the run gets a schema of its own, dropped at the end.
+  const baseUrl = process.env.NETNO_DATABASE_URL?.trim() || null;
+  const schema = `bench_nlp_${process.pid}`;
+  const env = { ...process.env };
+  if (baseUrl) {
+    const url = new URL(baseUrl);
+    url.searchParams.set("schema", schema);
+    env.NETNO_DATABASE_URL = url.toString();
+  }
   const run = (...args: string[]) => {
-    const child = spawnSync(
-      process.execPath,
-      ["--import", "tsx", new URL(import.meta.url).pathname, ...args],
-      {
-        encoding: "utf8",
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    const script = new URL(import.meta.url).pathname;
+    const child = spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+      encoding: "utf8",
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     if (child.status !== 0) throw new Error(child.stderr);
     return JSON.parse(child.stdout);
   };
@@ -169,5 +177,11 @@ if (mode === "--floor" || mode === "--ours" || mode === "--prepare") {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    if (baseUrl) {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    }
   }
 }
