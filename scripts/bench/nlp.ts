@@ -31,12 +31,18 @@ async function* texts(file: string, limit: number) {
 }
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** CPU milliseconds (user + system) since `since`: the machine is shared, so wall time alone misleads. */
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
 
 async function floor(file: string, limit: number) {
   const nlp = getNlp();
   const its = nlp.its;
   let tokens = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for await (const text of texts(file, limit)) {
     const doc = nlp.readDoc(text);
     doc.sentences().out(its.sentiment);
@@ -48,7 +54,7 @@ async function floor(file: string, limit: number) {
     doc.tokens().out(its.stopWordFlag);
     tokens += doc.tokens().length();
   }
-  return { ms: performance.now() - started, tokens, peakRssMb: peakRssMb() };
+  return { ms: performance.now() - started, cpuMs: cpuMs(cpu), tokens, peakRssMb: peakRssMb() };
 }
 
 async function openBench(dataDir: string) {
@@ -80,8 +86,10 @@ async function ours(dataDir: string) {
   // Each round annotates the whole project, as a first run does.
   await database.db.deleteFrom("annotations").where("project_id", "=", project.id).execute();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const report = await annotateProject({ store, slug: SLUG });
   const ms = performance.now() - started;
+  const cpuUsed = cpuMs(cpu);
   // Counted in the database, so a run that reports annotations it did not store cannot pass.
   const stored = await database.db
     .selectFrom("annotations")
@@ -91,6 +99,7 @@ async function ours(dataDir: string) {
   await closeAllSql();
   return {
     ms,
+    cpuMs: cpuUsed,
     tokens: report.tokens,
     annotated: report.annotated,
     notEnglish: report.notEnglish,
@@ -139,7 +148,7 @@ if (mode === "--floor" || mode === "--ours" || mode === "--prepare") {
   };
   try {
     const imported = run("--prepare", file, dataDir);
-    const floors: Array<{ ms: number; tokens: number; peakRssMb: number }> = [];
+    const floors: Array<{ ms: number; cpuMs: number; tokens: number; peakRssMb: number }> = [];
     const subjects: Array<Awaited<ReturnType<typeof ours>>> = [];
     for (let round = 0; round < rounds; round++) {
       floors.push(run("--floor", file, String(posts)));
@@ -153,6 +162,8 @@ if (mode === "--floor" || mode === "--ours" || mode === "--prepare") {
     }
     const floorRate = median(floors.map((f) => f.tokens / (f.ms / 1000)));
     const oursRate = median(subjects.map((o) => o.tokens / (o.ms / 1000)));
+    const floorCpuRate = median(floors.map((f) => f.tokens / (f.cpuMs / 1000)));
+    const oursCpuRate = median(subjects.map((o) => o.tokens / (o.cpuMs / 1000)));
     const o = subjects[0];
     const report = {
       posts,
@@ -163,16 +174,20 @@ if (mode === "--floor" || mode === "--ours" || mode === "--prepare") {
       floor: {
         seconds: +(median(floors.map((f) => f.ms)) / 1000).toFixed(2),
         tokensPerSecond: Math.round(floorRate),
+        tokensPerCpuSecond: Math.round(floorCpuRate),
         peakRssMb: Math.max(...floors.map((f) => f.peakRssMb)),
       },
       annotate: {
         seconds: +(median(subjects.map((s) => s.ms)) / 1000).toFixed(2),
         tokensPerSecond: Math.round(oursRate),
+        tokensPerCpuSecond: Math.round(oursCpuRate),
         annotated: o.annotated,
         notEnglish: o.notEnglish,
         peakRssMb: Math.max(...subjects.map((s) => s.peakRssMb)),
       },
       shareOfFloor: `${Math.round((oursRate / floorRate) * 100)}%`,
+      shareOfFloorCpu: `${Math.round((oursCpuRate / floorCpuRate) * 100)}%`,
+      loadAverage: os.loadavg()[0].toFixed(1),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
