@@ -377,5 +377,16 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
           .execute();
       },
     },
+    "007-codings-by-code-in-order": {
+      async up(db: Kysely<unknown>) {
+        // A code's retrieval page walks its codings in the order they were made and stops at the page:
+        // the cost of a page does not grow with the number of segments the code carries.
+        await db.schema
+          .createIndex("codings_code_created")
+          .on("codings")
+          .columns(["project_id", "code_id", "created_at", "id"])
+          .execute();
+      },
+    },
   };
 }
