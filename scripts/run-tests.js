@@ -36,6 +36,7 @@ const FORMATTED = [
   "tests/unit/sql-store.test.ts",
   "tests/unit/store.test.ts",
   "tests/unit/test-guards.test.ts",
+  "tests/unit/cli-engines.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -1,0 +1,62 @@
+// The netno CLI on the run's engine (NETNO_DATABASE_URL on PostgreSQL, as the server reads it): commands
+// work, print the README's JSON, and the process exits by itself when done (no connection left open).
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { expect, test } from "vitest";
+import { listAllProjects } from "../../research/projects/index.js";
+import { buildStore, storeEnv, TEST_ENGINE } from "../factories.js";
+import type { DocumentStore } from "../../research/store/index.js";
+
+const NETNO = path.resolve(__dirname, "../../scripts/netno.js");
+
+function netno(store: DocumentStore, args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [NETNO, ...args], { env: storeEnv(store) });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    // A process that does not exit on its own (an open pool) fails here rather than hanging the run.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`netno ${args.join(" ")} did not exit: ${stderr}`));
+    }, 90_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test(`netno project create, project list, stats and migrate work and exit (${TEST_ENGINE})`, async () => {
+  const store = await buildStore();
+  const created = await netno(store, [
+    "project",
+    "create",
+    "fieldwork",
+    "--title",
+    "Field work",
+    "--json",
+  ]);
+  expect(created.stderr).toBe("");
+  expect(created.code).toBe(0);
+  expect(JSON.parse(created.stdout)).toMatchObject({ slug: "fieldwork", title: "Field work" });
+  // The CLI wrote where the server reads: the same documents, on the same engine.
+  expect((await listAllProjects({ store })).map((project) => project.slug)).toEqual(["fieldwork"]);
+
+  // One after another: each is a fresh process (tsx start-up), which is slow on a busy 2-core machine.
+  const listed = await netno(store, ["project", "list", "--json"]);
+  const stats = await netno(store, ["stats", "fieldwork", "--json"]);
+  const migrated = await netno(store, ["migrate", "--json"]);
+  const missing = await netno(store, ["stats", "no-such-project", "--json"]);
+  expect(listed.code).toBe(0);
+  expect(JSON.parse(listed.stdout)).toEqual([
+    expect.objectContaining({ slug: "fieldwork", title: "Field work", archived: false }),
+  ]);
+  expect(stats.code).toBe(0);
+  expect(JSON.parse(stats.stdout)).toMatchObject({ posts: 0, threads: 0, members: 0, codings: 0 });
+  expect(migrated.code).toBe(0);
+  expect(JSON.parse(migrated.stdout)).toMatchObject({ projects: 0, posts: 0, backup: null });
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/no-such-project/);
+}, 300_000);
