@@ -8,25 +8,40 @@ import { store } from "~/server/context.server";
 import { env } from "~/server/env.server";
 import { failForm, formAction, formValues } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { IMPORTERS, loadCorpus, startImportJob } from "~/server/research.server";
+import {
+  IMPORTERS,
+  listCommunitySummaries,
+  listImports,
+  startImportJob,
+} from "~/server/research.server";
 import { discardUploads, receiveUploads } from "~/server/uploads.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
-  const corpus = await loadCorpus({ store, slug: project.slug });
-  const perCommunity = new Map<string, { posts: number; threads: Set<string> }>();
-  for (const post of corpus.posts) {
-    const entry = perCommunity.get(post.communityId) ?? { posts: 0, threads: new Set<string>() };
-    entry.posts++;
-    entry.threads.add(post.threadId);
-    perCommunity.set(post.communityId, entry);
-  }
+  const [communities, imports] = await Promise.all([
+    listCommunitySummaries({ store, slug: project.slug }),
+    listImports({ store, slug: project.slug, limit: 20 }),
+  ]);
   return {
     slug: project.slug,
     formats: IMPORTERS.map((importer) => ({ value: importer.format, label: importer.label })),
-    communities: corpus.communities.map((community) => ({
-      id: community.id, name: community.name, platform: community.platform,
-      posts: perCommunity.get(community.id)?.posts ?? 0, threads: perCommunity.get(community.id)?.threads.size ?? 0,
+    communities: communities.map((community) => ({
+      id: community.id,
+      name: community.name,
+      platform: community.platform,
+      posts: community.posts,
+      threads: community.threads,
+    })),
+    imports: imports.map((entry) => ({
+      id: entry.id,
+      importedAt: entry.importedAt,
+      format: entry.format,
+      files: entry.files,
+      posts: entry.posts,
+      threads: entry.threads,
+      members: entry.members,
+      duplicates: entry.duplicates,
+      skipped: entry.skipped,
     })),
   };
 }
@@ -49,40 +64,85 @@ export async function action(args: ActionFunctionArgs) {
     const parsed = ImportForm.safeParse(formValues(form));
     if (!parsed.success || files.length === 0) {
       await discardUploads(folder);
-      failForm(files.length === 0 ? "Choose at least one file to import." : "The import options are not valid.", files.length === 0 ? "files" : undefined);
+      failForm(
+        files.length === 0
+          ? "Choose at least one file to import."
+          : "The import options are not valid.",
+        files.length === 0 ? "files" : undefined,
+      );
     }
     const options = parsed.data!;
     const job = startImportJob({
-      dataDir: env.dataDir, slug: project.slug, userId: user.id, files, cleanup: folder,
-      format: options.format || undefined, community: options.community || undefined, skipInvalid: options.skipInvalid === "on",
-      columns: { id: options.mapId || undefined, author: options.mapAuthor || undefined, body: options.mapBody || undefined, thread: options.mapThread || undefined, timestamp: options.mapTimestamp || undefined },
+      dataDir: env.dataDir,
+      slug: project.slug,
+      userId: user.id,
+      files,
+      cleanup: folder,
+      format: options.format || undefined,
+      community: options.community || undefined,
+      skipInvalid: options.skipInvalid === "on",
+      columns: {
+        id: options.mapId || undefined,
+        author: options.mapAuthor || undefined,
+        body: options.mapBody || undefined,
+        thread: options.mapThread || undefined,
+        timestamp: options.mapTimestamp || undefined,
+      },
     });
     return redirect(`/projects/${project.slug}/collection/jobs/${job.id}`);
   });
 }
 
 export default function ImportPage() {
-  const { slug, formats, communities } = useLoaderData<typeof loader>();
+  const { slug, formats, communities, imports } = useLoaderData<typeof loader>();
   const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
   return (
     <div className="grid-2">
       <section className="card" aria-labelledby="import-heading">
         <h2 id="import-heading">Import community data</h2>
-        <p className="muted small">Files as the platforms and research tools export them, unchanged. An import is all-or-nothing unless you choose to skip invalid records.</p>
+        <p className="muted small">
+          Files as the platforms and research tools export them, unchanged. An import is
+          all-or-nothing unless you choose to skip invalid records.
+        </p>
         <UploadForm action={`/projects/${slug}/collection?index`}>
           <FormError message={formError} />
           <div className="field">
             <label htmlFor="files">Files</label>
-            <input id="files" name="files" type="file" multiple required aria-invalid={fieldErrors.files ? true : undefined} aria-describedby="files-hint" />
-            <span className="hint" id="files-hint">Reddit JSON/NDJSON, Discourse topic JSON, Hacker News, Mastodon statuses or outbox.json + actor.json, Stack Exchange Posts/Comments/Users.xml, mbox, Telegram result.json, X/Twitter v2, YouTube commentThreads, Zeeschuimer NDJSON, RSS/Atom, CSV.</span>
+            <input
+              id="files"
+              name="files"
+              type="file"
+              multiple
+              required
+              aria-invalid={fieldErrors.files ? true : undefined}
+              aria-describedby="files-hint"
+            />
+            <span className="hint" id="files-hint">
+              Reddit JSON/NDJSON, Discourse topic JSON, Hacker News, Mastodon statuses or
+              outbox.json + actor.json, Stack Exchange Posts/Comments/Users.xml, mbox, Telegram
+              result.json, X/Twitter v2, YouTube commentThreads, Zeeschuimer NDJSON, RSS/Atom, CSV.
+            </span>
             {fieldErrors.files ? <span className="error">{fieldErrors.files}</span> : null}
           </div>
-          <SelectField label="Format" name="format" options={[{ value: "", label: "Detect automatically" }, ...formats]} />
-          <Field label="Community name" name="community" hint="Optional: otherwise taken from the data (subreddit, list, forum) or the file name." />
-          <label><input type="checkbox" name="skipInvalid" /> Skip invalid records and list them in the report</label>
+          <SelectField
+            label="Format"
+            name="format"
+            options={[{ value: "", label: "Detect automatically" }, ...formats]}
+          />
+          <Field
+            label="Community name"
+            name="community"
+            hint="Optional: otherwise taken from the data (subreddit, list, forum) or the file name."
+          />
+          <label>
+            <input type="checkbox" name="skipInvalid" /> Skip invalid records and list them in the
+            report
+          </label>
           <details>
             <summary>CSV column mapping</summary>
-            <p className="small muted">4CAT exports (id, thread_id, author, body, timestamp) need no mapping.</p>
+            <p className="small muted">
+              4CAT exports (id, thread_id, author, body, timestamp) need no mapping.
+            </p>
             <div className="row">
               <Field label="Id column" name="mapId" />
               <Field label="Author column" name="mapAuthor" />
@@ -96,16 +156,64 @@ export default function ImportPage() {
       </section>
       <section className="card" aria-labelledby="communities-heading">
         <h2 id="communities-heading">Communities in this project</h2>
-        {communities.length === 0 ? <p className="muted">No data yet.</p> : (
+        {communities.length === 0 ? (
+          <p className="muted">No data yet.</p>
+        ) : (
           <table>
-            <thead><tr><th>Community</th><th>Platform</th><th className="num">Threads</th><th className="num">Posts</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Community</th>
+                <th>Platform</th>
+                <th className="num">Threads</th>
+                <th className="num">Posts</th>
+              </tr>
+            </thead>
             <tbody>
               {communities.map((community) => (
                 <tr key={community.id}>
-                  <td><a href={`/projects/${slug}/collection/threads?community=${community.id}`}>{community.name}</a></td>
+                  <td>
+                    <a href={`/projects/${slug}/collection/threads?community=${community.id}`}>
+                      {community.name}
+                    </a>
+                  </td>
                   <td>{community.platform}</td>
                   <td className="num">{community.threads}</td>
                   <td className="num">{community.posts}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section className="card" aria-labelledby="imports-heading">
+        <h2 id="imports-heading">Imports</h2>
+        {imports.length === 0 ? (
+          <p className="muted">Nothing imported yet.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Files</th>
+                <th>Format</th>
+                <th className="num">Posts</th>
+                <th className="num">Threads</th>
+                <th className="num">New members</th>
+                <th className="num">Already present</th>
+                <th className="num">Skipped</th>
+              </tr>
+            </thead>
+            <tbody>
+              {imports.map((entry) => (
+                <tr key={entry.id}>
+                  <td className="small">{entry.importedAt.replace("T", " ").slice(0, 16)}</td>
+                  <td className="small">{entry.files.join(", ")}</td>
+                  <td>{entry.format}</td>
+                  <td className="num">{entry.posts}</td>
+                  <td className="num">{entry.threads}</td>
+                  <td className="num">{entry.members}</td>
+                  <td className="num">{entry.duplicates}</td>
+                  <td className="num">{entry.skipped}</td>
                 </tr>
               ))}
             </tbody>

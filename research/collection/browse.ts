@@ -1,7 +1,8 @@
 import { sql, type SqlBool } from "kysely";
-import type { ConsentStatus } from "../entree/model.js";
+import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
 import type { DocumentStore } from "../store/index.js";
 import {
+  listCommunities,
   POST_COLUMNS,
   projectSql,
   toCorpusPost,
@@ -10,7 +11,7 @@ import {
   visibleMembers,
   visiblePosts,
 } from "./corpus.js";
-import type { CorpusPost, Member, Thread } from "./model.js";
+import type { Community, CorpusPost, Member, Thread } from "./model.js";
 import { applyPostFilter, postMatches } from "./search.js";
 import { parseSearchQuery } from "./search-query.js";
 
@@ -268,8 +269,38 @@ export async function listMembers({
     total: Number(counted.n),
     members: rows.map((row) => ({
       ...toMember(row),
-      consent: (row.consent_status as ConsentStatus | null) ?? null,
+      consent: ConsentStatusSchema.nullable().catch(null).parse(row.consent_status),
       communityNames: (communitiesOf.get(row.id) ?? []).sort(),
     })),
   };
+}
+
+export type CommunitySummary = Community & { posts: number; threads: number };
+
+/** The project's communities with their visible posts and threads (one grouped query). */
+export async function listCommunitySummaries({
+  store,
+  slug,
+}: {
+  store: DocumentStore;
+  slug: string;
+}): Promise<CommunitySummary[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const [communities, counts] = await Promise.all([
+    listCommunities({ store, slug }),
+    visiblePosts(db, projectId)
+      .groupBy("p.community_id")
+      .select((eb) => [
+        "p.community_id",
+        eb.fn.countAll().as("posts"),
+        eb.fn.count("p.thread_id").distinct().as("threads"),
+      ])
+      .execute(),
+  ]);
+  const countOf = new Map(counts.map((row) => [row.community_id, row]));
+  return communities.map((community) => ({
+    ...community,
+    posts: Number(countOf.get(community.id)?.posts ?? 0),
+    threads: Number(countOf.get(community.id)?.threads ?? 0),
+  }));
 }

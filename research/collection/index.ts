@@ -23,6 +23,8 @@ export {
   listThreads,
   getThreadTree,
   listMembers,
+  listCommunitySummaries,
+  type CommunitySummary,
   type ThreadSummary,
   type ThreadSort,
   type PostNode,

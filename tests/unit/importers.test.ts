@@ -37,7 +37,7 @@ test("stackexchange: the older quantumcomputing schema (no ContentLicense) impor
     ["Posts.xml", "Comments.xml", "Users.xml"].map((name) => path.join(folder, name)),
   );
   expect(report).toMatchObject({ posts: 612 + 1060 + 3413, threads: 612 });
-});
+}, 120_000);
 
 test("discourse: a topic page with 20 of 22 posts counts the 2 missing ones as not collected", async () => {
   const { report, replyLinks, corpus } = await importInto([
@@ -77,7 +77,7 @@ test("mbox: messages thread by Message-ID, In-Reply-To and References", async ()
   expect(report.posts).toBe(1400);
   expect(report.members).toBe(425);
   expect(replyLinks).toBe(633);
-});
+}, 120_000);
 
 test("reddit: a thread page walks nested replies, decodes entities, counts 'more' stubs, and keeps [deleted] out of members", async () => {
   const { report, replyLinks, corpus } = await importInto([
