@@ -40,6 +40,19 @@ const live: Map<string, LiveJob> = ((
 /** Progress lines can come hundreds of times a second; the database hears of them at most this often. */
 const PROGRESS_WRITE_MS = 250;
 
+/**
+ * A job's process works for the server that started it. When that server is gone (a restart, kill -9)
+ * nobody would store the outcome, and the page would call a finished import failed; so the process stops
+ * too (its transaction is rolled back) and the job reads as failed with nothing half-done. The variable
+ * is set only for job processes started by startCliJob.
+ */
+const parentOfJob = Number(process.env.NETNO_JOB_PARENT_PID);
+if (parentOfJob > 0) {
+  setInterval(() => {
+    if (process.ppid !== parentOfJob) process.exit(1);
+  }, 500).unref();
+}
+
 /** Where the netno CLI is: scripts/netno.js from the project root (the server build lives in build/). */
 function cliPath(): string {
   const candidates = [path.resolve(process.cwd(), "scripts/netno.js")];
@@ -98,7 +111,11 @@ export function startCliJob<Report>(input: StartCliJobInput): BackgroundJob<Repo
     report: null,
     error: null,
   };
-  const env: NodeJS.ProcessEnv = { ...process.env, NETNO_DATA_DIR: input.dataDir };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NETNO_DATA_DIR: input.dataDir,
+    NETNO_JOB_PARENT_PID: String(process.pid),
+  };
   const databaseUrl = databaseUrlOf(store.sqlLocation);
   if (databaseUrl) env.NETNO_DATABASE_URL = databaseUrl;
   else delete env.NETNO_DATABASE_URL;

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { hostname } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os, { hostname } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
@@ -11,7 +12,7 @@ import {
   waitForJobs,
 } from "../../research/shared/background-jobs.js";
 import { newId, nowIso } from "../../research/shared/ids.js";
-import { sqlFor } from "../../research/store/index.js";
+import { sqlFor, type DocumentStore } from "../../research/store/index.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
 
 test("a job runs the CLI in its own process and its state and report are stored in the jobs table", async () => {
@@ -104,6 +105,15 @@ test("a failing command is a failed job with the CLI's message", async () => {
   expect(stored?.error).toBeTruthy();
 });
 
+/** The `NETNO_DATABASE_URL` under which another process opens this store's tables ("" on SQLite). */
+function databaseUrlOf(store: DocumentStore): string {
+  const location = store.sqlLocation;
+  if (location.engine === "sqlite") return "";
+  const url = new URL(location.url);
+  if (location.schema) url.searchParams.set("schema", location.schema);
+  return url.toString();
+}
+
 /** The id of a process that existed and has ended. */
 async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
@@ -165,4 +175,69 @@ test("a stored running job whose process died (server restart, kill -9) is shown
   expect((await getJob({ store, slug: project.slug, jobId: alive }))?.state).toBe("running");
   expect((await getLatestJob({ store, slug: project.slug, kind: "suggest" }))?.id).toBe(alive);
   expect((await getJob({ store, slug: project.slug, jobId: elsewhere }))?.state).toBe("running");
+});
+
+test("a job's process stops when the server that started it is gone, and the job reads as failed", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  // A stand-in for the web server: starts the job, waits until it is stored, then dies at once.
+  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-parent-"));
+  const script = path.join(folder, "server.mts");
+  const jobs = path.resolve(__dirname, "../../research/shared/background-jobs.ts");
+  const stores = path.resolve(__dirname, "../../research/store/index.ts");
+  await writeFile(
+    script,
+    [
+      `import { startCliJob } from ${JSON.stringify(jobs)};`,
+      `import { getStore, sqlFor } from ${JSON.stringify(stores)};`,
+      `const store = getStore(${JSON.stringify(store.root)});`,
+      `const input = { kind: "annotate", slug: ${JSON.stringify(slug)}, userId: "u", title: "t" };`,
+      `const job = startCliJob({ ...input, args: ["annotate", input.slug], dataDir: store.root, store });`,
+      `const { db } = await sqlFor(store);`,
+      `const stored = () => db.selectFrom("jobs").select("id").where("id", "=", job.id).executeTakeFirst();`,
+      `while (!(await stored())) await new Promise((resolve) => setTimeout(resolve, 20));`,
+      `process.stdout.write(job.id);`,
+      `process.kill(process.pid, "SIGKILL");`,
+    ].join("\n"),
+  );
+  const env = { ...process.env, NETNO_DATABASE_URL: databaseUrlOf(store) };
+  const server = spawn(process.execPath, ["--import", "tsx", script], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let jobId = "";
+  server.stdout.setEncoding("utf8").on("data", (chunk: string) => (jobId += chunk));
+  await new Promise((resolve) => server.on("exit", resolve));
+  await rm(folder, { recursive: true, force: true });
+  expect(jobId).not.toBe("");
+  const { db } = await sqlFor(store);
+  const row = await db
+    .selectFrom("jobs")
+    .select("pid")
+    .where("id", "=", jobId)
+    .executeTakeFirstOrThrow();
+  const pid = Number(row.pid);
+  const gone = async () => {
+    for (let i = 0; i < 200; i++) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
+  };
+  expect(await gone()).toBe(true);
+  const job = await getJob({ store, slug, jobId });
+  expect(job).toMatchObject({ state: "failed" });
+  expect(job?.error).toMatch(/ended without finishing/);
+  // Stopped before it stored anything: no annotation was half-written for a job nobody records.
+  expect(await db.selectFrom("annotations").select("post_id").execute()).toEqual([]);
 });
