@@ -363,8 +363,17 @@ export async function listCodings({
   if (coderId) query = query.where("c.coder_id", "=", coderId);
   if (codeId) query = query.where("c.code_id", "=", codeId);
   if (sourceType) query = query.where("c.source_type", "=", sourceType);
-  if (threadId)
-    query = query.where("c.source_type", "=", "post").where("sp.thread_id", "=", threadId);
+  if (threadId) {
+    // Driven by the thread's posts (the thread index), not by a scan of every post coding. Thread ids
+    // are unique across projects; visibility is still the `visiblePosts` probe of visibleCodingRows.
+    query = query
+      .where("c.source_type", "=", "post")
+      .where(
+        "c.source_id",
+        "in",
+        db.selectFrom("posts").select("id").where("thread_id", "=", threadId),
+      );
+  }
   if (sources) query = query.where("c.source_id", "in", sources);
   if (ids) query = query.where("c.id", "in", ids);
   query = query.orderBy("c.created_at").orderBy("c.id");
@@ -373,17 +382,57 @@ export async function listCodings({
   return rows.flatMap((row) => anchored(row) ?? []);
 }
 
+/**
+ * How many visible codings each code (or one code) has: all of its codings, counted on the index alone,
+ * less those on posts of opted-out members (the complement of `visiblePosts`, reached from the few
+ * opted-out members). Codings of erased posts and deleted notes are deleted with them, so nothing else
+ * can be hidden.
+ */
+async function countVisibleByCode(
+  db: Queryable,
+  projectId: string,
+  codeId?: string,
+): Promise<Map<string, number>> {
+  const [all, withheld] = await Promise.all([
+    db
+      .selectFrom("codings")
+      .select((eb) => ["code_id", eb.fn.countAll<number>().as("n")])
+      .where("project_id", "=", projectId)
+      .$if(codeId !== undefined, (query) => query.where("code_id", "=", codeId!))
+      .groupBy("code_id")
+      .execute(),
+    // `in (subquery)` so that both engines start from the opted-out members' posts and probe the
+    // (project, source) index of codings, instead of walking every coding.
+    db
+      .selectFrom("codings as c")
+      .select((eb) => ["c.code_id", eb.fn.countAll<number>().as("n")])
+      .where("c.project_id", "=", projectId)
+      .where("c.source_type", "=", "post")
+      .where("c.source_id", "in", (eb) =>
+        eb
+          .selectFrom("members as m")
+          .innerJoin("posts as p", "p.member_id", "m.id")
+          .select("p.id")
+          .where("m.project_id", "=", projectId)
+          .where("m.consent_status", "=", "opted-out"),
+      )
+      .$if(codeId !== undefined, (query) => query.where("c.code_id", "=", codeId!))
+      .groupBy("c.code_id")
+      .execute(),
+  ]);
+  const counts = new Map(all.map((row) => [row.code_id, Number(row.n)]));
+  for (const row of withheld)
+    counts.set(row.code_id, (counts.get(row.code_id) ?? 0) - Number(row.n));
+  return counts;
+}
+
 /** How many visible codings each code has. */
 export async function countCodingsByCode({
   store,
   slug,
 }: WithProject): Promise<Map<string, number>> {
   const { db, projectId } = await projectSql({ store, slug });
-  const rows = await visibleCodingRows(db, projectId)
-    .select((eb) => ["c.code_id", eb.fn.countAll<number>().as("n")])
-    .groupBy("c.code_id")
-    .execute();
-  return new Map(rows.map((row) => [row.code_id, Number(row.n)]));
+  return countVisibleByCode(db, projectId);
 }
 
 export type ThreadCodingCounts = { segments: number; codedPosts: number };
@@ -449,7 +498,8 @@ export type RetrievalFilter = {
 const CONTEXT = 120;
 
 /**
- * One page of the segments coded with a code, oldest source first, with context and source, filterable
+ * One page of the segments coded with a code, in the order they were coded (an index walk that stops at
+ * the page), with context and source, filterable
  * by community, member, date, coder and a second code overlapping the segment; `total` counts them all.
  */
 export async function retrieveSegments({
@@ -494,8 +544,14 @@ export async function retrieveSegments({
       ),
     );
   }
-  const [countRow, rows] = await Promise.all([
-    query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+  const unfiltered = Object.values(filter).every((value) => value === undefined || value === "");
+  const [total, rows] = await Promise.all([
+    unfiltered
+      ? countVisibleByCode(db, projectId, codeId).then((counts) => counts.get(codeId) ?? 0)
+      : query
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow()
+          .then((row) => Number(row.n)),
     query
       .leftJoin("threads as st", "st.id", "sp.thread_id")
       .leftJoin("communities as sc", "sc.id", "sp.community_id")
@@ -512,7 +568,7 @@ export async function retrieveSegments({
         "sn.title as note_title",
         sql<string | null>`coalesce(sp.created_at, sn.created_at)`.as("source_created_at"),
       ])
-      .orderBy(sql`coalesce(sp.created_at, sn.created_at)`)
+      .orderBy("c.created_at")
       .orderBy("c.id")
       .limit(limit)
       .offset(offset)
@@ -552,7 +608,7 @@ export async function retrieveSegments({
       },
     ];
   });
-  return { segments, total: Number(countRow.n) };
+  return { segments, total };
 }
 
 /** For each coding of a page, the other codes applied to an overlapping span of its source. */

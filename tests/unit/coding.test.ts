@@ -384,3 +384,46 @@ test("a field note's codings follow its text: re-anchored after an edit, gone wi
   expect(await listCodings({ store, slug })).toHaveLength(0);
   expect(await listFieldNotes({ store, slug })).toHaveLength(0);
 });
+
+test("an opted-out member's coded posts leave every count, list and retrieval page", async () => {
+  const { recordConsent } = await import("../../research/entree/index.js");
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  const [care] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Care" }] });
+  const posts = await postsOf(store, slug);
+  for (const post of posts) {
+    await applyCode({
+      store,
+      slug,
+      coderId: owner.id,
+      codeIds: [care.id],
+      span: { sourceType: "post", sourceId: post.id, start: 0, end: 3 },
+    });
+  }
+  const leaving = posts.find((post) => post.memberId)!;
+  const theirs = posts.filter((post) => post.memberId === leaving.memberId).length;
+  await recordConsent({
+    store,
+    slug,
+    memberId: leaving.memberId!,
+    status: "opted-out",
+    userId: owner.id,
+  });
+  const left = posts.length - theirs;
+  expect((await countCodingsByCode({ store, slug })).get(care.id)).toBe(left);
+  expect((await retrieveSegments({ store, slug, codeId: care.id })).total).toBe(left);
+  expect(
+    (await retrieveSegments({ store, slug, codeId: care.id, filter: { coderId: owner.id } })).total,
+  ).toBe(left);
+  expect(await listCodings({ store, slug })).toHaveLength(left);
+  expect(await listCodings({ store, slug, threadId: leaving.threadId })).toHaveLength(
+    posts.filter((post) => post.threadId === leaving.threadId && post.memberId !== leaving.memberId)
+      .length,
+  );
+});
