@@ -309,7 +309,7 @@ print(json.dumps({"gexf": [g.number_of_nodes(), g.number_of_edges()], "graphml":
   expect(result.labels).toEqual(members.nodes.map((n) => n.label).sort());
   expect(result.spells).toBe(members.edges.length);
   expect(members.edges.length).toBeGreaterThan(0);
-});
+}, 90_000); // three reports and a Python process: slow on a loaded machine with PostgreSQL
 
 test("short handles are disguised where they certainly name the member (mentions, signatures), not as ordinary words", async () => {
   const { disguiseNames } = await import("../../research/reporting/cloaking.js");
