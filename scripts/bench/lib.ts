@@ -71,13 +71,19 @@ export async function interleave<T>(
   return results;
 }
 
-export type ProcessResult = { ms: number; code: number | null; stdout: string; stderr: string };
+export type ProcessResult = {
+  ms: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+};
 
 /** Runs a command to its end and times it from outside (spawn to exit): what a user waits for. */
 export function timeProcess(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -90,10 +96,19 @@ export function timeProcess(
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    // A run past its time is killed and reported as timed out, so one slow query cannot stall a run.
+    let timedOut = false;
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGKILL");
+        }, options.timeoutMs)
+      : null;
     child.once("error", reject);
-    child.once("close", (code) =>
-      resolve({ ms: performance.now() - started, code, stdout, stderr }),
-    );
+    child.once("close", (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ ms: performance.now() - started, code, stdout, stderr, timedOut });
+    });
   });
 }
 
@@ -267,9 +282,11 @@ export async function waitUntil(
 export async function timedGet(
   url: string,
   headers: Record<string, string> = {},
+  timeoutMs = 120_000,
 ): Promise<{ ms: number; status: number; bytes: number }> {
   const started = performance.now();
-  const response = await fetch(url, { headers, redirect: "manual" });
+  const signal = AbortSignal.timeout(timeoutMs);
+  const response = await fetch(url, { headers, redirect: "manual", signal });
   const body = await response.arrayBuffer();
   return { ms: performance.now() - started, status: response.status, bytes: body.byteLength };
 }
