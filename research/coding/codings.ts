@@ -720,25 +720,3 @@ export async function addCodingsInBulk({
   const { database, projectId } = await projectSql({ store, slug });
   return inTransaction(database, (trx) => addCodingsIn(trx, projectId, items));
 }
-
-/**
- * Deletes the codings of the given posts inside the caller's transaction (an erasure): returns how many
- * went. The erasure keeps no content, and a coding holds a quote.
- */
-export async function removeCodingsOfPostsIn(
-  trx: Queryable,
-  projectId: string,
-  postIds: Iterable<string>,
-): Promise<number> {
-  let removed = 0;
-  for (const chunk of chunks([...new Set(postIds)])) {
-    const result = await trx
-      .deleteFrom("codings")
-      .where("project_id", "=", projectId)
-      .where("source_type", "=", "post")
-      .where("source_id", "in", chunk)
-      .executeTakeFirst();
-    removed += Number(result.numDeletedRows);
-  }
-  return removed;
-}

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { projectSql } from "../collection/corpus.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
-import type { DocumentStore, Queryable, StoredFileKind } from "../store/index.js";
+import type { DocumentStore, StoredFileKind } from "../store/index.js";
 import type { MemosTable } from "../store/sql/schema.js";
 
 export const MemoTargetSchema = z.object({
@@ -136,34 +136,4 @@ export async function listMemos({
   query = query.orderBy("created_at", "desc").orderBy("id", "desc");
   if (limit !== undefined) query = query.limit(limit);
   return (await query.execute()).map(toMemo);
-}
-
-/** Removes memos about posts that were erased (the erasure keeps no content). */
-export async function removeMemosAbout({
-  store,
-  slug,
-  postIds,
-}: WithProject & { postIds: Iterable<string> }): Promise<void> {
-  const { db, projectId } = await projectSql({ store, slug });
-  await removeMemosAboutPostsIn(db, projectId, postIds);
-}
-
-/** Deletes memos about the given posts inside the caller's transaction (an erasure); returns how many. */
-export async function removeMemosAboutPostsIn(
-  trx: Queryable,
-  projectId: string,
-  postIds: Iterable<string>,
-): Promise<number> {
-  const ids = [...new Set(postIds)];
-  let removed = 0;
-  for (let i = 0; i < ids.length; i += 500) {
-    const result = await trx
-      .deleteFrom("memos")
-      .where("project_id", "=", projectId)
-      .where("target_type", "=", "post")
-      .where("target_id", "in", ids.slice(i, i + 500))
-      .executeTakeFirst();
-    removed += Number(result.numDeletedRows);
-  }
-  return removed;
 }

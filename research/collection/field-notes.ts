@@ -206,39 +206,3 @@ export async function countFieldNotes({ store, slug }: WithProject): Promise<num
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-/**
- * Drops links to an erased member and their posts from every note, inside the caller's transaction (the
- * notes stay: they are the researcher's words). Returns how many notes changed.
- */
-export async function unlinkFromFieldNotesIn(
-  trx: Queryable,
-  projectId: string,
-  { memberId, postIds }: { memberId: string; postIds: Iterable<string> },
-): Promise<number> {
-  const posts = new Set(postIds);
-  // Notes are few next to posts (written by hand): reading the project's links is bounded by them.
-  const rows = await trx
-    .selectFrom("field_notes")
-    .select(["id", "links"])
-    .where("project_id", "=", projectId)
-    .where("links", "!=", "[]")
-    .execute();
-  let changed = 0;
-  for (const row of rows) {
-    const links = parseLinks(row.links);
-    const kept = links.filter(
-      (link) =>
-        !(link.type === "member" && link.id === memberId) &&
-        !(link.type === "post" && posts.has(link.id)),
-    );
-    if (kept.length === links.length) continue;
-    await trx
-      .updateTable("field_notes")
-      .set({ links: linksText(kept) })
-      .where("id", "=", row.id)
-      .execute();
-    changed++;
-  }
-  return changed;
-}
