@@ -17,6 +17,7 @@ import {
   listEvidenceSegments,
   roleAllows,
   saveQuoteTreatment,
+  type ReportQuote,
 } from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -29,6 +30,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     includeCodeNetwork: false,
   });
   // Researchers also see the original of each quote, to write paraphrases; strategists never do.
+  const noTreatments: Record<string, { paraphrase: string }> = {};
   const quotedIds = report.themes.flatMap((theme) =>
     [...theme.evidence, ...theme.counterEvidence].map((quote) => quote.codingId),
   );
@@ -39,14 +41,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         listCodes({ store, slug: project.slug }),
         listEvidenceSegments({ store, slug: project.slug, limit: 400 }),
       ])
-    : [new Map<string, string>(), {} as Record<string, { paraphrase: string }>, [], []];
-  const strip = <T extends object>(quote: T) => {
-    const { codingId, ...rest } = quote as T & { codingId?: string };
+    : [new Map<string, string>(), noTreatments, [], []];
+  const strip = (quote: ReportQuote) => {
+    const { codingId, ...rest } = quote;
     return {
       ...rest,
-      codingId: canReadData ? (codingId ?? null) : null,
-      original: canReadData && codingId ? (originals.get(codingId) ?? null) : null,
-      paraphrase: codingId ? (treatments[codingId]?.paraphrase ?? "") : "",
+      codingId: canReadData ? codingId : null,
+      original: canReadData ? (originals.get(codingId) ?? null) : null,
+      paraphrase: treatments[codingId]?.paraphrase ?? "",
     };
   };
   return {
