@@ -149,6 +149,23 @@ async function logIn(server: RunningServer, email: string): Promise<string> {
   return cookie;
 }
 
+let socketRetries = 0;
+
+/**
+ * fetch, once more when the server had just closed an idle keep-alive connection (undici then reports
+ * "other side closed" before the request reached the server, so repeating it changes nothing).
+ */
+async function request(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET") throw error;
+    socketRetries++;
+    return fetch(url, init);
+  }
+}
+
 type Ack = { postId: string; coderId: string };
 const acknowledged: Ack[] = [];
 let refused = 0;
@@ -162,7 +179,7 @@ async function applyAndReload(
 ): Promise<number> {
   const target = takeTarget();
   const started = performance.now();
-  const response = await fetch(`${server.base}${threadData(target.thread_id)}`, {
+  const response = await request(`${server.base}${threadData(target.thread_id)}`, {
     method: "POST",
     headers: {
       cookie: coder.cookie,
@@ -179,7 +196,7 @@ async function applyAndReload(
     }),
   });
   const body = await response.text();
-  const reload = await fetch(`${server.base}${threadData(target.thread_id)}`, {
+  const reload = await request(`${server.base}${threadData(target.thread_id)}`, {
     headers: { cookie: coder.cookie },
   });
   await reload.arrayBuffer();
@@ -195,7 +212,7 @@ async function applyAndReload(
 async function reloadOnly(server: RunningServer, coder: { cookie: string }): Promise<number> {
   const target = takeTarget();
   const started = performance.now();
-  const response = await fetch(`${server.base}${threadData(target.thread_id)}`, {
+  const response = await request(`${server.base}${threadData(target.thread_id)}`, {
     headers: { cookie: coder.cookie },
   });
   await response.arrayBuffer();
@@ -288,6 +305,7 @@ try {
   const small = await measure(server, signedIn);
   const smallRefused = refused;
   allAcks.push(...acknowledged);
+  log(`with ${small.codingsBefore} codings: ${JSON.stringify(small)}`);
   await prefill(codingsTarget);
   log(`measuring with ${prefilled} codings`);
   const large = await measure(server, signedIn);
@@ -305,6 +323,7 @@ try {
     large,
     p95GrowthFrom1kTo100k: p95Growth,
     refused: smallRefused + refused,
+    socketRetries,
     check,
     aims: {
       p95Under30msAt100k: large.oneCoder.apply.p95 < 30,
