@@ -74,7 +74,10 @@ test("a researcher selects text with the mouse, applies a code, accepts a sugges
   await page.screenshot({ path: "test-results/screens/coding.png", fullPage: true });
 
   // A suggestion: the keyword rule from "Power system"'s definition finds a battery passage.
+  // They are computed by a background job, never inside the page's request.
   await page.getByRole("link", { name: "Suggestions" }).click();
+  await page.getByRole("button", { name: "Compute suggestions" }).click();
+  await expect(page.getByRole("button", { name: "Compute suggestions again" })).toBeVisible({ timeout: 45_000 });
   const row = page.getByRole("row").filter({ hasText: "Power system" }).filter({ hasText: "battery monitor (shunt)" }).first();
   await expect(row).toContainText(/Mentions "battery"/);
   await row.getByRole("button", { name: /Accept Power system/ }).click();
