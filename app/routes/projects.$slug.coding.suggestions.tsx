@@ -11,6 +11,7 @@ import { requireProjectCapability } from "~/server/guards.server";
 import {
   decideSuggestions,
   getAnnotationJob,
+  getCorpusRevision,
   getSuggestionsJob,
   listCodes,
   listSuggestions,
@@ -42,7 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const codes = await listCodes({ store, slug });
   const codeName = codes.some((code) => code.name === query.code) ? query.code : undefined;
   // Suggestions are read from the stored run (a background job computes them): never computed here.
-  const [page, precision, suggestionsJob, annotationJob] = await Promise.all([
+  const [page, precision, suggestionsJob, annotationJob, revision] = await Promise.all([
     listSuggestions({
       store,
       slug,
@@ -53,7 +54,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     suggestionPrecision({ store, slug }),
     getSuggestionsJob({ store, slug }),
     getAnnotationJob({ store, slug }),
+    getCorpusRevision({ store, slug }),
   ]);
+  const runRevision =
+    suggestionsJob?.state === "done" ? suggestionsJob.report?.corpusRevision : undefined;
   return {
     slug,
     codeName,
@@ -61,6 +65,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     pages: Math.max(1, Math.ceil(page.total / PAGE_SIZE)),
     total: page.total,
     computed: page.computed,
+    // Imports, erasures and consent changes since the run: its suggestions may miss new posts.
+    stale: runRevision !== undefined && runRevision !== revision,
     canCode: roleAllows(role, "code"),
     suggestionsJob: presentJob(suggestionsJob),
     annotationJob: presentJob(annotationJob),
@@ -210,6 +216,9 @@ export default function SuggestionsPage() {
             {suggestionsJob.report ? ` (${suggestionsJob.report.suggestions} suggestions)` : ""}.
             Decisions and codings made since are taken into account; compute again after new imports
             or codings.
+            {data.stale
+              ? " The corpus changed since (imports, erasures or consent): compute again."
+              : ""}
           </p>
         ) : null}
         {canCode ? (

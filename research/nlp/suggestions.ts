@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import similarity from "wink-nlp/utilities/similarity.js";
 import { addCodingsIn } from "../coding/codings.js";
 import { codebookFile, type Code } from "../coding/model.js";
-import { projectSql, visiblePosts } from "../collection/corpus.js";
+import { getCorpusRevision, projectSql, visiblePosts } from "../collection/corpus.js";
 import { buildKeywordMatcher } from "../objectives/keywords.js";
 import { objectivesFile, type Keyword } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
@@ -606,6 +606,8 @@ export type SuggestionsRunReport = {
   codes: number;
   annotated: number;
   computedAt: string;
+  /** What the corpus showed when the run began (getCorpusRevision): a page can tell the run is stale. */
+  corpusRevision: string;
 };
 
 /**
@@ -623,6 +625,7 @@ export async function runSuggestions({
   onProgress?: (progress: SuggestionsProgress) => void;
 }): Promise<SuggestionsRunReport> {
   const { database, db, projectId } = await projectSql({ store, slug });
+  const corpusRevision = await getCorpusRevision({ store, slug });
   const annotation = await annotateProject({
     store,
     slug,
@@ -679,6 +682,7 @@ export async function runSuggestions({
     codes: codes.length,
     annotated: annotation.annotated,
     computedAt: nowIso(),
+    corpusRevision,
   };
 }
 

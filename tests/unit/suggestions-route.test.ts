@@ -103,4 +103,8 @@ test("the Suggestions page starts a background run, shows it, and lists the stor
   const decided = await get();
   expect(decided.total).toBe(2);
   expect(decided.precision).toMatchObject([{ codeName: "Power", accepted: 1, rejected: 0 }]);
+  expect(decided.stale).toBe(false);
+  // An import after the run: the page says the run is stale.
+  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/4cat-export.csv")] });
+  expect((await get()).stale).toBe(true);
 });
