@@ -2,7 +2,7 @@
 // and saves a screenshot: a readability check at the scale the issue names. The member graph comes from
 // SQL aggregates and its layout is cached per corpus revision, so the second load is the cheap one.
 import { spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
@@ -90,5 +90,8 @@ try {
   await browser.close();
 } finally {
   process.kill(-server.pid!);
+  // The 100k-post data directory is a few hundred MB: leave nothing behind.
+  await new Promise((r) => setTimeout(r, 500));
+  await rm(dataDir, { recursive: true, force: true });
 }
 process.exit(0);
