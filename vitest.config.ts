@@ -18,8 +18,8 @@ export default defineConfig({
     // Fails a test on console.error and on any network connection beyond loopback.
     setupFiles: ["tests/setup.ts"],
     environment: "node",
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: "forks",
   },
 });
