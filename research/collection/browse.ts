@@ -60,15 +60,28 @@ export async function listThreads({
   const keyword = filter.keyword?.trim() ? parseSearchQuery(filter.keyword) : null;
   const postFilter = { memberId: filter.memberId, from: filter.from, to: filter.to };
 
-  // The threads that some visible post (matching the post filters) belongs to.
+  // The threads that some visible post (matching the post filters) belongs to. A member or a keyword
+  // picks few posts: their threads are found from the posts (index on member, full-text index).
+  // Otherwise each thread is checked for one visible post (index on thread and date), which stops at
+  // the first and lets the page walk the threads in sort order.
   let posts = applyPostFilter(visiblePosts(db, projectId), postFilter).select("p.thread_id");
   if (keyword) posts = posts.where(postMatches(database.engine, keyword));
+  const selective = Boolean(keyword || filter.memberId);
 
   let threads = db
     .selectFrom("threads as t")
     .innerJoin("communities as c", "c.id", "t.community_id")
     .where("t.project_id", "=", projectId)
-    .where("t.id", "in", posts);
+    .where((eb) =>
+      selective
+        ? eb("t.id", "in", posts)
+        : eb.exists(
+            posts
+              .where(sql<SqlBool>`p.thread_id = t.id`)
+              .clearSelect()
+              .select(sql`1`.as("one")),
+          ),
+    );
   if (filter.communityId) threads = threads.where("t.community_id", "=", filter.communityId);
 
   const [counted, rows] = await Promise.all([

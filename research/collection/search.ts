@@ -217,15 +217,19 @@ async function snippetsFor(
   const found = new Map<string, SnippetPiece[]>();
   if (page.length === 0) return found;
   if (engine === "sqlite") {
-    // One lookup per hit: FTS5 finds a rowid directly, and snippet() runs only for the page.
-    const fts = toFts5(node);
-    for (const { seq, id } of page) {
-      const row = await sql<{
-        snippet: string;
-      }>`select snippet(posts_fts, -1, ${OPEN}, ${CLOSE}, '…', 24) as snippet
-        from posts_fts where posts_fts match ${fts} and rowid = ${seq}`.execute(db);
-      if (row.rows[0]) found.set(id, toPieces(row.rows[0].snippet));
-    }
+    // Marked in JS from the query's words (folded as FTS5's unicode61 tokenizer folds them): an FTS5
+    // snippet() per hit would run the full-text query again for each.
+    const texts = await db
+      .selectFrom("posts")
+      .select(["id", "title", "text"])
+      .where(
+        "id",
+        "in",
+        page.map((row) => row.id),
+      )
+      .execute();
+    const terms = positiveTerms(node);
+    for (const row of texts) found.set(row.id, highlight(row.text || (row.title ?? ""), terms));
     return found;
   }
   const options = `StartSel=${OPEN}, StopSel=${CLOSE}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
