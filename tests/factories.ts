@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterEach } from "vitest";
+import { afterEach, onTestFinished } from "vitest";
 import { createAccount, createFirstAdmin, type PublicUser } from "../research/accounts/index.js";
 import {
   createProject,
@@ -108,6 +108,26 @@ export function storeEnv(store: DocumentStore): NodeJS.ProcessEnv {
       : location.url;
   }
   return env;
+}
+
+/**
+ * Points the app's modules (which read NETNO_DATA_DIR / NETNO_DATABASE_URL when first loaded) at this
+ * store for the rest of the test, as route tests need; the environment is restored afterwards.
+ */
+export function pointAppAtStore(store: DocumentStore): void {
+  const saved = { dir: process.env.NETNO_DATA_DIR, url: process.env.NETNO_DATABASE_URL };
+  onTestFinished(() => {
+    for (const [name, value] of [
+      ["NETNO_DATA_DIR", saved.dir],
+      ["NETNO_DATABASE_URL", saved.url],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  const env = storeEnv(store);
+  process.env.NETNO_DATA_DIR = env.NETNO_DATA_DIR;
+  process.env.NETNO_DATABASE_URL = env.NETNO_DATABASE_URL ?? "";
 }
 
 /** The PostgreSQL schema of a store built by buildStore (null on SQLite). */

@@ -1,20 +1,10 @@
 import path from "node:path";
-import { expect, onTestFinished, test } from "vitest";
+import { expect, test } from "vitest";
 import { startImportJob } from "../../research/collection/index.js";
 import { waitForJobs } from "../../research/shared/background-jobs.js";
-import type { DocumentStore } from "../../research/store/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
 
 const ORIGIN = "http://127.0.0.1:3000";
-
-/** The `NETNO_DATABASE_URL` under which the app opens this store's tables (null on SQLite). */
-function databaseUrlOf(store: DocumentStore): string {
-  const location = store.sqlLocation;
-  if (location.engine === "sqlite") return "";
-  const url = new URL(location.url);
-  if (location.schema) url.searchParams.set("schema", location.schema);
-  return url.toString();
-}
 
 /**
  * An import job's page reads the job from the jobs table: running while the CLI imports, then its
@@ -22,18 +12,7 @@ function databaseUrlOf(store: DocumentStore): string {
  */
 test("the import job page shows the stored job and its report, and 404 for another project", async () => {
   const store = await buildStore();
-  const saved = { dir: process.env.NETNO_DATA_DIR, url: process.env.NETNO_DATABASE_URL };
-  onTestFinished(() => {
-    for (const [name, value] of [
-      ["NETNO_DATA_DIR", saved.dir],
-      ["NETNO_DATABASE_URL", saved.url],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
-  process.env.NETNO_DATA_DIR = store.root;
-  process.env.NETNO_DATABASE_URL = databaseUrlOf(store);
+  pointAppAtStore(store);
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
   const other = await buildProject(store, owner);

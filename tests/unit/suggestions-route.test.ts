@@ -1,22 +1,12 @@
 import path from "node:path";
-import { expect, onTestFinished, test } from "vitest";
+import { expect, test } from "vitest";
 import { createCodes } from "../../research/coding/index.js";
 import { importFiles } from "../../research/collection/index.js";
 import { addKeyword } from "../../research/objectives/index.js";
 import { waitForJobs } from "../../research/shared/background-jobs.js";
-import type { DocumentStore } from "../../research/store/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
 
 const ORIGIN = "http://127.0.0.1:3000";
-
-/** The `NETNO_DATABASE_URL` under which the app opens this store's tables (null on SQLite). */
-function databaseUrlOf(store: DocumentStore): string {
-  const location = store.sqlLocation;
-  if (location.engine === "sqlite") return "";
-  const url = new URL(location.url);
-  if (location.schema) url.searchParams.set("schema", location.schema);
-  return url.toString();
-}
 
 /**
  * The Suggestions page through its loader and action, as the server runs them: the loader reads the
@@ -25,19 +15,7 @@ function databaseUrlOf(store: DocumentStore): string {
  */
 test("the Suggestions page starts a background run, shows it, and lists the stored suggestions", async () => {
   const store = await buildStore();
-  // The app's modules read their data directory (and database) from the environment when first loaded.
-  const saved = { dir: process.env.NETNO_DATA_DIR, url: process.env.NETNO_DATABASE_URL };
-  onTestFinished(() => {
-    for (const [name, value] of [
-      ["NETNO_DATA_DIR", saved.dir],
-      ["NETNO_DATABASE_URL", saved.url],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
-  process.env.NETNO_DATA_DIR = store.root;
-  process.env.NETNO_DATABASE_URL = databaseUrlOf(store);
+  pointAppAtStore(store);
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
   await importFiles({
@@ -105,6 +83,10 @@ test("the Suggestions page starts a background run, shows it, and lists the stor
   expect(decided.precision).toMatchObject([{ codeName: "Power", accepted: 1, rejected: 0 }]);
   expect(decided.stale).toBe(false);
   // An import after the run: the page says the run is stale.
-  await importFiles({ store, slug, files: [path.resolve(__dirname, "../fixtures/4cat-export.csv")] });
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/4cat-export.csv")],
+  });
   expect((await get()).stale).toBe(true);
 });
