@@ -95,7 +95,7 @@ test("a researcher fills objectives, compares two candidates, selects one, write
   await expect(page.getByText("Check the charge controller settings first.")).toBeVisible();
   await expect(page.getByText("Is your inverter on standby overnight?")).toHaveCount(0);
   await page.goto(`/projects/${slug}/collection/search?q=inverter`);
-  await expect(page.getByRole("status")).toHaveText(/0 results/);
+  await expect(page.getByRole("status")).toHaveText(/^0 posts/);
   await page.goto(`/projects/${slug}/collection/members`);
   await expect(page.getByRole("cell", { name: "sunny_van" })).toHaveCount(0);
   await expect(page.getByRole("cell", { name: "wrench_wendy" })).toBeVisible();

@@ -38,7 +38,7 @@ test("a researcher uploads a Reddit thread and a Discourse topic, browses a thre
   await page.getByRole("link", { name: "Search" }).click();
   await page.getByLabel("Search", { exact: true }).fill("shunt");
   await page.getByRole("button", { name: "Search" }).click();
-  await expect(page.getByRole("status")).toContainText("1 result");
+  await expect(page.getByRole("status")).toContainText("1 post (");
   await page.getByRole("list", { name: "Search results" }).getByRole("link").first().click();
   await expect(page).toHaveURL(/\/collection\/threads\//);
 
