@@ -37,6 +37,8 @@ const FORMATTED = [
   "tests/unit/store.test.ts",
   "tests/unit/test-guards.test.ts",
   "tests/unit/cli-engines.test.ts",
+  "tests/unit/codebook-route.test.ts",
+  "tests/helpers/route-requests.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -41,7 +41,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const checkbox = z.union([z.literal("on"), z.undefined()]).transform((value) => value === "on");
+// An unticked checkbox is absent from the form data, so the key must be optional (zod 4 decides that
+// from `.optional()`, not from a union with undefined).
+const checkbox = z.literal("on").optional().transform((value) => value === "on");
 const CodebookForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("create"),

@@ -48,9 +48,13 @@ const PROGRESS_WRITE_MS = 250;
  */
 const parentOfJob = Number(process.env.NETNO_JOB_PARENT_PID);
 if (parentOfJob > 0) {
-  setInterval(() => {
+  const stopWhenOrphaned = () => {
     if (process.ppid !== parentOfJob) process.exit(1);
-  }, 500).unref();
+  };
+  // At once as well: a server that died while this process was starting must not get work done that
+  // nobody would record as done.
+  stopWhenOrphaned();
+  setInterval(stopWhenOrphaned, 500).unref();
 }
 
 /** Where the netno CLI is: scripts/netno.js from the project root (the server build lives in build/). */
