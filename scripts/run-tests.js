@@ -39,6 +39,8 @@ const FORMATTED = [
   "tests/unit/cli-engines.test.ts",
   "tests/unit/codebook-route.test.ts",
   "tests/helpers/route-requests.ts",
+  "tests/helpers/coding-server.ts",
+  "tests/unit/concurrent-coding.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */
