@@ -57,6 +57,23 @@ if (parentOfJob > 0) {
   setInterval(stopWhenOrphaned, 500).unref();
 }
 
+/**
+ * Called by a job's own process when its command succeeded: it stores the outcome itself, so a job whose
+ * work committed reads as done even when the server that started it died before hearing of the end.
+ * The server's own final write, when it comes, stores the same. Does nothing outside a job process.
+ */
+export async function recordOwnJobOutcome(store: DocumentStore, report: unknown): Promise<void> {
+  const jobId = process.env.NETNO_JOB_ID;
+  if (!jobId) return;
+  const { db } = await sqlFor(store);
+  await db
+    .updateTable("jobs")
+    .set({ state: "done", finished_at: nowIso(), report: JSON.stringify(report ?? null), error: null })
+    .where("id", "=", jobId)
+    .where("state", "=", "running")
+    .execute();
+}
+
 /** Where the netno CLI is: scripts/netno.js from the project root (the server build lives in build/). */
 function cliPath(): string {
   const candidates = [path.resolve(process.cwd(), "scripts/netno.js")];
@@ -119,6 +136,7 @@ export function startCliJob<Report>(input: StartCliJobInput): BackgroundJob<Repo
     ...process.env,
     NETNO_DATA_DIR: input.dataDir,
     NETNO_JOB_PARENT_PID: String(process.pid),
+    NETNO_JOB_ID: job.id,
   };
   const databaseUrl = databaseUrlOf(store.sqlLocation);
   if (databaseUrl) env.NETNO_DATABASE_URL = databaseUrl;

@@ -8,7 +8,8 @@ import { registerMigrateCommand } from "./migrate-command.js";
 import { registerNlpCommands } from "./nlp-commands.js";
 import { registerProjectCommands } from "./project-commands.js";
 import { registerSearchCommands } from "./search-commands.js";
-import { EXIT, reportError } from "./output.js";
+import { recordOwnJobOutcome } from "../../research/shared/background-jobs.js";
+import { EXIT, lastPrintedJson, reportError } from "./output.js";
 
 /** Builds the netno program; commands are registered by capability so each file stays small. */
 export function buildProgram(): Command {
@@ -45,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await program.parseAsync(argv, { from: "user" });
-    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+    const code = typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+    if (code === EXIT.ok) await recordOwnJobOutcome(getStore(), lastPrintedJson());
+    return code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are not errors; everything else commander rejects is bad usage.

@@ -33,6 +33,14 @@ export function reportError(error: unknown): number {
   return EXIT.failed;
 }
 
+let lastJson: unknown = null;
+
 export function printJson(value: unknown): void {
+  lastJson = value;
   process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** The last JSON value this command printed: a background job's report. */
+export function lastPrintedJson(): unknown {
+  return lastJson;
 }

@@ -13,7 +13,7 @@ import {
 } from "../../research/shared/background-jobs.js";
 import { newId, nowIso } from "../../research/shared/ids.js";
 import { sqlFor, type DocumentStore } from "../../research/store/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, storeEnv } from "../factories.js";
 
 test("a job runs the CLI in its own process and its state and report are stored in the jobs table", async () => {
   const store = await buildStore();
@@ -240,4 +240,53 @@ test("a job's process stops when the server that started it is gone, and the job
   expect(job?.error).toMatch(/ended without finishing/);
   // Stopped before it stored anything: no annotation was half-written for a job nobody records.
   expect(await db.selectFrom("annotations").select("post_id").execute()).toEqual([]);
+});
+
+test("a job's process stores its own outcome, so finished work reads as done whoever hears of it", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug, id: projectId } = await buildProject(store, owner);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  const { db } = await sqlFor(store);
+  const jobId = newId();
+  // The row a server stored before it died; nobody is left to write the end but the job itself.
+  await db
+    .insertInto("jobs")
+    .values({
+      id: jobId,
+      project_id: projectId,
+      kind: "annotate",
+      user_id: owner.id,
+      title: "Annotate",
+      state: "running",
+      started_at: nowIso(),
+      finished_at: null,
+      progress: null,
+      report: null,
+      error: null,
+      pid: process.pid,
+      host: hostname(),
+    })
+    .execute();
+  const cli = path.resolve(__dirname, "../../scripts/netno.js");
+  const child = spawn(process.execPath, [cli, "annotate", slug, "--json"], {
+    env: { ...storeEnv(store), NETNO_JOB_ID: jobId },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  expect(code).toBe(0);
+  const row = await db
+    .selectFrom("jobs")
+    .select(["state", "report", "finished_at"])
+    .where("id", "=", jobId)
+    .executeTakeFirstOrThrow();
+  expect(row.state).toBe("done");
+  expect(row.finished_at).not.toBeNull();
+  expect(JSON.parse(row.report ?? "null")).toEqual(JSON.parse(stdout.trim().split("\n").at(-1)!));
 });
