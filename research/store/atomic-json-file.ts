@@ -31,9 +31,13 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       text = await readFile(this.filePath, "utf8");
     } catch (error) {
       if (isMissingFile(error)) return null;
-      throw new ResearchError("unreadable-file", `Cannot read data file ${this.filePath}: ${describe(error)}`, {
-        file: this.filePath,
-      });
+      throw new ResearchError(
+        "unreadable-file",
+        `Cannot read data file ${this.filePath}: ${describe(error)}`,
+        {
+          file: this.filePath,
+        },
+      );
     }
     if (text.trim() === "") {
       throw new ResearchError(
@@ -72,6 +76,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       await rm(tempFile, { force: true });
       throw error;
     }
+    await syncDirectory(path.dirname(this.filePath));
   }
 
   /** A cheap fingerprint used to notice that another process (the CLI) changed the file. */
@@ -101,4 +106,25 @@ function lineOfJsonError(text: string, error: unknown): number | undefined {
   let line = 1;
   for (let i = 0; i < position && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/**
+ * A rename is only durable once its folder's entry is on disk: without this a power cut right after an
+ * acknowledged write could bring back the previous file. Platforms that cannot open a folder skip it.
+ */
+export async function syncDirectory(folder: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(folder, "r");
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM") throw error;
+  } finally {
+    await handle.close();
+  }
 }

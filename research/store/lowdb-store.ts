@@ -3,7 +3,7 @@ import path from "node:path";
 import { Low, type Adapter } from "lowdb";
 import { lock } from "proper-lockfile";
 import { ResearchError, formatIssuePath } from "../shared/errors.js";
-import { AtomicJsonFile } from "./atomic-json-file.js";
+import { AtomicJsonFile, syncDirectory } from "./atomic-json-file.js";
 import type { DocumentStore, StoredFileKind } from "./document-store.js";
 import { sqlLocation, type SqlLocation } from "./sql/database.js";
 
@@ -223,6 +223,9 @@ export class LowdbDocumentStore implements DocumentStore {
     for (const openKey of [...this.open.keys()]) {
       if (openKey === fromKey || openKey.startsWith(`${fromKey}/`)) this.open.delete(openKey);
     }
-    await rename(this.resolveKey(fromKey), to);
+    const from = this.resolveKey(fromKey);
+    await rename(from, to);
+    await syncDirectory(path.dirname(to));
+    if (path.dirname(from) !== path.dirname(to)) await syncDirectory(path.dirname(from));
   }
 }

@@ -60,3 +60,20 @@ test(`netno project create, project list, stats and migrate work and exit (${TES
   expect(missing.code).toBe(1);
   expect(missing.stderr).toMatch(/no-such-project/);
 }, 300_000);
+
+test(`netno export refuses to write inside the data directory and leaves its files alone (${TEST_ENGINE})`, async () => {
+  const store = await buildStore();
+  const created = await netno(store, ["project", "create", "guarded", "--title", "Guarded"]);
+  expect(created.code).toBe(0);
+  const { readFile } = await import("node:fs/promises");
+  const { existsSync } = await import("node:fs");
+  const accounts = path.join(store.root, "accounts.json");
+  const before = existsSync(accounts) ? await readFile(accounts, "utf8") : null;
+  for (const out of [accounts, path.join(store.root, "projects", "x.html"), store.root]) {
+    const refused = await netno(store, ["export", "guarded", "--format", "html", "--out", out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/inside the data directory/);
+  }
+  expect(existsSync(accounts) ? await readFile(accounts, "utf8") : null).toBe(before);
+  expect(existsSync(path.join(store.root, "projects", "x.html"))).toBe(false);
+});
