@@ -41,6 +41,8 @@ const FORMATTED = [
   "tests/helpers/route-requests.ts",
   "tests/helpers/coding-server.ts",
   "tests/unit/concurrent-coding.test.ts",
+  "tests/unit/safe-url.test.ts",
+  "research/shared/safe-url.ts",
 ];
 
 /** One line per suite, printed before the summary. */

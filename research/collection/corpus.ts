@@ -1,3 +1,4 @@
+import { safeWebUrl } from "../shared/safe-url.js";
 import type { Selectable } from "kysely";
 import { requireProject } from "../projects/projects.js";
 import type { Project } from "../projects/model.js";
@@ -71,7 +72,7 @@ export function toCorpusPost(row: PostRow): CorpusPost {
     title: row.title,
     html: row.html,
     text: row.text,
-    url: row.url,
+    url: safeWebUrl(row.url),
     language: row.language,
     deletedUpstream: Boolean(row.deleted_upstream),
     parentId: row.parent_id,
@@ -97,7 +98,7 @@ export function toMember(row: Selectable<MembersTable>): Member {
 }
 
 export function toThread(row: Selectable<ThreadsTable>): Thread {
-  return { id: row.id, communityId: row.community_id, sourceId: row.source_id, title: row.title, url: row.url, createdAt: row.created_at };
+  return { id: row.id, communityId: row.community_id, sourceId: row.source_id, title: row.title, url: safeWebUrl(row.url), createdAt: row.created_at };
 }
 
 export function parseJsonArray(text: string | null): string[] {
@@ -114,7 +115,7 @@ export function parseJsonArray(text: string | null): string[] {
 export async function listCommunities({ store, slug }: { store: DocumentStore; slug: string }): Promise<Community[]> {
   const { db, projectId } = await projectSql({ store, slug });
   const rows = await db.selectFrom("communities").selectAll().where("project_id", "=", projectId).orderBy("created_at").orderBy("name").execute();
-  return rows.map((row) => ({ id: row.id, name: row.name, platform: PlatformSchema.catch("other").parse(row.platform), url: row.url, createdAt: row.created_at }));
+  return rows.map((row) => ({ id: row.id, name: row.name, platform: PlatformSchema.catch("other").parse(row.platform), url: safeWebUrl(row.url), createdAt: row.created_at }));
 }
 
 /** One visible post, or null (unknown, another project's, or its author opted out). */

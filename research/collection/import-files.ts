@@ -1,3 +1,4 @@
+import { safeWebUrl } from "../shared/safe-url.js";
 import { randomUUID } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
@@ -428,7 +429,7 @@ class ImportWriter {
         title: imported.title ?? null,
         html: imported.html,
         text: imported.text,
-        url: imported.url,
+        url: safeWebUrl(imported.url),
         language: detectLanguage(imported.text),
         deleted_upstream: deletedUpstream ? 1 : 0,
         import_id: importId,
@@ -681,7 +682,7 @@ class ImportWriter {
           communityId: item.community.id,
           sourceId: imported.threadSourceId,
           title,
-          url: imported.threadUrl ?? null,
+          url: safeWebUrl(imported.threadUrl),
           createdAt: imported.createdAt,
           lastPostAt: null,
           untitled: isUntitled(title),

@@ -120,7 +120,7 @@ export function reportToMarkdown(report: ReportData): string {
     "|---|---|---|---|---|",
     ...report.quoteLog.map(
       (q) =>
-        `| ${q.ref} | ${md(q.theme)} | ${q.treatment} | ${q.searchable ? "yes" : "no"} | ${q.searchTested ? "run" : q.searchUrl ? `[not run](${q.searchUrl})` : "—"} |`,
+        `| ${q.ref} | ${md(q.theme)} | ${q.treatment} | ${q.searchable ? "yes" : "no"} | ${q.searchTested ? "run" : q.searchable ? "not run" : "—"} |`,
     ),
     "",
   );

@@ -2,7 +2,7 @@ import { networkToCsv, networkToGexf, networkToGraphml } from "../analysis/netwo
 import { exportCodebook, exportProject } from "../exchange/export-refi.js";
 import type { DocumentStore } from "../store/index.js";
 import { reportToHtml, reportToJson, reportToMarkdown } from "./exports.js";
-import { buildReportData } from "./report-data.js";
+import { buildReportData, type ReportData, type ReportQuote } from "./report-data.js";
 
 export const EXPORT_FORMATS = [
   "html",
@@ -43,11 +43,13 @@ export async function renderExport({
   if (format === "qdc") return exportCodebook({ store, slug });
   if (format === "qdpx") return exportProject({ store, slug });
   // The report caps its member map at 300 for readability; a network export carries up to 2,000 members.
-  const report = await buildReportData({
-    store,
-    slug,
-    memberNetworkLimit: format === "html" || format === "md" || format === "json" ? 300 : 2000,
-  });
+  const report = withoutSearchLinks(
+    await buildReportData({
+      store,
+      slug,
+      memberNetworkLimit: format === "html" || format === "md" || format === "json" ? 300 : 2000,
+    }),
+  );
   if (format === "html") return reportToHtml(report);
   if (format === "md") return reportToMarkdown(report);
   if (format === "json") return reportToJson(report);
@@ -63,4 +65,22 @@ export async function renderExport({
     : format === "graphml"
       ? networkToGraphml(chosen)
       : networkToCsv(chosen);
+}
+
+/**
+ * A search link carries the verbatim quote in its URL: a reader who clicks it sends the member's words to
+ * a search engine. The search test belongs to the researcher's quote log on the reporting page, never to
+ * a file that leaves the workbench.
+ */
+function withoutSearchLinks(report: ReportData): ReportData {
+  const unlinked = (quote: ReportQuote): ReportQuote => ({ ...quote, searchUrl: null });
+  return {
+    ...report,
+    themes: report.themes.map((theme) => ({
+      ...theme,
+      evidence: theme.evidence.map(unlinked),
+      counterEvidence: theme.counterEvidence.map(unlinked),
+    })),
+    quoteLog: report.quoteLog.map((entry) => ({ ...entry, searchUrl: null })),
+  };
 }

@@ -113,6 +113,13 @@ test("minimum cloaking names the community and keeps hashtags; long quotes are f
     searchable: true,
     searchTested: false,
   });
+  // The search link stays on the researcher's page: no file that leaves the workbench carries the quote
+  // in a search engine's URL.
+  for (const format of ["html", "md", "json"] as const) {
+    const output = String(await renderExport({ store, slug, format }));
+    expect(output, format).not.toMatch(/google\.com\/search|search\?q=/);
+    expect(output, format).toContain("Check the charge");
+  }
 });
 
 test("maximum cloaking refuses verbatim quotes: paraphrases only, and a paraphrase keeping the wording is refused", async () => {
