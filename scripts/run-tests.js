@@ -43,6 +43,9 @@ const FORMATTED = [
   "tests/unit/concurrent-coding.test.ts",
   "tests/unit/safe-url.test.ts",
   "research/shared/safe-url.ts",
+  "tests/unit/login-throttle.test.ts",
+  "research/accounts/login-throttle.ts",
+  "app/server/client-address.server.ts",
 ];
 
 /** One line per suite, printed before the summary. */

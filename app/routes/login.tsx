@@ -1,3 +1,4 @@
+import { clientAddressOf } from "~/server/client-address.server";
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
@@ -29,10 +30,14 @@ export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request }) => {
     assertSameOrigin(request);
     const { email, password, redirectTo } = parseForm(await request.formData(), LoginForm);
-    const throttleKey = email.trim().toLowerCase();
-    const waitMs = loginThrottle.retryAfterMs(throttleKey);
+    // Behind a trusted proxy each client has its own count, so a guesser elsewhere does not slow the owner.
+    const throttleKey = `${email.trim().toLowerCase()}|${clientAddressOf(request) ?? "direct"}`;
+    const waitMs = loginThrottle.begin(throttleKey);
     if (waitMs > 0) failForm(`Too many failed attempts. Try again in ${Math.ceil(waitMs / 1000)} seconds.`, undefined, 429);
-    const user = await verifyLogin({ store, email, password });
+    const user = await verifyLogin({ store, email, password }).catch((error: unknown) => {
+      loginThrottle.recordFailure(throttleKey);
+      throw error;
+    });
     if (!user) {
       loginThrottle.recordFailure(throttleKey);
       failForm("Email or password is wrong.", undefined, 401);

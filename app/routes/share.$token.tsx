@@ -1,3 +1,4 @@
+import { clientAddressOf } from "~/server/client-address.server";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
@@ -70,7 +71,7 @@ export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     assertSameOrigin(request);
     const token = params.token ?? "";
-    const key = `${token}|${request.headers.get("x-forwarded-for") ?? "local"}`;
+    const key = `${token}|${clientAddressOf(request) ?? "direct"}`;
     const wait = shareThrottle.retryAfterMs(key);
     if (wait > 0)
       failForm(

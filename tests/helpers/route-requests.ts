@@ -47,7 +47,7 @@ export function routeCaller(
         }),
       );
     },
-    post(fields: Record<string, string | string[]>) {
+    post(fields: Record<string, string | string[]>, extraHeaders: Record<string, string> = {}) {
       if (!route.action) throw new Error(`${pathname} has no action`);
       const action = route.action;
       const body = new URLSearchParams();
@@ -60,6 +60,7 @@ export function routeCaller(
             headers: headers({
               origin: ORIGIN,
               "content-type": "application/x-www-form-urlencoded",
+              ...extraHeaders,
             }),
             body: body.toString(),
           }),
