@@ -68,7 +68,12 @@ export async function recordOwnJobOutcome(store: DocumentStore, report: unknown)
   const { db } = await sqlFor(store);
   await db
     .updateTable("jobs")
-    .set({ state: "done", finished_at: nowIso(), report: JSON.stringify(report ?? null), error: null })
+    .set({
+      state: "done",
+      finished_at: nowIso(),
+      report: JSON.stringify(report ?? null),
+      error: null,
+    })
     .where("id", "=", jobId)
     .where("state", "=", "running")
     .execute();
@@ -211,7 +216,8 @@ export function startCliJob<Report>(input: StartCliJobInput): BackgroundJob<Repo
       }
     } else {
       job.state = "failed";
-      job.error = errors.join("\n") || `The job's process ended with code ${code}.`;
+      job.error =
+        readableJobError(errors, input.cleanup) || `The job's process ended with code ${code}.`;
     }
     void finish();
   });
@@ -224,6 +230,27 @@ export function startCliJob<Report>(input: StartCliJobInput): BackgroundJob<Repo
     void finish();
   });
   return job;
+}
+
+/**
+ * What the job page shows of a failed command: its messages without stack frames, and without the
+ * temporary folder an upload was saved in (the person knows the file by its name).
+ */
+export function readableJobError(lines: string[], temporaryFolder: string | undefined): string {
+  return lines
+    .filter((line) => !/^\s+at\s/.test(line))
+    .map((line) => line.replace(/^unexpected error: (\w*Error: )?/, "Unexpected error: "))
+    .map((line) =>
+      temporaryFolder
+        ? line
+            .split(temporaryFolder + path.sep)
+            .join("")
+            .split(temporaryFolder)
+            .join("")
+        : line,
+    )
+    .join("\n")
+    .trim();
 }
 
 function parseProgressLine(line: string): JobProgress | null {

@@ -10,6 +10,7 @@ import {
   getLatestJob,
   startCliJob,
   waitForJobs,
+  readableJobError,
 } from "../../research/shared/background-jobs.js";
 import { newId, nowIso } from "../../research/shared/ids.js";
 import { sqlFor, type DocumentStore } from "../../research/store/index.js";
@@ -289,4 +290,20 @@ test("a job's process stores its own outcome, so finished work reads as done who
   expect(row.state).toBe("done");
   expect(row.finished_at).not.toBeNull();
   expect(JSON.parse(row.report ?? "null")).toEqual(JSON.parse(stdout.trim().split("\n").at(-1)!));
+});
+
+test("a failed job's message has no stack frames and no temporary upload folder", () => {
+  const folder = path.join(os.tmpdir(), "netno-upload-abc123");
+  const message = readableJobError(
+    [
+      `unexpected error: TypeError: cannot read ${path.join(folder, "dump.ndjson")}`,
+      "    at parse (/work/main/research/collection/importers/reddit.ts:10:5)",
+      "    at async main (/work/main/scripts/cli/main.ts:50:3)",
+      `Line 3 of ${path.join(folder, "dump.ndjson")} is not JSON`,
+    ],
+    folder,
+  );
+  expect(message).toBe(
+    "Unexpected error: cannot read dump.ndjson\nLine 3 of dump.ndjson is not JSON",
+  );
 });
