@@ -46,6 +46,7 @@ const FORMATTED = [
   "tests/unit/login-throttle.test.ts",
   "research/accounts/login-throttle.ts",
   "app/server/client-address.server.ts",
+  "tests/unit/import-limits.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -89,6 +89,8 @@ export type ImportFilesInput = {
   format?: string;
   community?: string;
   skipInvalid?: boolean;
+  /** The longest text one post may have, in characters (default: NETNO_MAX_POST_CHARS or 1,000,000). */
+  maxPostChars?: number;
   userId?: string;
   columns?: Partial<Record<CsvField, string>>;
   /** Already-chosen importers and their files (REFI-QDA sources): skips expansion and detection. */
@@ -876,6 +878,17 @@ function parseSignals(text: string): string[] {
 }
 
 /**
+ * One post's text is shown whole on its page and held whole by NLP: a 300 MB field would cost every page of
+ * the project gigabytes. Longer texts are refused as invalid records (skipped with --skip-invalid).
+ */
+export const DEFAULT_MAX_POST_CHARS = 1_000_000;
+
+function maxPostCharsFromEnv(): number {
+  const configured = Number(process.env.NETNO_MAX_POST_CHARS);
+  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_POST_CHARS;
+}
+
+/**
  * Imports community data files into a project, all-or-nothing: one transaction from the first record
  * to the commit, under the project's corpus lock (imports and erasures of one project never interleave).
  * The first invalid record stops the import and nothing is stored, unless `skipInvalid` skips and lists
@@ -883,6 +896,7 @@ function parseSignals(text: string): string[] {
  */
 export async function importFiles(input: ImportFilesInput): Promise<ImportReport> {
   const { store, slug, skipInvalid = false, userId = "cli", onProgress } = input;
+  const maxPostChars = input.maxPostChars ?? maxPostCharsFromEnv();
   const project = await requireProject({ store, slug });
   const shown = (file: string) => input.displayNames?.get(file) ?? file;
   const files = input.groups
@@ -930,8 +944,10 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
       try {
         await writer.load();
         for (const { importer, files: groupFiles } of groups) {
-          for await (const event of importer.read(groupFiles, { columns: input.columns })) {
+          let currentFile: string | null = null;
+          for await (let event of importer.read(groupFiles, { columns: input.columns })) {
             if (event.kind === "progress") {
+              currentFile = event.file;
               bytesDone.set(event.file, event.bytesRead);
               const bytesRead = [...bytesDone.values()].reduce((a, b) => a + b, 0);
               onProgress?.({ file: shown(event.file), bytesRead, totalBytes, posts: report.posts });
@@ -940,6 +956,17 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
             if (event.kind === "not-collected") {
               report.notCollected += event.count;
               continue;
+            }
+            if (event.kind === "post" && event.post.text.length > maxPostChars) {
+              const characters = [...event.post.text].length;
+              if (characters > maxPostChars)
+                event = {
+                  kind: "invalid",
+                  where: { file: currentFile ?? groupFiles[0], record: event.post.sourceId },
+                  message:
+                    `the post's text has ${characters.toLocaleString("en")} characters, more than ` +
+                    `the ${maxPostChars.toLocaleString("en")} one post may hold (NETNO_MAX_POST_CHARS)`,
+                };
             }
             if (event.kind === "invalid") {
               const where = { ...event.where, file: shown(event.where.file) };

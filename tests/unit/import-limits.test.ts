@@ -1,0 +1,55 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect, test } from "vitest";
+import { importFiles } from "../../research/collection/index.js";
+import { projectSql } from "../../research/collection/corpus.js";
+import { buildProject, buildStore, buildUser } from "../factories.js";
+
+async function csvWithOneLongPost(length: number): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-limits-"));
+  const file = path.join(folder, "long.csv");
+  await writeFile(
+    file,
+    [
+      "id,thread,parent,author,body,timestamp,title,url",
+      "1,t1,,ana,a short first post,2024-06-01T10:00:00Z,Hello,",
+      `2,t1,1,bo,${"é".repeat(length)},2024-06-01T11:00:00Z,,`,
+      "3,t1,1,cy,another short one,2024-06-01T12:00:00Z,,",
+    ].join("\n"),
+  );
+  return file;
+}
+
+test("a post longer than the limit stops the import with its file and record, and nothing is stored", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const file = await csvWithOneLongPost(120);
+  await expect(importFiles({ store, slug, files: [file], maxPostChars: 100 })).rejects.toThrow(
+    /long\.csv, record 2: the post's text has 120 characters, more than the 100 one post may hold/,
+  );
+  const { db, projectId } = await projectSql({ store, slug });
+  const posts = await db
+    .selectFrom("posts")
+    .select("id")
+    .where("project_id", "=", projectId)
+    .execute();
+  expect(posts).toHaveLength(0);
+
+  // Skipping invalid records keeps the others; a text at the limit is fine (counted in characters).
+  const report = await importFiles({
+    store,
+    slug,
+    files: [file],
+    maxPostChars: 100,
+    skipInvalid: true,
+  });
+  expect(report).toMatchObject({ posts: 2, skipped: 1 });
+  expect(report.invalid[0]).toMatchObject({ record: "2" });
+  const atLimit = await csvWithOneLongPost(100);
+  const second = await buildProject(store, owner);
+  expect(
+    await importFiles({ store, slug: second.slug, files: [atLimit], maxPostChars: 100 }),
+  ).toMatchObject({ posts: 3 });
+});
