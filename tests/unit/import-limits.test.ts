@@ -53,3 +53,23 @@ test("a post longer than the limit stops the import with its file and record, an
     await importFiles({ store, slug: second.slug, files: [atLimit], maxPostChars: 100 }),
   ).toMatchObject({ posts: 3 });
 });
+
+test("a CSV file in Latin-1 is refused at its first non-UTF-8 row instead of stored as mojibake", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-latin1-"));
+  const file = path.join(folder, "latin1.csv");
+  const text = [
+    "id,thread,parent,author,body,timestamp,title,url",
+    "1,t1,,ana,plain ascii,2024-06-01T10:00:00Z,Hello,",
+    "2,t1,1,bo,café crème,2024-06-01T11:00:00Z,,",
+  ].join("\n");
+  await writeFile(file, Buffer.from(text, "latin1"));
+  await expect(importFiles({ store, slug, files: [file] })).rejects.toThrow(
+    /latin1\.csv, line 3: The row is not valid UTF-8 text/,
+  );
+  const utf8 = path.join(folder, "utf8.csv");
+  await writeFile(utf8, text);
+  expect(await importFiles({ store, slug, files: [utf8] })).toMatchObject({ posts: 2 });
+});

@@ -42,6 +42,16 @@ export const csvImporter: Importer = {
           }
           const value = (field: CsvField) => (mapping![field] ? (record[mapping![field]!] ?? "").trim() : "");
           const where = { file, line: info.lines };
+          // Bytes that are not UTF-8 (a Latin-1 or Windows-1252 export) decode to U+FFFD: refuse the row
+          // rather than store mojibake no one notices.
+          if (Object.values(record).some((cell) => cell.includes("\uFFFD"))) {
+            yield {
+              kind: "invalid",
+              where,
+              message: "The row is not valid UTF-8 text: re-export the file as UTF-8.",
+            } satisfies ImportEvent;
+            continue;
+          }
           const id = value("id");
           if (!id) {
             yield { kind: "invalid", where: { ...where, field: mapping.id ?? "id" }, message: "The row has no id." } satisfies ImportEvent;
