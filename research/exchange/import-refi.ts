@@ -284,9 +284,29 @@ export async function importProjectFile({
     notBroughtOver: [],
   };
   let entries: Record<string, Uint8Array>;
+  const limit = maxQdpxBytes();
+  let declaredTotal = 0;
   try {
-    entries = unzipSync(new Uint8Array(await readFile(file)));
+    entries = unzipSync(new Uint8Array(await readFile(file)), {
+      // Checked on each entry's declared sizes before anything is inflated: a zip bomb (a few KB that
+      // inflate to gigabytes) is refused instead of filling memory. fflate inflates into a buffer of the
+      // declared size, so an entry that lies about its size cannot grow past it.
+      filter: (entry) => {
+        declaredTotal += entry.originalSize;
+        const ratio = entry.originalSize / Math.max(1, entry.size);
+        if (declaredTotal > limit || (entry.originalSize > 1024 * 1024 && ratio > 300))
+          throw new QdpxTooLarge(entry.name, declaredTotal, limit);
+        return true;
+      },
+    });
   } catch (error) {
+    if (error instanceof QdpxTooLarge)
+      throw new ResearchError(
+        "import-failed",
+        `${fileName} would inflate to more than ${error.limitText} (entry ${error.entry}): ` +
+          "refused as a possible zip bomb. A larger project can be allowed with NETNO_MAX_QDPX_BYTES.",
+        { file, record: error.entry },
+      );
     throw new ResearchError(
       "import-failed",
       `${fileName} is not a readable .qdpx (zip) file: ${error instanceof Error ? error.message : String(error)}`,
@@ -511,4 +531,26 @@ export async function importProjectFile({
       `${invalid} selection${invalid === 1 ? "" : "s"} outside their text`,
     );
   return report;
+}
+
+/** The most a .qdpx may inflate to (all entries together): NETNO_MAX_QDPX_BYTES, default 2 GB. */
+function maxQdpxBytes(): number {
+  const configured = Number(process.env.NETNO_MAX_QDPX_BYTES);
+  return Number.isInteger(configured) && configured > 0 ? configured : 2 * 1024 ** 3;
+}
+
+class QdpxTooLarge extends Error {
+  constructor(
+    readonly entry: string,
+    readonly declared: number,
+    readonly limit: number,
+  ) {
+    super(`${entry} inflates past the limit`);
+  }
+
+  get limitText(): string {
+    return this.limit >= 1024 ** 3
+      ? `${(this.limit / 1024 ** 3).toFixed(1)} GB`
+      : `${Math.round(this.limit / 1024 ** 2)} MB`;
+  }
 }

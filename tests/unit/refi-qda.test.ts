@@ -5,7 +5,13 @@ import os from "node:os";
 import path from "node:path";
 import { strToU8, unzipSync, zipSync, strFromU8 } from "fflate";
 import { expect, test } from "vitest";
-import { applyCode, createCodes, getCodebook, listCodings } from "../../research/coding/index.js";
+import {
+  applyCode,
+  createCodes,
+  getCodebook,
+  listCodes,
+  listCodings,
+} from "../../research/coding/index.js";
 import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
 import type { CorpusPost } from "../../research/collection/model.js";
 import type { DocumentStore } from "../../research/store/index.js";
@@ -244,6 +250,21 @@ test("a .qdpx with no .qde, or two, is refused by name", async () => {
   await expect(importProjectFile({ store, slug, file: path.join(dir, "b.qdpx") })).rejects.toThrow(
     /not a readable \.qdpx/,
   );
+});
+
+test("a .qdpx zip bomb is refused from its declared sizes before it is inflated, and nothing is written", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const dir = await tempDir();
+  // 16 MB of zeros deflate to about 16 KB: the shape of a bomb, at a size a test can build.
+  const bomb = zipSync({ "project.qde": strToU8("<Project/>"), "sources/big.txt": new Uint8Array(16 * 1024 ** 2) }, { level: 9 });
+  expect(bomb.byteLength).toBeLessThan(100_000);
+  await writeFile(path.join(dir, "bomb.qdpx"), bomb);
+  await expect(importProjectFile({ store, slug, file: path.join(dir, "bomb.qdpx") })).rejects.toThrow(
+    /bomb\.qdpx would inflate to more than .* \(entry sources\/big\.txt\): refused as a possible zip bomb/,
+  );
+  expect(await listCodes({ store, slug })).toEqual([]);
 });
 
 test("each user of an imported .qdpx stays a distinct coder (agreement can be computed), and keeps its GUID on export", async () => {
