@@ -47,6 +47,7 @@ const FORMATTED = [
   "research/accounts/login-throttle.ts",
   "app/server/client-address.server.ts",
   "tests/unit/import-limits.test.ts",
+  "research/discovery/outbound-hosts.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ResearchError } from "../shared/errors.js";
+import { assertDiscoveryTarget } from "./outbound-hosts.js";
 
 /** A community a connector proposes; the researcher decides whether to add it as a candidate. */
 export type ProposedCandidate = { name: string; platform: string; url: string; size: number | null; description: string; language: string; origin: string };
@@ -18,9 +19,11 @@ const TIMEOUT_MS = 10_000;
 const USER_AGENT = "NetnographyWorkbench/0.1 (community discovery for academic research)";
 
 async function fetchJson(connector: string, url: URL, timeoutMs: number): Promise<unknown> {
+  await assertDiscoveryTarget(url);
   let response: Response;
   try {
-    response = await fetch(url, { headers: { "User-Agent": USER_AGENT, Accept: "application/json" }, signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+    // Redirects are not followed: one could lead off the allowed host (to the server's own network).
+    response = await fetch(url, { headers: { "User-Agent": USER_AGENT, Accept: "application/json" }, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
   } catch (error) {
     const name = error instanceof Error ? error.name : "";
     if (name === "TimeoutError" || name === "AbortError") {
@@ -32,12 +35,15 @@ async function fetchJson(connector: string, url: URL, timeoutMs: number): Promis
     const retry = response.headers.get("retry-after");
     throw new ResearchError("rate-limited", `${connector} is rate-limiting requests (HTTP 429)${retry ? `; it asks to wait ${retry} seconds` : ""}. Try again later.`);
   }
+  if (response.status >= 300 && response.status < 400)
+    throw new ResearchError("import-failed", `${connector} answered with a redirect (HTTP ${response.status}), which discovery does not follow: check the base URL.`);
   if (!response.ok) throw new ResearchError("import-failed", `${connector} answered HTTP ${response.status} for ${url.pathname}.`);
   const text = await response.text();
   try {
     return JSON.parse(text);
   } catch {
-    throw new ResearchError("import-failed", `${connector} sent a response that is not JSON (${text.slice(0, 60).replace(/\s+/g, " ")}…): the API may have changed or the base URL is wrong.`);
+    // The body is not echoed: it could be a page of a network the person may not see.
+    throw new ResearchError("import-failed", `${connector} sent a response that is not JSON: the API may have changed or the base URL is wrong.`);
   }
 }
 

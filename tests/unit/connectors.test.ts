@@ -9,6 +9,9 @@ const RECORDED = path.resolve(__dirname, "../fixtures/connectors");
 let server: Server;
 let base = "";
 let lastQuery: URLSearchParams | null = null;
+let internal: Server;
+let internalBase = "";
+let internalHits = 0;
 
 /** Serves recorded API answers in each API's real shape, plus the failures connectors must survive. */
 beforeAll(async () => {
@@ -21,6 +24,7 @@ beforeAll(async () => {
     "/hn/api/v1/search": async () => ({ status: 200, body: await readFile(path.join(RECORDED, "hn-search.json"), "utf8") }),
     "/masto/api/v1/timelines/tag/vanlife": async () => ({ status: 200, body: await readFile(path.join(RECORDED, "mastodon-tag.json"), "utf8") }),
     "/forum/search.json": async () => ({ status: 200, body: await readFile(path.join(RECORDED, "discourse-search.json"), "utf8") }),
+    "/moved/search.json": async () => ({ status: 302, body: "", headers: { location: `${internalBase}/search.json` } }),
   };
   server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
@@ -37,11 +41,24 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  // The recorded-answers server stands for a public API an admin allowed; the internal one for a service
+  // on the server's own network that discovery must never reach.
+  process.env.NETNO_DISCOVERY_HOSTS = new URL(base).host;
+  internal = createServer((_request, response) => {
+    internalHits++;
+    response.writeHead(200, { "content-type": "application/json" }).end('{"secret":"internal"}');
+  });
+  await new Promise<void>((resolve) => internal.listen(0, "127.0.0.1", resolve));
+  const internalAddress = internal.address();
+  internalBase = `http://127.0.0.1:${typeof internalAddress === "object" && internalAddress ? internalAddress.port : 0}`;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  delete process.env.NETNO_DISCOVERY_HOSTS;
+  for (const one of [server, internal]) {
+    one.closeAllConnections();
+    await new Promise((resolve) => one.close(resolve));
+  }
 });
 
 async function failure(promise: Promise<unknown>) {
@@ -92,6 +109,23 @@ test("malformed JSON and unexpected shapes are clear messages", async () => {
 
 test("a timeout and an unreachable host are clear messages, not crashes", async () => {
   expect((await failure(searchCommunities({ connector: "hn", query: "x", baseUrl: `${base}/slow`, timeoutMs: 300 }))).message).toMatch(/did not answer within 300 ms/);
-  expect((await failure(searchCommunities({ connector: "hn", query: "x", baseUrl: "http://127.0.0.1:1" }))).message).toMatch(/Could not reach Hacker News/);
+  const closed = `http://${new URL(base).hostname}:1`;
+  process.env.NETNO_DISCOVERY_HOSTS += `,${new URL(closed).host}`;
+  expect((await failure(searchCommunities({ connector: "hn", query: "x", baseUrl: closed }))).message).toMatch(/Could not reach Hacker News/);
+  process.env.NETNO_DISCOVERY_HOSTS = new URL(base).host;
   expect((await failure(searchCommunities({ connector: "hn", query: "  ", baseUrl: base }))).message).toMatch(/keywords/);
+});
+
+test("discovery never calls a host it was not allowed, the server's own network, or a redirect off the allowed host", async () => {
+  for (const baseUrl of [internalBase, "http://localhost:80", "http://169.254.169.254/latest", "http://[::1]:8080", "https://example.com", "file:///etc/passwd"]) {
+    const error = await failure(searchCommunities({ connector: "discourse", query: "solar", baseUrl }));
+    expect(error.code, baseUrl).toBe("invalid-input");
+    expect(error.message, baseUrl).toMatch(/Discovery does not call/);
+  }
+  const redirected = await failure(searchCommunities({ connector: "discourse", query: "solar", baseUrl: `${base}/moved` }));
+  expect(redirected.message).toMatch(/redirect \(HTTP 302\), which discovery does not follow/);
+  expect(internalHits).toBe(0);
+  // A response that is not JSON is described, never echoed.
+  const broken = await failure(searchCommunities({ connector: "reddit", query: "x", baseUrl: `${base}/broken` }));
+  expect(broken.message).not.toMatch(/CDN/);
 });
