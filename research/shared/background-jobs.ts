@@ -37,6 +37,42 @@ const live: Map<string, LiveJob> = ((
   globalThis as { __netnoLiveJobs?: Map<string, LiveJob> }
 ).__netnoLiveJobs ??= new Map());
 
+/**
+ * Each job is a process doing heavy work: too many at once would starve the server (and its other users)
+ * of CPU and memory. Beyond NETNO_MAX_JOBS running on this server (default 2), or NETNO_MAX_JOBS_PER_USER
+ * for one person (default 1), a job waits in a queue and starts when one ends.
+ */
+type QueuedJob = {
+  job: BackgroundJob;
+  input: StartCliJobInput;
+  store: DocumentStore;
+  projectId: Promise<string | null>;
+};
+const queue: QueuedJob[] = ((globalThis as { __netnoJobQueue?: QueuedJob[] }).__netnoJobQueue ??=
+  []);
+const running: Set<string> = ((
+  globalThis as { __netnoRunningJobs?: Set<string> }
+).__netnoRunningJobs ??= new Set());
+const QUEUED_LABEL = "Waiting for other jobs to finish";
+
+function configuredCap(variable: string, fallback: number): number {
+  const value = Number(process.env[variable]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+const maxJobsPerServer = () => configuredCap("NETNO_MAX_JOBS", 2);
+const maxJobsPerUser = () => configuredCap("NETNO_MAX_JOBS_PER_USER", 1);
+
+function runningCount(): number {
+  return running.size;
+}
+
+function hasFreeSlot(userId: string): boolean {
+  if (runningCount() >= maxJobsPerServer()) return false;
+  let mine = 0;
+  for (const id of running) if (live.get(id)?.job.userId === userId) mine++;
+  return mine < maxJobsPerUser();
+}
+
 /** Progress lines can come hundreds of times a second; the database hears of them at most this often. */
 const PROGRESS_WRITE_MS = 250;
 
@@ -137,6 +173,41 @@ export function startCliJob<Report>(input: StartCliJobInput): BackgroundJob<Repo
     report: null,
     error: null,
   };
+  if (hasFreeSlot(input.userId)) {
+    launchCliJob(job, input, store);
+    return job;
+  }
+  // Over the cap: the job waits in this server's queue. Its row names this server's process, so if the
+  // server dies before the job starts, the job reads as failed like any interrupted one.
+  job.progress = { done: 0, total: 0, label: QUEUED_LABEL };
+  const projectId = insertJobRow(store, job, process.pid);
+  live.set(job.id, { job, store, projectId });
+  queue.push({ job, input, store, projectId });
+  return job;
+}
+
+/** Starts queued jobs while there is room, oldest first, skipping users already at their cap. */
+function startQueuedJobs(): void {
+  for (let i = 0; i < queue.length;) {
+    const next = queue[i];
+    if (runningCount() >= maxJobsPerServer()) return;
+    if (!hasFreeSlot(next.job.userId)) {
+      i++;
+      continue;
+    }
+    queue.splice(i, 1);
+    next.job.progress = null;
+    launchCliJob(next.job, next.input, next.store, next.projectId);
+  }
+}
+
+function launchCliJob<Report>(
+  job: BackgroundJob<Report>,
+  input: StartCliJobInput,
+  store: DocumentStore,
+  storedRow?: Promise<string | null>,
+): void {
+  running.add(job.id);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NETNO_DATA_DIR: input.dataDir,
@@ -151,7 +222,13 @@ export function startCliJob<Report>(input: StartCliJobInput): BackgroundJob<Repo
     stdio: ["ignore", "pipe", "pipe"],
   });
 
-  const projectId = insertJobRow(store, job, child.pid ?? null);
+  const projectId = storedRow
+    ? storedRow.then(async (id) => {
+        if (id)
+          await updateJobRow({ job, store, projectId: storedRow }, { pid: child.pid ?? null });
+        return id;
+      })
+    : insertJobRow(store, job, child.pid ?? null);
   const entry: LiveJob = { job, store, projectId };
   live.set(job.id, entry);
   // Writes to the job's row go one after another, so a late progress write never overwrites the end.
@@ -201,6 +278,12 @@ export function startCliJob<Report>(input: StartCliJobInput): BackgroundJob<Repo
     live.delete(job.id);
     if (input.cleanup) await rm(input.cleanup, { recursive: true, force: true });
   };
+  const release = () => {
+    running.delete(job.id);
+    startQueuedJobs();
+  };
+  child.on("close", release);
+  child.on("error", release);
   child.on("close", (code) => {
     if (ended) return;
     ended = true;
@@ -229,7 +312,6 @@ export function startCliJob<Report>(input: StartCliJobInput): BackgroundJob<Repo
     job.error = `Could not start the job: ${error.message}`;
     void finish();
   });
-  return job;
 }
 
 /**

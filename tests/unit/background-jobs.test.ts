@@ -307,3 +307,49 @@ test("a failed job's message has no stack frames and no temporary upload folder"
     "Unexpected error: cannot read dump.ndjson\nLine 3 of dump.ndjson is not JSON",
   );
 });
+
+test("jobs beyond the per-user cap wait in a queue and start when one ends; another user is not held up", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  process.env.NETNO_MAX_JOBS_PER_USER = "1";
+  process.env.NETNO_MAX_JOBS = "2";
+  try {
+    const start = (userId: string) =>
+      startCliJob({
+        kind: "annotate",
+        slug,
+        userId,
+        title: "Annotate",
+        args: ["annotate", slug, "--json"],
+        dataDir: store.root,
+        store,
+      });
+    const first = start(owner.id);
+    const second = start(owner.id);
+    const third = start(owner.id);
+    const other = start("someone-else");
+    const queued = "Waiting for other jobs to finish";
+    expect(first.progress).toBeNull();
+    expect(second.progress?.label).toBe(queued);
+    expect(third.progress?.label).toBe(queued);
+    expect(other.progress).toBeNull();
+    // The queued job is stored too, so its page shows it waiting.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await getJob({ store, slug, jobId: third.id }))?.progress?.label).toBe(queued);
+    await waitForJobs();
+    for (const job of [first, second, third, other]) {
+      const stored = await getJob<{ annotated: number }>({ store, slug, jobId: job.id });
+      expect(`${stored?.state} ${stored?.error ?? ""}`, job.id).toBe("done ");
+      expect(stored?.report).toMatchObject({ annotated: expect.any(Number) });
+    }
+  } finally {
+    delete process.env.NETNO_MAX_JOBS_PER_USER;
+    delete process.env.NETNO_MAX_JOBS;
+  }
+});
