@@ -48,6 +48,9 @@ const FORMATTED = [
   "app/server/client-address.server.ts",
   "tests/unit/import-limits.test.ts",
   "research/discovery/outbound-hosts.ts",
+  "research/accounts/sessions.ts",
+  "app/routes/account.sessions.tsx",
+  "tests/unit/sessions.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -388,5 +388,23 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
           .execute();
       },
     },
+    // Numbered 020 to leave 008-019 to the storage work landing at the same time; Kysely runs them in
+    // name order and every database gets all of them.
+    "020-sessions": {
+      async up(db: Kysely<unknown>) {
+        // Sessions on the server, so logging out (or a revoke, or a password change) ends them: a signed
+        // cookie alone stays valid for as long as it says, wherever it was copied to.
+        await db.schema
+          .createTable("sessions")
+          .addColumn("id", "text", (column) => column.primaryKey())
+          .addColumn("user_id", "text", (column) => column.notNull())
+          .addColumn("created_at", "text", (column) => column.notNull())
+          .addColumn("expires_at", "text", (column) => column.notNull())
+          .addColumn("last_seen_at", "text", (column) => column.notNull())
+          .addColumn("user_agent", "text", (column) => column.notNull().defaultTo(""))
+          .execute();
+        await db.schema.createIndex("sessions_user").on("sessions").columns(["user_id"]).execute();
+      },
+    },
   };
 }

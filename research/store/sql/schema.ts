@@ -272,6 +272,19 @@ export type DocumentsTable = {
   updated_at: string;
 };
 
+/**
+ * A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of the
+ * database cannot be replayed as a login. Deleting the row ends the session everywhere at once.
+ */
+export type SessionsTable = {
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  user_agent: string;
+};
+
 export type Database = {
   communities: CommunitiesTable;
   imports: ImportsTable;
@@ -292,4 +305,5 @@ export type Database = {
   jobs: JobsTable;
   corpus_revisions: CorpusRevisionsTable;
   documents: DocumentsTable;
+  sessions: SessionsTable;
 };

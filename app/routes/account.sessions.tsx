@@ -1,0 +1,120 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { endUserSessions, listSessions, revokeSession } from "#research/accounts/index";
+import { store } from "~/server/context.server";
+import { formAction, parseForm } from "~/server/forms.server";
+import { requireUser } from "~/server/guards.server";
+import { getSessionToken } from "~/server/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Your sessions · Netnography Workbench" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const currentToken = (await getSessionToken(request)) ?? undefined;
+  return { sessions: await listSessions({ store, userId: user.id, currentToken }) };
+}
+
+const SessionsForm = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("revoke"), sessionId: z.string().min(1) }),
+  z.object({ intent: z.literal("end-others") }),
+]);
+
+export async function action(args: ActionFunctionArgs) {
+  return formAction(args, async ({ request }) => {
+    const user = await requireUser(request);
+    const input = parseForm(await request.formData(), SessionsForm);
+    if (input.intent === "revoke") {
+      await revokeSession({ store, userId: user.id, sessionId: input.sessionId });
+      return { ok: true as const, message: "The session was ended." };
+    }
+    const ended = await endUserSessions({
+      store,
+      userId: user.id,
+      exceptToken: (await getSessionToken(request)) ?? undefined,
+    });
+    return {
+      ok: true as const,
+      message: `${ended} other session${ended === 1 ? "" : "s"} ended.`,
+    };
+  });
+}
+
+function when(iso: string): string {
+  return new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+
+export default function AccountSessions() {
+  const { sessions } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const message = actionData && "message" in actionData ? actionData.message : null;
+  const error =
+    actionData && "ok" in actionData && !actionData.ok
+      ? (actionData.formError ?? Object.values(actionData.fieldErrors)[0])
+      : null;
+  return (
+    <>
+      <h1>Your sessions</h1>
+      <p>
+        Every browser where you are signed in. End one you do not recognise; logging out ends the
+        session you use.
+      </p>
+      {message ? (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <section className="card" aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Signed in</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Browser</th>
+              <th scope="col">Signed in</th>
+              <th scope="col">Last seen</th>
+              <th scope="col">Ends</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((session) => (
+              <tr key={session.id}>
+                <td>
+                  {session.userAgent || "Unknown browser"}
+                  {session.current ? <strong> (this one)</strong> : null}
+                </td>
+                <td>{when(session.createdAt)}</td>
+                <td>{when(session.lastSeenAt)}</td>
+                <td>{when(session.expiresAt)}</td>
+                <td>
+                  {session.current ? null : (
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="revoke" />
+                      <input type="hidden" name="sessionId" value={session.id} />
+                      <button type="submit" className="secondary">
+                        End
+                      </button>
+                    </Form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {sessions.length > 1 ? (
+          <Form method="post">
+            <input type="hidden" name="intent" value="end-others" />
+            <button type="submit">Sign out everywhere else</button>
+          </Form>
+        ) : null}
+      </section>
+    </>
+  );
+}
