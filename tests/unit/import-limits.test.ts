@@ -73,3 +73,34 @@ test("a CSV file in Latin-1 is refused at its first non-UTF-8 row instead of sto
   await writeFile(utf8, text);
   expect(await importFiles({ store, slug, files: [utf8] })).toMatchObject({ posts: 2 });
 });
+
+test("a truncated mbox does not import its cut-off last message as an empty post", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-mbox-"));
+  const file = path.join(folder, "list.mbox");
+  const complete = [
+    "From ana@example.org Mon Jun  3 10:00:00 2024",
+    "From: Ana <ana@example.org>",
+    "Subject: Solar panels",
+    "Message-ID: <1@example.org>",
+    "Date: Mon, 3 Jun 2024 10:00:00 +0000",
+    "",
+    "Has anyone fitted panels to a van?",
+    "",
+  ];
+  const cut = [
+    "From bo@example.org Mon Jun  3 11:00:00 2024",
+    "From: Bo <bo@example.org>",
+    "Subject: Re: Solar panels",
+    "Message-ID: <2@example.org>",
+    "In-Reply-To: <1@example.org>",
+  ];
+  await writeFile(file, [...complete, ...cut].join("\n"));
+  await expect(importFiles({ store, slug, files: [file] })).rejects.toThrow(
+    /list\.mbox, line 9: The message is cut off before its body/,
+  );
+  const report = await importFiles({ store, slug, files: [file], skipInvalid: true });
+  expect(report).toMatchObject({ posts: 1, skipped: 1 });
+});

@@ -51,6 +51,12 @@ export const mboxImporter: Importer = {
         }
         count++;
         const where = { file, line: entry.line };
+        // Headers end at the first blank line; a message without one was cut off (a truncated download
+        // or copy) and would import as an empty post.
+        if (!entry.raw.replace(/(\n[ \t\r]*)+$/, "").split("\n").some((line) => line.trim() === "")) {
+          yield { kind: "invalid", where, message: "The message is cut off before its body: the file may be truncated." };
+          continue;
+        }
         let email;
         try {
           email = await PostalMime.parse(Buffer.from(entry.raw, "latin1"));
@@ -68,6 +74,10 @@ export const mboxImporter: Importer = {
         const inReplyTo = ids(email.inReplyTo ?? header("in-reply-to"))[0] ?? references.at(-1) ?? null;
         const html = email.html ? sanitizeImportedHtml(email.html) : null;
         const text = normalizeText(email.text ?? (html ? htmlToPlainText(html) : ""));
+        if (!text.trim()) {
+          yield { kind: "invalid", where, message: "The message has no text (was the file cut off?)." };
+          continue;
+        }
         const listId = header("list-id")?.match(/<([^>]+)>/)?.[1] ?? header("list-id") ?? null;
         const address = email.from?.address?.toLowerCase();
         yield {
