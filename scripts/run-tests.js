@@ -51,6 +51,7 @@ const FORMATTED = [
   "research/accounts/sessions.ts",
   "app/routes/account.sessions.tsx",
   "tests/unit/sessions.test.ts",
+  "tests/unit/delete-missing.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

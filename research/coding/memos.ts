@@ -103,11 +103,13 @@ export async function deleteMemo({
   memoId,
 }: WithProject & { memoId: string }): Promise<void> {
   const { db, projectId } = await projectSql({ store, slug });
-  await db
+  const result = await db
     .deleteFrom("memos")
     .where("project_id", "=", projectId)
     .where("id", "=", memoId)
-    .execute();
+    .executeTakeFirst();
+  if (Number(result.numDeletedRows) === 0)
+    throw new ResearchError("not-found", "That memo does not exist (it may have been deleted already).");
 }
 
 /** Memos about the given targets (or all of the project's), newest first. */

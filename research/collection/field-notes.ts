@@ -139,11 +139,17 @@ export async function deleteFieldNote({
       .where("source_type", "=", "fieldnote")
       .where("source_id", "=", noteId)
       .execute();
-    await trx
+    const result = await trx
       .deleteFrom("field_notes")
       .where("project_id", "=", projectId)
       .where("id", "=", noteId)
-      .execute();
+      .executeTakeFirst();
+    // Thrown inside the transaction: the codings deleted above come back with it.
+    if (Number(result.numDeletedRows) === 0)
+      throw new ResearchError(
+        "not-found",
+        "That field note does not exist (it may have been deleted already).",
+      );
   });
 }
 

@@ -57,7 +57,10 @@ export async function addResearchQuestion({ store, slug, question, rationale = "
 
 export async function removeResearchQuestion({ store, slug, id }: WithProject & { id: string }): Promise<void> {
   await updateObjectives(store, slug, (objectives) => {
-    objectives.researchQuestions = objectives.researchQuestions.filter((question) => question.id !== id);
+    const kept = objectives.researchQuestions.filter((question) => question.id !== id);
+    if (kept.length === objectives.researchQuestions.length)
+      throw new ResearchError("not-found", "That research question does not exist (it may have been removed already).");
+    objectives.researchQuestions = kept;
   });
 }
 
@@ -76,7 +79,10 @@ export async function addKeyword({ store, slug, term, synonyms = [] }: WithProje
 
 export async function removeKeyword({ store, slug, id }: WithProject & { id: string }): Promise<void> {
   await updateObjectives(store, slug, (objectives) => {
-    objectives.keywords = objectives.keywords.filter((keyword) => keyword.id !== id);
+    const kept = objectives.keywords.filter((keyword) => keyword.id !== id);
+    if (kept.length === objectives.keywords.length)
+      throw new ResearchError("not-found", "That keyword does not exist (it may have been removed already).");
+    objectives.keywords = kept;
   });
 }
 
@@ -91,7 +97,10 @@ export async function addSensitizingConcept({ store, slug, name, description = "
 
 export async function removeSensitizingConcept({ store, slug, id }: WithProject & { id: string }): Promise<void> {
   await updateObjectives(store, slug, (objectives) => {
-    objectives.sensitizingConcepts = objectives.sensitizingConcepts.filter((concept) => concept.id !== id);
+    const kept = objectives.sensitizingConcepts.filter((concept) => concept.id !== id);
+    if (kept.length === objectives.sensitizingConcepts.length)
+      throw new ResearchError("not-found", "That sensitizing concept does not exist (it may have been removed already).");
+    objectives.sensitizingConcepts = kept;
   });
 }
 

@@ -94,8 +94,15 @@ export async function deleteTheme({
   themeId,
 }: WithProject & { themeId: string }): Promise<void> {
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
-    data.themes = data.themes.filter((theme) => theme.id !== themeId);
+    const kept = data.themes.filter((theme) => theme.id !== themeId);
+    if (kept.length === data.themes.length) throw alreadyGone("theme");
+    data.themes = kept;
   });
+}
+
+/** Deleting what is not there is an error, not a success: the person learns the page was stale. */
+function alreadyGone(what: string): ResearchError {
+  return new ResearchError("not-found", `That ${what} does not exist (it may have been deleted already).`);
 }
 
 export async function listThemes({ store, slug }: WithProject): Promise<Theme[]> {
