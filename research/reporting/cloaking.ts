@@ -88,12 +88,44 @@ export function disguiseNames(text: string, book: NameBook): string {
       }
     }
   }
+  result = disguiseLooseMentions(result, book, namesOf);
   if (book.level === "medium" || book.level === "maximum") {
     for (const name of book.communityNames.filter((n) => n.length >= 3))
       result = result.replace(new RegExp(escape(name), "gi"), "[the community]");
     result = result.replace(/(^|\s)#[\p{L}\p{N}_]+/gu, "$1#[hashtag]");
   }
   return result;
+}
+
+const squashed = (name: string) => name.toLowerCase().replace(/[\s._-]+/g, "");
+
+/**
+ * @mentions that do not spell a name exactly: Stack Exchange drops the spaces of a display name
+ * ("@JohnSmith") and accepts its first three letters or more ("@Joh"); other platforms vary case and
+ * punctuation. A mention that matches a member that way gets their pseudonym; above minimum cloaking a
+ * mention of no known member is still someone's real handle and is replaced too.
+ */
+function disguiseLooseMentions(
+  text: string,
+  book: NameBook,
+  namesOf: (member: NamedMember) => string[],
+): string {
+  const cloaked = book.level === "medium" || book.level === "maximum";
+  return text.replace(
+    /(^|[^\p{L}\p{N}_@.])@([\p{L}\p{N}][\p{L}\p{N}_.-]*[\p{L}\p{N}_])/gu,
+    (whole, before: string, mention: string) => {
+      const key = squashed(mention);
+      if (key.length < 3) return whole;
+      const member = book.members.find((candidate) =>
+        namesOf(candidate).some((name) => {
+          const full = squashed(name);
+          return full === key || full.startsWith(key);
+        }),
+      );
+      if (member) return `${before}${displayName(member, book)}`;
+      return cloaked ? `${before}@[someone]` : whole;
+    },
+  );
 }
 
 /** Long and distinctive enough that a web search could find the original post. */

@@ -336,6 +336,29 @@ test("short handles are disguised where they certainly name the member (mentions
   expect(disguiseNames("wrench_wendy says hi\njo", book)).toBe("Pseudonym 2 says hi\nPseudonym 1");
 });
 
+test("Stack Exchange-style mentions (spaces dropped, a prefix of the name) and unknown @handles are cloaked", async () => {
+  const { disguiseNames } = await import("../../research/reporting/cloaking.js");
+  const book = {
+    members: [
+      { id: "1", handle: "1234", pseudonym: "Pseudonym 1", displayName: "John Smith" },
+      { id: "2", handle: "5678", pseudonym: "Pseudonym 2", displayName: "Ana-Lucía Pérez" },
+    ] as never[],
+    consent: new Map(),
+    level: "medium" as const,
+    communityNames: [],
+  };
+  const text =
+    "@JohnSmith see above; @Joh is right. @AnaLucíaPérez agrees, cc @someoneelse, mail a@b.example";
+  const disguised = disguiseNames(text, book);
+  expect(disguised).toBe(
+    "Pseudonym 1 see above; Pseudonym 1 is right. Pseudonym 2 agrees, cc @[someone], mail a@b.example",
+  );
+  // At minimum cloaking an unknown handle stays (names of members are still disguised).
+  expect(disguiseNames("@JohnSmith cc @someoneelse", { ...book, level: "minimum" as const })).toBe(
+    "Pseudonym 1 cc @someoneelse",
+  );
+});
+
 test("an opt-out recorded after a report was built takes the member's quotes out of the next one", async () => {
   const { store, slug, owner } = await projectWithFindings("medium");
   const sunnyQuote = "Is your inverter on standby";
