@@ -1,8 +1,14 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { addProjectMember, listProjectMembers, removeProjectMember, renameProject, setProjectArchived } from "~/server/research.server";
-import { actionErrors } from "~/components/action-result";
+import {
+  addProjectMember,
+  listProjectMembers,
+  removeProjectMember,
+  renameProject,
+  setProjectArchived,
+} from "~/server/research.server";
+import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -13,14 +19,23 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const members = await listProjectMembers({ store, slug: project.slug });
   return {
     project: { slug: project.slug, title: project.title, archived: project.archivedAt !== null },
-    members: members.map(({ user, role }) => ({ userId: user.id, name: user.name, email: user.email, role })),
+    members: members.map(({ user, role }) => ({
+      userId: user.id,
+      name: user.name,
+      email: user.email,
+      role,
+    })),
   };
 }
 
 const SettingsForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("rename"), title: z.string() }),
   z.object({ intent: z.literal("archive"), archived: z.enum(["true", "false"]) }),
-  z.object({ intent: z.literal("add-member"), email: z.string().trim().min(1, "Enter the colleague's email."), role: z.string() }),
+  z.object({
+    intent: z.literal("add-member"),
+    email: z.string().trim().min(1, "Enter the colleague's email."),
+    role: z.string(),
+  }),
   z.object({ intent: z.literal("remove-member"), userId: z.string() }),
 ]);
 
@@ -35,10 +50,21 @@ export async function action(args: ActionFunctionArgs) {
         return { ok: true as const, message: "Project renamed." };
       case "archive":
         await setProjectArchived({ store, slug, archived: input.archived === "true" });
-        return input.archived === "true" ? redirect("/projects") : { ok: true as const, message: "Project restored." };
+        return input.archived === "true"
+          ? redirect("/projects")
+          : { ok: true as const, message: "Project restored." };
       case "add-member": {
-        const added = await addProjectMember({ store, slug, email: input.email, role: input.role, addedBy: user.id });
-        return { ok: true as const, message: `${added.name} is now a ${input.role} of this project.` };
+        const added = await addProjectMember({
+          store,
+          slug,
+          email: input.email,
+          role: input.role,
+          addedBy: user.id,
+        });
+        return {
+          ok: true as const,
+          message: `${added.name} is now a ${input.role} of this project.`,
+        };
       }
       case "remove-member":
         await removeProjectMember({ store, slug, userId: input.userId });
@@ -56,43 +82,74 @@ const ROLE_OPTIONS = [
 export default function ProjectSettings() {
   const { project, members } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = actionErrors(actionData);
+  const rename = formState(actionData, "rename");
+  const team = formState(actionData, "add-member");
+  const page = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <>
       <h1>Settings</h1>
-      {message ? <p className="notice" role="status">{message}</p> : null}
-      <FormError message={formError} />
+      {message ? (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      ) : null}
+      <FormError message={page.formError ?? rename.formError ?? team.formError} />
       <div className="grid-2">
         <section className="card">
           <h2>Title</h2>
           <Form method="post" className="stack">
             <input type="hidden" name="intent" value="rename" />
-            <Field label="Project title" name="title" defaultValue={project.title} required error={fieldErrors.title} />
+            <input type="hidden" name="formId" value="rename" />
+            <Field
+              label="Project title"
+              name="title"
+              defaultValue={rename.value("title", project.title)}
+              required
+              error={rename.fieldErrors.title}
+            />
             <button type="submit">Rename</button>
           </Form>
           <h2>Archive</h2>
-          <p className="muted small">Archiving hides the project from the default list and keeps all its data.</p>
+          <p className="muted small">
+            Archiving hides the project from the default list and keeps all its data.
+          </p>
           <Form method="post">
             <input type="hidden" name="intent" value="archive" />
             <input type="hidden" name="archived" value={project.archived ? "false" : "true"} />
-            <button type="submit" className="secondary">{project.archived ? "Restore project" : "Archive project"}</button>
+            <button type="submit" className="secondary">
+              {project.archived ? "Restore project" : "Archive project"}
+            </button>
           </Form>
         </section>
         <section className="card">
           <h2>Team</h2>
           <table>
-            <thead><tr><th>Name</th><th>Role</th><th><span className="visually-hidden">Actions</span></th></tr></thead>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Role</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
             <tbody>
               {members.map((member) => (
                 <tr key={member.userId}>
-                  <td>{member.name}<br /><span className="muted small">{member.email}</span></td>
+                  <td>
+                    {member.name}
+                    <br />
+                    <span className="muted small">{member.email}</span>
+                  </td>
                   <td>{member.role}</td>
                   <td>
                     <Form method="post">
                       <input type="hidden" name="intent" value="remove-member" />
                       <input type="hidden" name="userId" value={member.userId} />
-                      <button type="submit" className="link" aria-label={`Remove ${member.name}`}>Remove</button>
+                      <button type="submit" className="link" aria-label={`Remove ${member.name}`}>
+                        Remove
+                      </button>
                     </Form>
                   </td>
                 </tr>
@@ -102,8 +159,22 @@ export default function ProjectSettings() {
           <h3>Add a member</h3>
           <Form method="post" className="stack">
             <input type="hidden" name="intent" value="add-member" />
-            <Field label="Email of a registered colleague" name="email" type="email" required error={fieldErrors.email} />
-            <SelectField label="Role" name="role" options={ROLE_OPTIONS} error={fieldErrors.role} />
+            <input type="hidden" name="formId" value="add-member" />
+            <Field
+              label="Email of a registered colleague"
+              name="email"
+              type="email"
+              required
+              defaultValue={team.value("email")}
+              error={team.fieldErrors.email}
+            />
+            <SelectField
+              label="Role"
+              name="role"
+              options={ROLE_OPTIONS}
+              defaultValue={team.value("role")}
+              error={team.fieldErrors.role}
+            />
             <button type="submit">Add member</button>
           </Form>
         </section>

@@ -135,7 +135,8 @@ export async function addProjectMember({ store, slug, email, role, addedBy }: Wi
   const parsedRole = ProjectRoleSchema.safeParse(role);
   if (!parsedRole.success) throw new ResearchError("invalid-input", "Choose a role: owner, researcher or strategist.", { field: "role" });
   const user = await findUserByEmail({ store, email });
-  if (!user) throw new ResearchError("not-found", `No account uses ${email.trim()}; create it or send an invitation first.`, { field: "email" });
+  // The person typed an address we do not know: a fixable input, not a missing page.
+  if (!user) throw new ResearchError("invalid-input", `No account uses ${email.trim()}; create it or send an invitation first.`, { field: "email" });
   await updateProject(store, slug, (project) => {
     const existing = project.members.find((member) => member.userId === user.id);
     if (existing) {
