@@ -29,7 +29,10 @@ async function fetchJson(connector: string, url: URL, timeoutMs: number): Promis
     if (name === "TimeoutError" || name === "AbortError") {
       throw new ResearchError("import-failed", `${connector} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} seconds`} (${url.origin}). Try again later.`);
     }
-    throw new ResearchError("import-failed", `Could not reach ${connector} at ${url.origin}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}.`);
+    // The system's own words ("getaddrinfo ENOTFOUND", "ECONNREFUSED") mean nothing to a researcher.
+    const code = error instanceof Error && error.cause && typeof error.cause === "object" && "code" in error.cause ? String(error.cause.code) : "";
+    const why = code === "ENOTFOUND" || code === "EAI_AGAIN" ? "its name could not be looked up (is this server offline?)" : code === "ECONNREFUSED" ? "nothing answered at that address" : code === "ECONNRESET" ? "the connection was cut" : code.startsWith("CERT") || code.includes("TLS") || code.includes("SSL") ? "its security certificate was not accepted" : "the network did not let the request through";
+    throw new ResearchError("import-failed", `Could not reach ${connector} from this server (${url.host}): ${why}. Try again later, or ask an admin whether this server may reach the internet.`);
   }
   if (response.status === 429) {
     const retry = response.headers.get("retry-after");

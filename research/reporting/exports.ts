@@ -12,7 +12,18 @@ const RESPONSE_LABELS: Record<string, string> = {
   "change-process": "Change a process (proactive)",
   "change-message": "Change a message (proactive)",
 };
-const md = (text: string) => text.replace(/([\\`*_{}[\]()#+!|>])/g, "\\$1");
+/**
+ * Escapes what Markdown would read as markup, and nothing else: emphasis, code, links, HTML and table
+ * cells inline; headings, quotes, lists and numbered lists only where a line starts with them. Escaping
+ * every punctuation mark left "\(" and "\!" all over the exported findings.
+ */
+export const escapeMarkdown = (text: string) =>
+  text
+    .replace(/([\\`*_[\]<|])/g, "\\$1")
+    .replace(/^([ \t]*)([#>+-]|\d+[.)])(?=[ \t]|$)/gm, (_, indent: string, marker: string) =>
+      `${indent}${marker.replace(/^(\d+)([.)])$/, "$1\\$2").replace(/^([#>+-])$/, "\\$1")}`,
+    );
+const md = escapeMarkdown;
 
 function quoteMarkdown(quote: CloakedQuote): string {
   if (quote.text === null) return `- *[${quote.ref}] quote withheld: ${quote.note}*`;

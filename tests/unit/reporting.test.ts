@@ -379,3 +379,16 @@ test("an opt-out recorded after a report was built takes the member's quotes out
     (await listEvidenceSegments({ store, slug })).some((s) => s.quote.includes(sunnyQuote)),
   ).toBe(false);
 });
+
+test("Markdown exports escape markup only, not every punctuation mark", async () => {
+  const { escapeMarkdown } = await import("../../research/reporting/exports.js");
+  expect(escapeMarkdown("Works (mostly)! Cost: $40 {approx.} + tax.")).toBe(
+    "Works (mostly)! Cost: $40 {approx.} + tax.",
+  );
+  expect(escapeMarkdown("*really* _that_ `code` [link](x) <b> a|b")).toBe(
+    "\\*really\\* \\_that\\_ \\`code\\` \\[link\\](x) \\<b> a\\|b",
+  );
+  expect(escapeMarkdown("# not a heading\n> not a quote\n- not a list\n2024. A year\nA - dash")).toBe(
+    "\\# not a heading\n\\> not a quote\n\\- not a list\n2024\\. A year\nA - dash",
+  );
+});
