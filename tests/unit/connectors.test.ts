@@ -109,10 +109,15 @@ test("malformed JSON and unexpected shapes are clear messages", async () => {
 
 test("a timeout and an unreachable host are clear messages, not crashes", async () => {
   expect((await failure(searchCommunities({ connector: "hn", query: "x", baseUrl: `${base}/slow`, timeoutMs: 300 }))).message).toMatch(/did not answer within 300 ms/);
-  const closed = `http://${new URL(base).hostname}:1`;
+  // A port that was free a moment ago: nothing listens there.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const freePort = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const closed = `http://127.0.0.1:${freePort}`;
   process.env.NETNO_DISCOVERY_HOSTS += `,${new URL(closed).host}`;
   const unreachable = (await failure(searchCommunities({ connector: "hn", query: "x", baseUrl: closed }))).message;
-  expect(unreachable).toMatch(/Could not reach Hacker News from this server \(127\.0\.0\.1:1\): nothing answered at that address/);
+  expect(unreachable).toMatch(/Could not reach Hacker News from this server \(127\.0\.0\.1:\d+\): nothing answered at that address/);
   expect(unreachable).not.toMatch(/ECONNREFUSED|getaddrinfo/);
   process.env.NETNO_DISCOVERY_HOSTS = new URL(base).host;
   expect((await failure(searchCommunities({ connector: "hn", query: "  ", baseUrl: base }))).message).toMatch(/keywords/);
