@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -219,7 +219,10 @@ export default function DiscoveryPage() {
   const { slug, sort, dir, candidates, defaultQuery, hasKeywords, baseUrls, communities } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = actionErrors(actionData);
+  // Every form names itself, so a failure shows under the form (and candidate) that was submitted.
+  const page = formState(actionData);
+  const search = formState(actionData, "search");
+  const manual = formState(actionData, "add");
   const proposals = actionData && "proposals" in actionData ? actionData.proposals : null;
   const message = actionData && "message" in actionData ? actionData.message : null;
   const searching = useNavigation().formData?.get("intent") === "search";
@@ -251,7 +254,7 @@ export default function DiscoveryPage() {
           {message}
         </p>
       ) : null}
-      <FormError message={formError} />
+      <FormError message={page.formError} />
 
       <section className="card" aria-labelledby="compare-heading">
         <h2 id="compare-heading">Compare candidates</h2>
@@ -337,138 +340,176 @@ export default function DiscoveryPage() {
         ) : null}
       </section>
 
-      {candidates.map((c) => (
-        <section
-          key={c.id}
-          className="card"
-          id={`candidate-${c.id}`}
-          aria-labelledby={`candidate-heading-${c.id}`}
-        >
-          <h2 id={`candidate-heading-${c.id}`}>{c.name}</h2>
-          <p className="small muted">
-            {c.platform}
-            {c.url ? (
-              <>
-                {" "}
-                ·{" "}
-                <a href={c.url} rel="noreferrer noopener" target="_blank">
-                  {c.url}
-                </a>
-              </>
-            ) : null}{" "}
-            · {c.visibility}
-            {c.size !== null ? ` · ${c.size} members (stated)` : ""}
-            {c.language ? ` · ${c.language}` : ""} · from {c.origin}
-          </p>
-          {c.notes ? <p className="small">{c.notes}</p> : null}
-          <div className="grid-2">
-            <div>
-              <Form method="post" className="row">
-                <input type="hidden" name="intent" value="link-sample" />
-                <input type="hidden" name="candidateId" value={c.id} />
-                <SelectField
-                  label="Sample data"
-                  name="communityId"
-                  defaultValue={c.communityId ?? ""}
-                  options={[
-                    { value: "", label: "None (import a sample on the data collection page)" },
-                    ...communities.map((co) => ({ value: co.id, label: co.name })),
-                  ]}
-                />
-                <button type="submit" className="secondary">
-                  Use as sample
-                </button>
-              </Form>
-              <h3>Decision</h3>
-              {c.decision ? (
-                <p className="small">
-                  {c.decision.status} on {c.decision.at.slice(0, 10)}: {c.decision.reason}
-                </p>
-              ) : null}
-              <Form method="post" className="stack">
-                <input type="hidden" name="intent" value="decide" />
-                <input type="hidden" name="candidateId" value={c.id} />
-                <SelectField
-                  label="Decision"
-                  name="status"
-                  defaultValue={c.decision?.status ?? "selected"}
-                  options={[
-                    { value: "selected", label: "Select: study this community" },
-                    { value: "rejected", label: "Reject" },
-                    { value: "undecided", label: "Undecided" },
-                  ]}
-                />
-                <Field
-                  label="Reason"
-                  name="reason"
-                  multiline
-                  rows={2}
-                  defaultValue={c.decision?.reason}
-                  error={fieldErrors.reason}
-                />
-                <button type="submit">Record decision</button>
-              </Form>
-              <Form method="post" style={{ marginTop: ".5rem" }}>
-                <input type="hidden" name="intent" value="remove" />
-                <input type="hidden" name="candidateId" value={c.id} />
-                <button type="submit" className="link small">
-                  Remove candidate
-                </button>
-              </Form>
+      {candidates.map((c) => {
+        const sample = formState(actionData, `sample-${c.id}`);
+        const decision = formState(actionData, `decide-${c.id}`);
+        const removal = formState(actionData, `remove-${c.id}`);
+        return (
+          <section
+            key={c.id}
+            className="card"
+            id={`candidate-${c.id}`}
+            aria-labelledby={`candidate-heading-${c.id}`}
+          >
+            <h2 id={`candidate-heading-${c.id}`}>{c.name}</h2>
+            <p className="small muted">
+              {c.platform}
+              {c.url ? (
+                <>
+                  {" "}
+                  ·{" "}
+                  <a href={c.url} rel="noreferrer noopener" target="_blank">
+                    {c.url}
+                  </a>
+                </>
+              ) : null}{" "}
+              · {c.visibility}
+              {c.size !== null ? ` · ${c.size} members (stated)` : ""}
+              {c.language ? ` · ${c.language}` : ""} · from {c.origin}
+            </p>
+            {c.notes ? <p className="small">{c.notes}</p> : null}
+            <div className="grid-2">
+              <div>
+                <Form method="post" className="row">
+                  <input type="hidden" name="intent" value="link-sample" />
+                  <input type="hidden" name="candidateId" value={c.id} />
+                  <input type="hidden" name="formId" value={`sample-${c.id}`} />
+                  <SelectField
+                    label="Sample data"
+                    name="communityId"
+                    defaultValue={sample.value("communityId", c.communityId ?? "")}
+                    error={sample.fieldErrors.communityId ?? sample.formError}
+                    options={[
+                      { value: "", label: "None (import a sample on the data collection page)" },
+                      ...communities.map((co) => ({ value: co.id, label: co.name })),
+                    ]}
+                  />
+                  <button type="submit" className="secondary">
+                    Use as sample
+                  </button>
+                </Form>
+                <h3>Decision</h3>
+                {c.decision ? (
+                  <p className="small">
+                    {c.decision.status} on {c.decision.at.slice(0, 10)}: {c.decision.reason}
+                  </p>
+                ) : null}
+                <Form method="post" className="stack">
+                  <input type="hidden" name="intent" value="decide" />
+                  <input type="hidden" name="candidateId" value={c.id} />
+                  <input type="hidden" name="formId" value={`decide-${c.id}`} />
+                  <FormError message={decision.formError} />
+                  <SelectField
+                    label="Decision"
+                    name="status"
+                    defaultValue={decision.value("status", c.decision?.status ?? "selected")}
+                    error={decision.fieldErrors.status}
+                    options={[
+                      { value: "selected", label: "Select: study this community" },
+                      { value: "rejected", label: "Reject" },
+                      { value: "undecided", label: "Undecided" },
+                    ]}
+                  />
+                  <Field
+                    label="Reason"
+                    name="reason"
+                    multiline
+                    rows={2}
+                    defaultValue={decision.value("reason", c.decision?.reason)}
+                    error={decision.fieldErrors.reason}
+                  />
+                  <button type="submit">Record decision</button>
+                </Form>
+                <Form method="post" style={{ marginTop: ".5rem" }}>
+                  <input type="hidden" name="intent" value="remove" />
+                  <input type="hidden" name="candidateId" value={c.id} />
+                  <input type="hidden" name="formId" value={`remove-${c.id}`} />
+                  <FormError message={removal.formError} />
+                  <button type="submit" className="link small">
+                    Remove candidate
+                  </button>
+                </Form>
+              </div>
+              <div>
+                <h3>Your judgement</h3>
+                <table aria-label={`Judgements of ${c.name}`}>
+                  <tbody>
+                    {INDICATORS.map((indicator) => {
+                      const judgement = formState(actionData, `judge-${c.id}-${indicator.id}`);
+                      const judgementError =
+                        judgement.formError ?? Object.values(judgement.fieldErrors)[0];
+                      return (
+                        <tr key={indicator.id}>
+                          <th scope="row">{indicator.label}</th>
+                          <td>
+                            <Form method="post" className="row">
+                              <input type="hidden" name="intent" value="judge" />
+                              <input type="hidden" name="candidateId" value={c.id} />
+                              <input type="hidden" name="indicator" value={indicator.id} />
+                              <input
+                                type="hidden"
+                                name="formId"
+                                value={`judge-${c.id}-${indicator.id}`}
+                              />
+                              <select
+                                name="score"
+                                aria-label={`${indicator.label} score for ${c.name}`}
+                                aria-invalid={judgementError ? true : undefined}
+                                defaultValue={judgement.value(
+                                  "score",
+                                  String(c.judgements[indicator.id]?.score ?? ""),
+                                )}
+                              >
+                                <option value="">–</option>
+                                {[1, 2, 3, 4, 5].map((n) => (
+                                  <option key={n} value={n}>
+                                    {n}
+                                  </option>
+                                ))}
+                              </select>
+                              <input
+                                type="text"
+                                name="comment"
+                                aria-label={`${indicator.label} comment for ${c.name}`}
+                                defaultValue={judgement.value(
+                                  "comment",
+                                  c.judgements[indicator.id]?.comment ?? "",
+                                )}
+                                style={{ width: "12rem" }}
+                              />
+                              <button type="submit" className="secondary small">
+                                Save
+                              </button>
+                              {judgementError ? (
+                                <span className="error small" role="alert">
+                                  {judgementError}
+                                </span>
+                              ) : null}
+                            </Form>
+                          </td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
             </div>
-            <div>
-              <h3>Your judgement</h3>
-              <table aria-label={`Judgements of ${c.name}`}>
-                <tbody>
-                  {INDICATORS.map((indicator) => (
-                    <tr key={indicator.id}>
-                      <th scope="row">{indicator.label}</th>
-                      <td>
-                        <Form method="post" className="row">
-                          <input type="hidden" name="intent" value="judge" />
-                          <input type="hidden" name="candidateId" value={c.id} />
-                          <input type="hidden" name="indicator" value={indicator.id} />
-                          <select
-                            name="score"
-                            aria-label={`${indicator.label} score for ${c.name}`}
-                            defaultValue={String(c.judgements[indicator.id]?.score ?? "")}
-                          >
-                            <option value="">–</option>
-                            {[1, 2, 3, 4, 5].map((n) => (
-                              <option key={n} value={n}>
-                                {n}
-                              </option>
-                            ))}
-                          </select>
-                          <input
-                            type="text"
-                            name="comment"
-                            aria-label={`${indicator.label} comment for ${c.name}`}
-                            defaultValue={c.judgements[indicator.id]?.comment ?? ""}
-                            style={{ width: "12rem" }}
-                          />
-                          <button type="submit" className="secondary small">
-                            Save
-                          </button>
-                        </Form>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </div>
-        </section>
-      ))}
+          </section>
+        );
+      })}
 
       <div className="grid-2">
         <section className="card" aria-labelledby="search-heading">
           <h2 id="search-heading">Search public APIs</h2>
           <Form method="post" className="stack">
             <input type="hidden" name="intent" value="search" />
+            <input type="hidden" name="formId" value="search" />
+            <FormError message={search.formError} />
             <SelectField
               label="Where"
               name="connector"
+              defaultValue={search.value("connector")}
+              error={search.fieldErrors.connector}
               options={[
                 { value: "reddit", label: "Reddit (subreddit search)" },
                 { value: "hn", label: "Hacker News (Algolia)" },
@@ -479,16 +520,17 @@ export default function DiscoveryPage() {
             <Field
               label="Query"
               name="query"
-              defaultValue={defaultQuery}
+              defaultValue={search.value("query", defaultQuery)}
               hint="Prefilled with the project keywords."
-              error={fieldErrors.query}
+              error={search.fieldErrors.query}
             />
             <Field
               label="API base URL"
               name="baseUrl"
               placeholder={baseUrls.reddit}
               hint="Leave empty for the platform's public API; give the forum's address for Discourse or an instance for Mastodon."
-              error={fieldErrors.baseUrl}
+              defaultValue={search.value("baseUrl")}
+              error={search.fieldErrors.baseUrl}
             />
             <button type="submit" disabled={searching}>
               {searching ? "Searching…" : "Search"}
@@ -538,26 +580,43 @@ export default function DiscoveryPage() {
           <h2 id="add-heading">Add a candidate by hand</h2>
           <Form method="post" className="stack" key={candidates.length}>
             <input type="hidden" name="intent" value="add" />
+            <input type="hidden" name="formId" value="add" />
+            <FormError message={manual.formError} />
             <Field
               label="Community name"
               name="name"
               required
               placeholder="r/vandwellers"
-              error={fieldErrors.name}
+              defaultValue={manual.value("name")}
+              error={manual.fieldErrors.name}
             />
             <Field
               label="Platform"
               name="platform"
               required
               placeholder="reddit, discourse, mastodon, telegram…"
-              error={fieldErrors.platform}
+              defaultValue={manual.value("platform")}
+              error={manual.fieldErrors.platform}
             />
-            <Field label="URL" name="url" type="url" error={fieldErrors.url} />
+            <Field
+              label="URL"
+              name="url"
+              type="url"
+              defaultValue={manual.value("url")}
+              error={manual.fieldErrors.url}
+            />
             <div className="row">
-              <Field label="Language" name="language" />
+              <Field
+                label="Language"
+                name="language"
+                defaultValue={manual.value("language")}
+                error={manual.fieldErrors.language}
+              />
               <SelectField
                 label="Space"
                 name="visibility"
+                defaultValue={manual.value("visibility")}
+                error={manual.fieldErrors.visibility}
                 options={[
                   { value: "public", label: "Public" },
                   { value: "private", label: "Private" },
@@ -569,10 +628,18 @@ export default function DiscoveryPage() {
                 name="size"
                 type="number"
                 min={0}
-                error={fieldErrors.size}
+                defaultValue={manual.value("size")}
+                error={manual.fieldErrors.size}
               />
             </div>
-            <Field label="Notes" name="notes" multiline rows={2} />
+            <Field
+              label="Notes"
+              name="notes"
+              multiline
+              rows={2}
+              defaultValue={manual.value("notes")}
+              error={manual.fieldErrors.notes}
+            />
             <button type="submit">Add candidate</button>
           </Form>
         </section>
