@@ -52,6 +52,7 @@ const FORMATTED = [
   "app/routes/account.sessions.tsx",
   "tests/unit/sessions.test.ts",
   "tests/unit/delete-missing.test.ts",
+  "tests/unit/sentences.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -81,21 +81,30 @@ export function annotateText(text: string): Annotation {
     cursor = start + values[i].length;
   }
   const toPoints = (utf16: number) => codePointLength(text.slice(0, utf16));
-  const sentences: Annotation["sentences"] = [];
+  // wink splits after any full stop, also inside "[esperanto.se]", a URL or "(see p. 4)": a split with
+  // no space before the next sentence, or inside an open bracket, is joined back to its neighbour.
+  const spans: Array<{ first: number; last: number; sentiments: number[] }> = [];
+  const splitsInsideSomething = boundaryChecker(text);
   doc.sentences().each((sentence: SpanItem) => {
     const [first, last] = sentence.out(its.span) as unknown as [number, number];
-    const from = tokens[first];
-    const to = tokens[last];
-    if (!from || !to) return;
+    if (!tokens[first] || !tokens[last]) return;
+    const sentiment = Number(sentence.out(its.sentiment)) || 0;
+    const previous = spans.at(-1);
+    if (previous && splitsInsideSomething(tokens[previous.last].end, tokens[first].start)) {
+      previous.last = last;
+      previous.sentiments.push(sentiment);
+    } else spans.push({ first, last, sentiments: [sentiment] });
+  });
+  const sentences: Annotation["sentences"] = spans.map(({ first, last, sentiments }) => {
     const terms: string[] = [];
     for (let i = first; i <= last; i++)
       if (tokens[i].type === "word" && !tokens[i].stop) terms.push(tokens[i].normal);
-    sentences.push({
-      start: toPoints(from.start),
-      end: toPoints(to.end),
-      sentiment: Number(sentence.out(its.sentiment)) || 0,
+    return {
+      start: toPoints(tokens[first].start),
+      end: toPoints(tokens[last].end),
+      sentiment: sentiments.reduce((sum, value) => sum + value, 0) / sentiments.length,
       terms,
-    });
+    };
   });
   const entities: Annotation["entities"] = [];
   doc.entities().each((entity: SpanItem) => {
@@ -143,4 +152,22 @@ export function contentTerms(text: string): string[] {
 /** English posts (or posts too short to tell) can use the English model. */
 export function usesEnglishModel(language: string | null): boolean {
   return language === null || language === "en";
+}
+
+/**
+ * Tells whether a sentence boundary (the previous sentence ends at `end`, the next starts at `start`) falls
+ * inside a word (no space between them) or inside an open bracket. Boundaries come in text order, so the
+ * bracket depth is counted once over the text, not from the start for every boundary.
+ */
+function boundaryChecker(text: string): (end: number, start: number) => boolean {
+  let scanned = 0;
+  let depth = 0;
+  return (end, start) => {
+    for (; scanned < end; scanned++) {
+      const character = text[scanned];
+      if (character === "(" || character === "[") depth++;
+      else if ((character === ")" || character === "]") && depth > 0) depth--;
+    }
+    return start <= end || depth > 0;
+  };
 }
