@@ -72,7 +72,10 @@ export function ErrorBoundary() {
       ? "This page does not exist, or you do not have access to it."
       : status === 403
         ? isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "You are not allowed to do this."
-        : isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "Something went wrong. The error was logged on the server.";
+        : // A 5xx body may carry internals; only a 4xx body is a sentence meant for people.
+          isRouteErrorResponse(error) && status < 500 && typeof error.data === "string"
+          ? error.data
+          : "Something went wrong. The error was logged on the server.";
   return (
     <main id="main">
       <div className="card narrow">

@@ -47,7 +47,9 @@ export default function ProjectHome() {
       <section aria-labelledby="corpus-heading" className="card">
         <h2 id="corpus-heading">The corpus</h2>
         <p data-testid="corpus-counts">
-          {counts.posts} posts in {counts.threads} threads by {counts.members} members
+          Visible: {counts.posts} post{counts.posts === 1 ? "" : "s"} in {counts.threads} thread
+          {counts.threads === 1 ? "" : "s"} by {counts.members} member
+          {counts.members === 1 ? "" : "s"}
         </p>
         {counts.withheldPosts > 0 || counts.withheldMembers > 0 ? (
           <p className="muted small" data-testid="corpus-withheld">
@@ -76,9 +78,11 @@ export default function ProjectHome() {
                   )}
                 </h3>
                 <p className="muted small">{phase.summary}</p>
-                <p className="small">
-                  <strong>Next step:</strong> {phase.nextStep}
-                </p>
+                {open ? (
+                  <p className="small">
+                    <strong>Next step:</strong> {phase.nextStep}
+                  </p>
+                ) : null}
               </div>
               <span className={`badge status-${phase.status}`} data-testid={`status-${phase.id}`}>
                 {STATUS_LABEL[phase.status]}
