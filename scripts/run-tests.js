@@ -53,6 +53,7 @@ const FORMATTED = [
   "tests/unit/sessions.test.ts",
   "tests/unit/delete-missing.test.ts",
   "tests/unit/sentences.test.ts",
+  "tests/unit/notes-route.test.ts",
   "tests/unit/team-route.test.ts",
   "tests/unit/discovery-route.test.ts",
   "tests/unit/project-boundary.test.ts",

@@ -14,6 +14,7 @@ import {
   getVisibleMembers,
   getVisiblePosts,
   listFieldNotes,
+  listUsers,
   renderMarkdown,
 } from "~/server/research.server";
 
@@ -29,6 +30,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     countFieldNotes({ store, slug }),
   ]);
   // Only what this page links to is looked up: the note's links and the "about" link of the form.
+  // Authors are the project's researchers: a handful of accounts, read to put a name on each note.
+  const authors = new Map((await listUsers({ store })).map((user) => [user.id, user.name]));
   const links = notes.flatMap((note) => note.links);
   const idsOf = (type: string) => links.filter((link) => link.type === type).map((link) => link.id);
   const [posts, threads, members] = await Promise.all([
@@ -99,6 +102,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       title: note.title,
       html: renderMarkdown(note.markdown),
       createdAt: note.createdAt,
+      edited: note.updatedAt !== note.createdAt ? note.updatedAt : null,
+      author: authors.get(note.authorId) ?? "a former team member",
       links: note.links.map(describe),
     })),
   };
@@ -162,7 +167,15 @@ export default function FieldNotesPage() {
               {note.title} <span className="pill">{note.kind}</span>
             </h3>
             <p className="muted small">
-              {note.createdAt.replace("T", " ").slice(0, 16)}
+              By {note.author},{" "}
+              <time dateTime={note.createdAt}>{note.createdAt.replace("T", " ").slice(0, 16)}</time>
+              {note.edited ? (
+                <>
+                  {" "}
+                  (edited{" "}
+                  <time dateTime={note.edited}>{note.edited.replace("T", " ").slice(0, 16)}</time>)
+                </>
+              ) : null}
               {note.links.length ? " · about " : ""}
               {note.links.map((link, index) => (
                 <span key={index}>
