@@ -51,7 +51,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     q,
     page,
     pageCount: Math.max(1, Math.ceil(log.total / CONSENT_PAGE_SIZE)),
-    canManage: roleAllows(role, "manage"),
+    canEditEthics: roleAllows(role, "editEthics"),
+    canManageConsent: roleAllows(role, "manageConsent"),
     implications: CLOAKING_IMPLICATIONS,
     consent: log.rows,
     consentTotal: log.total,
@@ -102,7 +103,7 @@ const EntreeForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("consent"),
     memberId: z.string(),
-    status: z.string(),
+    status: z.string().default(""),
     evidence: z.string().default(""),
     date: z.string().default(""),
   }),
@@ -111,11 +112,9 @@ const EntreeForm = z.discriminatedUnion("intent", [
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
-    const { project, user, role } = await requireProjectCapability(
-      request,
-      params.slug,
-      "editPlan",
-    );
+    // Each command checks the role table itself (owner only for everything here); the guard only
+    // turns away those who may not even read this phase.
+    const { project, user } = await requireProjectCapability(request, params.slug, "readData");
     const formData = await request.formData();
     const input = parseForm(formData, EntreeForm);
     const slug = project.slug;
@@ -150,6 +149,7 @@ export async function action(args: ActionFunctionArgs) {
           draft,
           postedWhere: overview.disclosure.postedWhere,
           postedAt: overview.disclosure.postedAt,
+          userId: user.id,
         });
         return {
           ok: true as const,
@@ -163,12 +163,14 @@ export async function action(args: ActionFunctionArgs) {
           draft: input.draft,
           postedWhere: input.postedWhere,
           postedAt: input.postedAt,
+          userId: user.id,
         });
         return { ok: true as const, message: "Disclosure saved." };
       case "add-response":
         await addDisclosureResponse({ store, slug, summary: input.summary, userId: user.id });
         return { ok: true as const, message: "Response recorded." };
       case "consent":
+        if (!input.status) failForm("Choose a consent status.", "status");
         await recordConsent({
           store,
           slug,
@@ -186,8 +188,6 @@ export async function action(args: ActionFunctionArgs) {
               : "Consent recorded.",
         };
       case "purge": {
-        if (!roleAllows(role, "manage"))
-          throw new Response("Only a project owner can erase a member.", { status: 403 });
         if (input.confirm !== "erase")
           failForm("Type erase to confirm: erasure cannot be undone.", "confirm");
         const result = await purgeMember({
@@ -272,6 +272,34 @@ const LABELS: Record<string, string> = {
   cloakingLevel: "Cloaking level for reporting",
 };
 
+/** The plan as a researcher sees it: every field, no form, since only the owner changes it. */
+function ReadOnlyPlan({ plan }: { plan: Record<string, unknown> | null }) {
+  if (!plan) return <p className="small muted">The owner has not saved an ethics plan yet.</p>;
+  const choiceLabel = (field: (typeof PLAN_CHOICE_FIELDS)[number]) =>
+    CHOICES[field].find((choice) => choice.value === plan[field])?.label ?? "Not decided";
+  const fields = Array.isArray(plan.pseudonymisedFields) ? plan.pseudonymisedFields : [];
+  return (
+    <dl className="small">
+      {PLAN_CHOICE_FIELDS.map((field) => (
+        <div key={field}>
+          <dt>{LABELS[field]}</dt>
+          <dd>{choiceLabel(field)}</dd>
+        </div>
+      ))}
+      <div>
+        <dt>Pseudonymised fields</dt>
+        <dd>{fields.length ? fields.join(", ") : "None"}</dd>
+      </div>
+      {PLAN_TEXT_FIELDS.map((field) => (
+        <div key={field}>
+          <dt>{LABELS[field]}</dt>
+          <dd>{typeof plan[field] === "string" && plan[field] ? String(plan[field]) : "—"}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 function consentPageUrl(q: string, page: number): string {
   const params = new URLSearchParams();
   if (q) params.set("q", q);
@@ -280,8 +308,18 @@ function consentPageUrl(q: string, page: number): string {
 }
 
 export default function EntreePage() {
-  const { overview, q, page, pageCount, canManage, implications, consent, consentTotal, audit } =
-    useLoaderData<typeof loader>();
+  const {
+    overview,
+    q,
+    page,
+    pageCount,
+    canEditEthics,
+    canManageConsent,
+    implications,
+    consent,
+    consentTotal,
+    audit,
+  } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { formError, fieldErrors } = actionErrors(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
@@ -326,102 +364,109 @@ export default function EntreePage() {
         <h2 id="plan-heading">
           Ethics plan {overview.versions.length ? `(version ${overview.versions.length})` : ""}
         </h2>
-        <Form method="post" className="stack" key={overview.versions.length}>
-          <input type="hidden" name="intent" value="save-plan" />
-          <div className="grid-2">
-            {PLAN_CHOICE_FIELDS.filter((f) => f !== "cloakingLevel").map((field) => (
+        {canEditEthics ? (
+          <Form method="post" className="stack" key={overview.versions.length}>
+            <input type="hidden" name="intent" value="save-plan" />
+            <div className="grid-2">
+              {PLAN_CHOICE_FIELDS.filter((f) => f !== "cloakingLevel").map((field) => (
+                <SelectField
+                  key={field}
+                  label={LABELS[field]}
+                  name={field}
+                  defaultValue={plan?.[field] ?? ""}
+                  options={CHOICES[field]}
+                  error={fieldErrors[field]}
+                />
+              ))}
+            </div>
+            <fieldset>
+              <legend>
+                <strong>{LABELS.cloakingLevel}</strong>
+              </legend>
+              {CHOICES.cloakingLevel.map((choice) => (
+                <label key={choice.value} style={{ display: "block", marginBottom: ".4rem" }}>
+                  <input
+                    type="radio"
+                    name="cloakingLevel"
+                    value={choice.value}
+                    defaultChecked={(plan?.cloakingLevel ?? "") === choice.value}
+                  />{" "}
+                  {choice.label}
+                  {choice.value ? (
+                    <span
+                      className="small muted"
+                      style={{ display: "block", marginLeft: "1.5rem" }}
+                    >
+                      {implications[choice.value as keyof typeof implications]}
+                    </span>
+                  ) : null}
+                </label>
+              ))}
+            </fieldset>
+            <fieldset>
+              <legend>
+                <strong>Pseudonymised fields</strong>
+              </legend>
+              {[
+                "handles",
+                "display names",
+                "mentions in text",
+                "signatures",
+                "links to profiles",
+                "locations",
+              ].map((field) => (
+                <label key={field} style={{ marginRight: "1rem" }}>
+                  <input
+                    type="checkbox"
+                    name="pseudonymisedFields"
+                    value={field}
+                    defaultChecked={plan?.pseudonymisedFields.includes(field)}
+                  />{" "}
+                  {field}
+                </label>
+              ))}
+            </fieldset>
+            <div className="grid-2">
+              {PLAN_TEXT_FIELDS.map((field) => (
+                <Field
+                  key={field}
+                  label={LABELS[field]}
+                  name={field}
+                  type={field === "deletionDate" || field === "boardDate" ? "date" : "text"}
+                  multiline={
+                    ![
+                      "boardName",
+                      "boardReference",
+                      "boardDate",
+                      "boardFile",
+                      "deletionDate",
+                    ].includes(field)
+                  }
+                  rows={2}
+                  defaultValue={plan?.[field] ?? ""}
+                  error={fieldErrors[field]}
+                />
+              ))}
+            </div>
+            <div className="row">
               <SelectField
-                key={field}
-                label={LABELS[field]}
-                name={field}
-                defaultValue={plan?.[field] ?? ""}
-                options={CHOICES[field]}
-                error={fieldErrors[field]}
+                label="Study stage of this version"
+                name="stage"
+                options={[
+                  { value: "design", label: "Design" },
+                  { value: "collection", label: "Collection" },
+                  { value: "analysis", label: "Analysis" },
+                  { value: "dissemination", label: "Dissemination" },
+                ]}
+                defaultValue={overview.versions.at(-1)?.stage ?? "design"}
               />
-            ))}
-          </div>
-          <fieldset>
-            <legend>
-              <strong>{LABELS.cloakingLevel}</strong>
-            </legend>
-            {CHOICES.cloakingLevel.map((choice) => (
-              <label key={choice.value} style={{ display: "block", marginBottom: ".4rem" }}>
-                <input
-                  type="radio"
-                  name="cloakingLevel"
-                  value={choice.value}
-                  defaultChecked={(plan?.cloakingLevel ?? "") === choice.value}
-                />{" "}
-                {choice.label}
-                {choice.value ? (
-                  <span className="small muted" style={{ display: "block", marginLeft: "1.5rem" }}>
-                    {implications[choice.value as keyof typeof implications]}
-                  </span>
-                ) : null}
-              </label>
-            ))}
-          </fieldset>
-          <fieldset>
-            <legend>
-              <strong>Pseudonymised fields</strong>
-            </legend>
-            {[
-              "handles",
-              "display names",
-              "mentions in text",
-              "signatures",
-              "links to profiles",
-              "locations",
-            ].map((field) => (
-              <label key={field} style={{ marginRight: "1rem" }}>
-                <input
-                  type="checkbox"
-                  name="pseudonymisedFields"
-                  value={field}
-                  defaultChecked={plan?.pseudonymisedFields.includes(field)}
-                />{" "}
-                {field}
-              </label>
-            ))}
-          </fieldset>
-          <div className="grid-2">
-            {PLAN_TEXT_FIELDS.map((field) => (
-              <Field
-                key={field}
-                label={LABELS[field]}
-                name={field}
-                type={field === "deletionDate" || field === "boardDate" ? "date" : "text"}
-                multiline={
-                  ![
-                    "boardName",
-                    "boardReference",
-                    "boardDate",
-                    "boardFile",
-                    "deletionDate",
-                  ].includes(field)
-                }
-                rows={2}
-                defaultValue={plan?.[field] ?? ""}
-                error={fieldErrors[field]}
-              />
-            ))}
-          </div>
-          <div className="row">
-            <SelectField
-              label="Study stage of this version"
-              name="stage"
-              options={[
-                { value: "design", label: "Design" },
-                { value: "collection", label: "Collection" },
-                { value: "analysis", label: "Analysis" },
-                { value: "dissemination", label: "Dissemination" },
-              ]}
-              defaultValue={overview.versions.at(-1)?.stage ?? "design"}
-            />
-            <Field label="What changed and why" name="note" />
-          </div>
-          <button type="submit">Save as new version</button>
-        </Form>
+              <Field label="What changed and why" name="note" />
+            </div>
+            <button type="submit">Save as new version</button>
+          </Form>
+        ) : (
+          <ReadOnlyPlan plan={plan} />
+        )}
         {overview.versions.length > 0 ? (
           <details>
             <summary>Version history</summary>
@@ -439,37 +484,54 @@ export default function EntreePage() {
 
       <section className="card" aria-labelledby="disclosure-heading">
         <h2 id="disclosure-heading">Disclosure post</h2>
-        <Form method="post">
-          <input type="hidden" name="intent" value="draft-disclosure" />
-          <button type="submit" className="secondary">
-            Draft from template
-          </button>
-        </Form>
-        <Form method="post" className="stack" key={overview.disclosure.draft.length}>
-          <input type="hidden" name="intent" value="save-disclosure" />
-          <Field
-            label="Post text"
-            name="draft"
-            multiline
-            rows={8}
-            defaultValue={overview.disclosure.draft}
-          />
-          <div className="row">
-            <Field
-              label="Posted where"
-              name="postedWhere"
-              defaultValue={overview.disclosure.postedWhere}
-            />
-            <Field
-              label="Posted on"
-              name="postedAt"
-              type="date"
-              defaultValue={overview.disclosure.postedAt}
-              error={fieldErrors.postedAt}
-            />
-          </div>
-          <button type="submit">Save disclosure</button>
-        </Form>
+        {canEditEthics ? (
+          <>
+            <Form method="post">
+              <input type="hidden" name="intent" value="draft-disclosure" />
+              <button type="submit" className="secondary">
+                Draft from template
+              </button>
+            </Form>
+            <Form method="post" className="stack" key={overview.disclosure.draft.length}>
+              <input type="hidden" name="intent" value="save-disclosure" />
+              <Field
+                label="Post text"
+                name="draft"
+                multiline
+                rows={8}
+                defaultValue={overview.disclosure.draft}
+              />
+              <div className="row">
+                <Field
+                  label="Posted where"
+                  name="postedWhere"
+                  defaultValue={overview.disclosure.postedWhere}
+                />
+                <Field
+                  label="Posted on"
+                  name="postedAt"
+                  type="date"
+                  defaultValue={overview.disclosure.postedAt}
+                  error={fieldErrors.postedAt}
+                />
+              </div>
+              <button type="submit">Save disclosure</button>
+            </Form>
+          </>
+        ) : overview.disclosure.draft ? (
+          <>
+            <pre className="small" style={{ whiteSpace: "pre-wrap" }}>
+              {overview.disclosure.draft}
+            </pre>
+            <p className="small muted">
+              {overview.disclosure.postedAt
+                ? `Posted ${overview.disclosure.postedAt}${overview.disclosure.postedWhere ? ` in ${overview.disclosure.postedWhere}` : ""}.`
+                : "Not posted yet."}
+            </p>
+          </>
+        ) : (
+          <p className="small muted">No disclosure post drafted yet.</p>
+        )}
         <h3>Community responses</h3>
         <ul className="small">
           {overview.disclosure.responses.map((r, i) => (
@@ -478,13 +540,15 @@ export default function EntreePage() {
             </li>
           ))}
         </ul>
-        <Form method="post" className="row">
-          <input type="hidden" name="intent" value="add-response" />
-          <Field label="Response summary" name="summary" error={fieldErrors.summary} />
-          <button type="submit" className="secondary">
-            Record response
-          </button>
-        </Form>
+        {canEditEthics ? (
+          <Form method="post" className="row">
+            <input type="hidden" name="intent" value="add-response" />
+            <Field label="Response summary" name="summary" error={fieldErrors.summary} />
+            <button type="submit" className="secondary">
+              Record response
+            </button>
+          </Form>
+        ) : null}
       </section>
 
       <section className="card" aria-labelledby="consent-heading">
@@ -509,8 +573,8 @@ export default function EntreePage() {
             <tr>
               <th>Member</th>
               <th>Status</th>
-              <th>Record</th>
-              {canManage ? <th>Erase</th> : null}
+              {canManageConsent ? <th>Record</th> : null}
+              {canManageConsent ? <th>Erase</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -532,37 +596,42 @@ export default function EntreePage() {
                     </div>
                   ) : null}
                 </td>
-                <td>
-                  <Form method="post" className="row">
-                    <input type="hidden" name="intent" value="consent" />
-                    <input type="hidden" name="memberId" value={row.member.id} />
-                    <select
-                      name="status"
-                      aria-label={`Consent of ${row.member.handle}`}
-                      defaultValue={row.status ?? "consented"}
-                    >
-                      <option value="consented">consented</option>
-                      <option value="declined">declined</option>
-                      <option value="opted-out">opted out</option>
-                      <option value="paraphrase-only">paraphrase only</option>
-                    </select>
-                    <input
-                      type="text"
-                      name="evidence"
-                      aria-label={`Evidence for ${row.member.handle}`}
-                      placeholder="evidence (link, message)"
-                    />
-                    <input type="date" name="date" aria-label={`Date for ${row.member.handle}`} />
-                    <button
-                      type="submit"
-                      className="secondary"
-                      aria-label={`Record consent of ${row.member.handle}`}
-                    >
-                      Record
-                    </button>
-                  </Form>
-                </td>
-                {canManage ? (
+                {canManageConsent ? (
+                  <td>
+                    <Form method="post" className="row">
+                      <input type="hidden" name="intent" value="consent" />
+                      <input type="hidden" name="memberId" value={row.member.id} />
+                      <select
+                        name="status"
+                        aria-label={`Consent of ${row.member.handle}`}
+                        required
+                        defaultValue={row.status ?? ""}
+                      >
+                        {/* No preselected status: an accidental consent must not be one click away. */}
+                        <option value="">Choose…</option>
+                        <option value="consented">consented</option>
+                        <option value="declined">declined</option>
+                        <option value="opted-out">opted out</option>
+                        <option value="paraphrase-only">paraphrase only</option>
+                      </select>
+                      <input
+                        type="text"
+                        name="evidence"
+                        aria-label={`Evidence for ${row.member.handle}`}
+                        placeholder="evidence (link, message)"
+                      />
+                      <input type="date" name="date" aria-label={`Date for ${row.member.handle}`} />
+                      <button
+                        type="submit"
+                        className="secondary"
+                        aria-label={`Record consent of ${row.member.handle}`}
+                      >
+                        Record
+                      </button>
+                    </Form>
+                  </td>
+                ) : null}
+                {canManageConsent ? (
                   <td>
                     <Form method="post" className="row">
                       <input type="hidden" name="intent" value="purge" />
@@ -593,6 +662,11 @@ export default function EntreePage() {
             {page > 1 ? <Link to={consentPageUrl(q, page - 1)}>Previous page</Link> : null}
             {page < pageCount ? <Link to={consentPageUrl(q, page + 1)}>Next page</Link> : null}
           </nav>
+        ) : null}
+        {fieldErrors.status ? (
+          <p className="error" role="alert">
+            {fieldErrors.status}
+          </p>
         ) : null}
         {fieldErrors.confirm ? (
           <p className="error" role="alert">

@@ -12,10 +12,11 @@ import {
   listMemberChecks,
   listThemes,
   revokeShareLink,
+  roleAllows,
 } from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { project } = await requireProjectCapability(request, params.slug, "readData");
+  const { project, role } = await requireProjectCapability(request, params.slug, "readData");
   const [checks, themes] = await Promise.all([
     listMemberChecks({ store, slug: project.slug }),
     listThemes({ store, slug: project.slug }),
@@ -23,6 +24,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const themeNames = new Map(themes.map((theme) => [theme.id, theme.name]));
   const now = new Date().toISOString();
   return {
+    canManageLinks: roleAllows(role, "manageMemberChecks"),
     themes: themes.map((theme) => ({ id: theme.id, name: theme.name })),
     links: checks.links.map((link) => ({
       id: link.id,
@@ -58,7 +60,12 @@ const ChecksForm = z.discriminatedUnion("intent", [
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
-    const { project, user } = await requireProjectCapability(request, params.slug, "manage");
+    // The commands check the role table too (owner only), so the CLI obeys the same rule.
+    const { project, user } = await requireProjectCapability(
+      request,
+      params.slug,
+      "manageMemberChecks",
+    );
     const input = parseForm(await request.formData(), ChecksForm);
     if (input.intent === "revoke") {
       await revokeShareLink({ store, slug: project.slug, linkId: input.linkId, userId: user.id });
@@ -100,7 +107,7 @@ const RATING = {
 } as const;
 
 export default function MemberChecksPage() {
-  const { themes, links, responses } = useLoaderData<typeof loader>();
+  const { canManageLinks, themes, links, responses } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { formError, fieldErrors } = actionErrors(actionData);
   const success = actionData && "message" in actionData ? actionData : null;
@@ -120,36 +127,38 @@ export default function MemberChecksPage() {
       ) : null}
       <FormError message={formError} />
       <div className="grid-2">
-        <section className="card" aria-labelledby="new-link-heading">
-          <h2 id="new-link-heading">New share link</h2>
-          <Form method="post" className="stack">
-            <input type="hidden" name="intent" value="create-link" />
-            <fieldset>
-              <legend>Findings to share</legend>
-              {themes.map((t) => (
-                <label key={t.id} style={{ display: "block" }}>
-                  <input type="checkbox" name="themeIds" value={t.id} /> {t.name}
-                </label>
-              ))}
-            </fieldset>
-            {fieldErrors.themeIds ? <p className="error">{fieldErrors.themeIds}</p> : null}
-            <Field
-              label="Valid for (days)"
-              name="days"
-              type="number"
-              defaultValue={14}
-              min={1}
-              max={90}
-              error={fieldErrors.days}
-            />
-            <Field
-              label="Label (for you)"
-              name="label"
-              hint="e.g. posted in the community's feedback thread"
-            />
-            <button type="submit">Create link</button>
-          </Form>
-        </section>
+        {canManageLinks ? (
+          <section className="card" aria-labelledby="new-link-heading">
+            <h2 id="new-link-heading">New share link</h2>
+            <Form method="post" className="stack">
+              <input type="hidden" name="intent" value="create-link" />
+              <fieldset>
+                <legend>Findings to share</legend>
+                {themes.map((t) => (
+                  <label key={t.id} style={{ display: "block" }}>
+                    <input type="checkbox" name="themeIds" value={t.id} /> {t.name}
+                  </label>
+                ))}
+              </fieldset>
+              {fieldErrors.themeIds ? <p className="error">{fieldErrors.themeIds}</p> : null}
+              <Field
+                label="Valid for (days)"
+                name="days"
+                type="number"
+                defaultValue={14}
+                min={1}
+                max={90}
+                error={fieldErrors.days}
+              />
+              <Field
+                label="Label (for you)"
+                name="label"
+                hint="e.g. posted in the community's feedback thread"
+              />
+              <button type="submit">Create link</button>
+            </Form>
+          </section>
+        ) : null}
         <section className="card" aria-labelledby="links-heading">
           <h2 id="links-heading">Links</h2>
           {links.length === 0 ? (
@@ -160,7 +169,7 @@ export default function MemberChecksPage() {
                 <li key={link.id}>
                   {link.label || "Share link"} · {link.themes.join(", ")} ·{" "}
                   <span className="pill">{link.state}</span> until {link.expiresAt.slice(0, 10)}
-                  {link.state === "active" ? (
+                  {link.state === "active" && canManageLinks ? (
                     <Form method="post" style={{ display: "inline" }}>
                       <input type="hidden" name="intent" value="revoke" />
                       <input type="hidden" name="linkId" value={link.id} />{" "}
@@ -199,6 +208,8 @@ export default function MemberChecksPage() {
                     {r.quote !== null ? (
                       r.handledAt ? (
                         <span className="small">done {r.handledAt.slice(0, 10)}</span>
+                      ) : !canManageLinks ? (
+                        <span className="small">“{r.quote.slice(0, 60)}” (awaiting the owner)</span>
                       ) : (
                         <Form method="post">
                           <input type="hidden" name="intent" value="remove-quote" />

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from "kysely";
+import { requireCapability } from "../shared/roles.js";
 import { bumpCorpusRevision, projectSql, toMember } from "../collection/corpus.js";
 import { PlatformSchema, type Member } from "../collection/model.js";
 import { ResearchError } from "../shared/errors.js";
@@ -124,6 +125,7 @@ export async function recordConsent({
   date?: string;
   userId: string;
 }): Promise<ConsentEntry> {
+  await requireCapability({ store, slug, userId, capability: "manageConsent" });
   const parsed = ConsentStatusSchema.safeParse(status);
   if (!parsed.success) {
     throw new ResearchError(
@@ -318,6 +320,7 @@ export async function purgeMember({
   memberId,
   userId,
 }: WithProject & { memberId: string; userId: string }): Promise<PurgeResult> {
+  await requireCapability({ store, slug, userId, capability: "manageConsent" });
   const { database, projectId } = await projectSql({ store, slug });
   const result = await inTransaction(
     database,

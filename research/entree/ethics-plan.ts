@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { requireCapability } from "../shared/roles.js";
 import { objectivesFile } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
@@ -48,7 +49,7 @@ export async function getCloakingLevel({ store, slug }: WithProject): Promise<Cl
 
 /** Saves a new version of the ethics plan for a stage of the study (design, collection, analysis, dissemination). */
 export async function saveEthicsPlan({ store, slug, stage, plan, note = "", userId }: WithProject & { stage: string; plan: unknown; note?: string; userId: string }): Promise<number> {
-  await requireProject({ store, slug });
+  await requireCapability({ store, slug, userId, capability: "editEthics" });
   const parsedStage = StudyStageSchema.safeParse(stage);
   if (!parsedStage.success) throw new ResearchError("invalid-input", "Choose the study stage: design, collection, analysis or dissemination.", { field: "stage" });
   const parsedPlan = EthicsPlanSchema.safeParse(plan);
@@ -66,23 +67,47 @@ export async function saveEthicsPlan({ store, slug, stage, plan, note = "", user
   });
 }
 
-/** A disclosure post drafted from the project: who the researcher is, the study, how data is used, how to opt out. */
+/** A field as the researcher typed it, without the closing punctuation the template adds itself. */
+function withoutClosingPunctuation(text: string): string {
+  return text.replace(/\s+/g, " ").trim().replace(/[\s.,;:]+$/, "");
+}
+
+/** A plan field set as a sentence of its own: one closing full stop, or the question or exclamation mark it has. */
+function asSentence(text: string): string {
+  const clean = withoutClosingPunctuation(text);
+  return /[?!]$/.test(clean) ? clean : `${clean}.`;
+}
+
+function asQuestion(text: string): string {
+  const clean = withoutClosingPunctuation(text);
+  return /[?!]$/.test(clean) ? clean : `${clean}?`;
+}
+
+/**
+ * A disclosure post drafted from the project: who the researcher is, the study, how data is used, how to
+ * opt out. Plan fields are free text (a phrase or a whole sentence, any capitalisation), so each one goes
+ * after a label, where either reads as a sentence, never in the middle of one.
+ */
 export async function draftDisclosure({ store, slug, researcherName }: WithProject & { researcherName: string }): Promise<string> {
   const project = await requireProject({ store, slug });
   const objectives = await store.read(objectivesFile, projectKeys.objectives(slug));
   const ethics = await store.read(ethicsFile, projectKeys.ethics(slug));
   const plan = ethics.versions.at(-1)?.plan;
-  const question = objectives.researchQuestions[0]?.question;
+  const question = objectives.researchQuestions[0]?.question?.trim();
+  const topic = withoutClosingPunctuation(objectives.phenomenon || "") || withoutClosingPunctuation(project.title);
+  const storage = plan?.storageLocation?.trim() ? `Where the data is stored: ${asSentence(plan.storageLocation)}` : "The data is stored securely.";
+  const deletion = plan?.deletionDate ? `It is deleted by ${plan.deletionDate}.` : "It is deleted when the study ends.";
+  const named = plan?.cloakingLevel === "uncloaked" || plan?.cloakingLevel === "minimum";
   return [
-    `Hello everyone, I am ${researcherName}, a researcher studying ${objectives.phenomenon || project.title}.`,
+    `Hello everyone, I am ${withoutClosingPunctuation(researcherName)}, a researcher. The topic of my study: ${asSentence(topic)}`,
     "",
-    `**The study.** ${question ? `I want to understand: ${question}` : "I am studying how this community talks and helps each other."} I read public discussions here as a netnographer: an ethnographer of online communities.`,
+    `**The study.** ${question ? `The question I want to understand: ${asQuestion(question)}` : "I am studying how this community talks and helps each other."} I read public discussions here as a netnographer: an ethnographer of online communities.`,
     "",
-    `**How your posts are used.** Posts are analysed for themes. In anything I publish, members appear under pseudonyms${plan?.cloakingLevel === "maximum" ? " and are only paraphrased" : ""}; ${plan?.cloakingLevel === "uncloaked" || plan?.cloakingLevel === "minimum" ? "the community may be named" : "the community is not named"}. Data is stored ${plan?.storageLocation || "securely"} and deleted ${plan?.deletionDate ? `by ${plan.deletionDate}` : "when the study ends"}.`,
+    `**How your posts are used.** Posts are analysed for themes. In anything I publish, members appear under pseudonyms${plan?.cloakingLevel === "maximum" ? " and are only paraphrased" : ""}, and ${named ? "the community may be named" : "the community is not named"}. ${storage} ${deletion}`,
     "",
     "**Opting out.** If you do not want your posts to be part of this study, reply here or message me. Your posts will be removed from the study data, and I will confirm when that is done. You can also ask to be quoted only in paraphrase.",
     "",
-    plan?.boardReference ? `Ethics approval: ${plan.boardName || "ethics board"}, reference ${plan.boardReference}.` : "",
+    plan?.boardReference?.trim() ? `Ethics approval: ${withoutClosingPunctuation(plan.boardName || "") || "ethics board"}, reference ${asSentence(plan.boardReference)}` : "",
   ].filter((line, index, lines) => line !== "" || lines[index - 1] !== "").join("\n").trim();
 }
 
@@ -93,9 +118,9 @@ const DisclosureInputSchema = z.object({
 });
 
 /** Keeps the disclosure post's text and where and when it was posted. */
-export async function saveDisclosure({ store, slug, ...input }: WithProject & z.input<typeof DisclosureInputSchema>): Promise<void> {
+export async function saveDisclosure({ store, slug, userId, ...input }: WithProject & z.input<typeof DisclosureInputSchema> & { userId: string }): Promise<void> {
+  await requireCapability({ store, slug, userId, capability: "editEthics" });
   const disclosure = parseInput(DisclosureInputSchema, input);
-  await requireProject({ store, slug });
   await store.update(ethicsFile, projectKeys.ethics(slug), (ethics) => {
     Object.assign(ethics.disclosure, disclosure);
   });
@@ -103,8 +128,8 @@ export async function saveDisclosure({ store, slug, ...input }: WithProject & z.
 
 /** Records how the community responded to the disclosure post. */
 export async function addDisclosureResponse({ store, slug, summary, userId }: WithProject & { summary: string; userId: string }): Promise<void> {
+  await requireCapability({ store, slug, userId, capability: "editEthics" });
   if (!summary.trim()) throw new ResearchError("invalid-input", "Summarise the response.", { field: "summary" });
-  await requireProject({ store, slug });
   await store.update(ethicsFile, projectKeys.ethics(slug), (ethics) => {
     ethics.disclosure.responses.push({ at: nowIso(), summary: summary.trim().slice(0, 5000), recordedBy: userId });
   });

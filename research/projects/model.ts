@@ -66,12 +66,23 @@ export const projectKeys = {
   themes: (slug: string) => `projects/${slug}/themes.json`,
 };
 
-/** What each role may do. Strategists read reports and guidelines, never raw community data. */
+/**
+ * What each role may do: the README's role table, read by route guards and by research commands alike.
+ * Owner: everything. Researcher: reads data, codes, writes memos, field notes, themes and guidelines, and
+ * sees the ethics plan and consent log without changing them. Strategist: reports, findings, guidelines
+ * and maps only, never raw community data.
+ */
 export const capabilities = {
   readReports: ["owner", "researcher", "strategist"],
   readData: ["owner", "researcher"],
   code: ["owner", "researcher"],
   editPlan: ["owner", "researcher"],
+  /** The ethics plan, its versions, the cloaking level and the disclosure post. */
+  editEthics: ["owner"],
+  /** Consent records and erasure of a member: they decide whose words the study may use at all. */
+  manageConsent: ["owner"],
+  /** Share links that let community members check findings, and acting on their removal requests. */
+  manageMemberChecks: ["owner"],
   manage: ["owner"],
 } as const satisfies Record<string, readonly ProjectRole[]>;
 export type Capability = keyof typeof capabilities;

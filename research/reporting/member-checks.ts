@@ -1,4 +1,5 @@
 import type { Selectable } from "kysely";
+import { requireCapability } from "../shared/roles.js";
 import { hashToken } from "../accounts/passwords.js";
 import { parseJsonArray, projectSql, visiblePosts } from "../collection/corpus.js";
 import { insertAuditEvent } from "../entree/audit.js";
@@ -60,6 +61,7 @@ export async function createShareLink({
   token: string;
   link: ShareLink;
 }> {
+  await requireCapability({ store, slug, userId, capability: "manageMemberChecks" });
   const { database, project, projectId } = await projectSql({ store, slug });
   if (themeIds.length === 0) {
     throw new ResearchError("invalid-input", "Choose at least one finding to share.", {
@@ -116,6 +118,7 @@ export async function revokeShareLink({
   linkId,
   userId,
 }: WithProject & { linkId: string; userId: string }): Promise<void> {
+  await requireCapability({ store, slug, userId, capability: "manageMemberChecks" });
   const { database, projectId } = await projectSql({ store, slug });
   await inTransaction(database, async (trx) => {
     const updated = await trx
@@ -328,6 +331,7 @@ export async function handleRemovalRequest({
   responseId,
   userId,
 }: WithProject & { responseId: string; userId: string }): Promise<void> {
+  await requireCapability({ store, slug, userId, capability: "manageMemberChecks" });
   const { db, projectId } = await projectSql({ store, slug });
   const response = await db
     .selectFrom("member_responses")
