@@ -114,6 +114,18 @@ export default function ImportJobPage() {
               </ul>
             </>
           ) : null}
+          {job.report.ignoredFiles?.length ? (
+            <>
+              <h3>Files left out</h3>
+              <ul className="small">
+                {job.report.ignoredFiles.map((ignored) => (
+                  <li key={ignored.file}>
+                    {ignored.file}: {ignored.reason}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
           <p>
             <Link to={`/projects/${slug}/collection/threads`}>Browse threads</Link>
           </p>

@@ -80,6 +80,8 @@ export type ImportReport = {
   erasedExcluded: number;
   deletedUpstream: number;
   invalid: InvalidRecord[];
+  /** Files left out because they carry no posts (named as the person gave them). */
+  ignoredFiles: Array<{ file: string; reason: string }>;
 };
 
 export type ImportFilesInput = {
@@ -140,9 +142,17 @@ async function expandInputs(files: string[]): Promise<string[]> {
   return expanded;
 }
 
+/**
+ * Files of a Stack Exchange dump that carry no posts or members. Selecting a whole dump folder brings them
+ * along; they are left out with a note instead of failing the import.
+ */
+const STACK_EXCHANGE_COMPANIONS = /^(Badges|PostHistory|PostLinks|Tags|Votes)\.xml$/;
+
 async function chooseImporters(
   files: string[],
   format: string | undefined,
+  shown: (file: string) => string = (file) => file,
+  ignored: Array<{ file: string; reason: string }> = [],
 ): Promise<Array<{ importer: Importer; files: string[] }>> {
   const forced = format ? getImporter(format) : undefined;
   if (format && !forced) {
@@ -158,11 +168,19 @@ async function chooseImporters(
     let importer = forced;
     if (!importer) {
       importer = detectImporter(file, head);
+      const name = path.basename(shown(file));
+      if (!importer && STACK_EXCHANGE_COMPANIONS.test(name) && /<row /.test(head)) {
+        ignored.push({
+          file: name,
+          reason: "part of a Stack Exchange dump that holds no posts or members",
+        });
+        continue;
+      }
       if (!importer) {
         throw new ResearchError(
           "import-failed",
-          `Cannot tell which platform ${path.basename(file)} comes from. Give its format (one of ${IMPORT_FORMATS.join(", ")}).`,
-          { file },
+          `Cannot tell which platform ${name} comes from. Give its format (one of ${IMPORT_FORMATS.join(", ")}).`,
+          { file: shown(file) },
         );
       }
     } else if (!forced!.detect({ fileName: path.basename(file), head })) {
@@ -902,9 +920,17 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
   const files = input.groups
     ? input.groups.flatMap((group) => group.files)
     : await expandInputs(input.files);
-  const groups = input.groups ?? (await chooseImporters(files, input.format));
+  const ignoredFiles: Array<{ file: string; reason: string }> = [];
+  const groups = input.groups ?? (await chooseImporters(files, input.format, shown, ignoredFiles));
+  if (groups.length === 0)
+    throw new ResearchError(
+      "import-failed",
+      `None of the files holds posts: ${ignoredFiles.map((entry) => entry.file).join(", ")} ` +
+        "(a Stack Exchange import needs Posts.xml).",
+      { file: ignoredFiles[0]?.file },
+    );
   const sizes = new Map<string, number>();
-  for (const file of files) sizes.set(file, (await stat(file)).size);
+  for (const file of groups.flatMap((group) => group.files)) sizes.set(file, (await stat(file)).size);
   const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
   const database = await sqlFor(store);
 
@@ -923,6 +949,7 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
     erasedExcluded: 0,
     deletedUpstream: 0,
     invalid: [],
+    ignoredFiles,
   };
   const bytesDone = new Map<string, number>();
 

@@ -31,6 +31,25 @@ test("stackexchange: the conlang meta dump folder gives questions as threads, an
   expect(corpus.posts.every((post) => !post.text.includes("<p>"))).toBe(true);
 });
 
+test("stackexchange: every file of a dump selected one by one imports as one dump; files without posts are noted", async () => {
+  const folder = path.join(SHARED_DATA, "stackexchange-conlang-meta");
+  const names = ["Badges.xml", "Comments.xml", "PostHistory.xml", "PostLinks.xml", "Posts.xml"];
+  const { report } = await importInto(
+    [...names, "Tags.xml", "Users.xml", "Votes.xml"].map((name) => path.join(folder, name)),
+  );
+  expect(report).toMatchObject({ posts: 399, threads: 54, members: 71 });
+  expect(report.ignoredFiles.map((entry) => entry.file).sort()).toEqual([
+    "Badges.xml",
+    "PostHistory.xml",
+    "PostLinks.xml",
+    "Tags.xml",
+    "Votes.xml",
+  ]);
+  await expect(importInto([path.join(folder, "Badges.xml")])).rejects.toThrow(
+    /None of the files holds posts: Badges\.xml/,
+  );
+});
+
 test("stackexchange: the older quantumcomputing schema (no ContentLicense) imports from its files", async () => {
   const folder = path.join(SHARED_DATA, "stackexchange-quantumcomputing");
   const { report } = await importInto(
