@@ -1,5 +1,16 @@
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import {
+  Form,
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  isRouteErrorResponse,
+  useLoaderData,
+  useRouteError,
+} from "@remix-run/react";
 import { getOptionalUser } from "~/server/guards.server";
 import stylesheet from "~/styles/app.css";
 
@@ -34,8 +45,12 @@ export function Layout({ children }: { children: React.ReactNode }) {
 function Header({ user }: { user: { name: string; isAdmin: boolean } | null }) {
   return (
     <header className="app-header">
-      <a className="skip-link" href="#main">Skip to content</a>
-      <Link className="brand" to="/">Netnography Workbench</Link>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Link className="brand" to="/">
+        Netnography Workbench
+      </Link>
       <nav aria-label="Main">
         {user ? <Link to="/projects">Projects</Link> : null}
         {user?.isAdmin ? <Link to="/admin/users">People</Link> : null}
@@ -71,7 +86,9 @@ export function ErrorBoundary() {
     status === 404
       ? "This page does not exist, or you do not have access to it."
       : status === 403
-        ? isRouteErrorResponse(error) && typeof error.data === "string" ? error.data : "You are not allowed to do this."
+        ? isRouteErrorResponse(error) && typeof error.data === "string"
+          ? error.data
+          : "You are not allowed to do this."
         : // A 5xx body may carry internals; only a 4xx body is a sentence meant for people.
           isRouteErrorResponse(error) && status < 500 && typeof error.data === "string"
           ? error.data
@@ -81,7 +98,9 @@ export function ErrorBoundary() {
       <div className="card narrow">
         <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Error"}</h1>
         <p>{message}</p>
-        <p><a href="/projects">Back to your projects</a></p>
+        <p>
+          <a href="/projects">Back to your projects</a>
+        </p>
       </div>
     </main>
   );

@@ -1,4 +1,9 @@
-import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { createProject, listProjectsForUser } from "~/server/research.server";
@@ -23,10 +28,20 @@ export const meta: MetaFunction = () => [{ title: "Projects · Netnography Workb
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const showArchived = new URL(request.url).searchParams.get("archived") === "1";
-  const projects = await listProjectsForUser({ store, userId: user.id, includeArchived: showArchived });
+  const projects = await listProjectsForUser({
+    store,
+    userId: user.id,
+    includeArchived: showArchived,
+  });
   return {
     canCreate: await mayCreateProjects(user),
-    projects: projects.map(({ project, role }) => ({ slug: project.slug, title: project.title, role, archived: project.archivedAt !== null, updatedAt: project.updatedAt })),
+    projects: projects.map(({ project, role }) => ({
+      slug: project.slug,
+      title: project.title,
+      role,
+      archived: project.archivedAt !== null,
+      updatedAt: project.updatedAt,
+    })),
   };
 }
 
@@ -36,9 +51,16 @@ export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request }) => {
     const user = await requireUser(request);
     if (!(await mayCreateProjects(user)))
-      throw new Response("Strategists read projects; an owner or researcher starts them.", { status: 403 });
+      throw new Response("Strategists read projects; an owner or researcher starts them.", {
+        status: 403,
+      });
     const input = parseForm(await request.formData(), CreateProjectForm);
-    const project = await createProject({ store, slug: input.slug, title: input.title, ownerId: user.id });
+    const project = await createProject({
+      store,
+      slug: input.slug,
+      title: input.title,
+      ownerId: user.id,
+    });
     return redirect(`/projects/${project.slug}`);
   });
 }
@@ -54,28 +76,56 @@ export default function Projects() {
       <div className="grid-2">
         <section className="card" aria-labelledby="list-heading">
           <h2 id="list-heading">Your projects</h2>
-          {projects.length === 0 ? <p className="muted">{canCreate ? "No projects yet. Create your first study on the right." : "No projects yet."}</p> : (
+          {projects.length === 0 ? (
+            <p className="muted">
+              {canCreate
+                ? "No projects yet. Create your first study on the right."
+                : "No projects yet."}
+            </p>
+          ) : (
             <ul className="list-plain">
               {projects.map((project) => (
                 <li key={project.slug}>
                   <Link to={`/projects/${project.slug}`}>{project.title}</Link>{" "}
-                  <span className="muted small">({project.slug}, {project.role}{project.archived ? ", archived" : ""})</span>
+                  <span className="muted small">
+                    ({project.slug}, {project.role}
+                    {project.archived ? ", archived" : ""})
+                  </span>
                 </li>
               ))}
             </ul>
           )}
-          <p className="small">{showArchived ? <Link to="/projects">Hide archived projects</Link> : <Link to="/projects?archived=1">Show archived projects</Link>}</p>
+          <p className="small">
+            {showArchived ? (
+              <Link to="/projects">Hide archived projects</Link>
+            ) : (
+              <Link to="/projects?archived=1">Show archived projects</Link>
+            )}
+          </p>
         </section>
         {canCreate ? (
-        <section className="card" aria-labelledby="new-heading">
-          <h2 id="new-heading">New project</h2>
-          <Form method="post" className="stack">
-            <FormError message={formError} />
-            <Field label="Title" name="title" required placeholder="Van life communities and repair culture" error={fieldErrors.title} />
-            <Field label="Slug" name="slug" required hint="Short name used in links and by the netno CLI: lower-case letters, digits and dashes." placeholder="vanlife-2026" error={fieldErrors.slug} />
-            <button type="submit">Create project</button>
-          </Form>
-        </section>
+          <section className="card" aria-labelledby="new-heading">
+            <h2 id="new-heading">New project</h2>
+            <Form method="post" className="stack">
+              <FormError message={formError} />
+              <Field
+                label="Title"
+                name="title"
+                required
+                placeholder="Van life communities and repair culture"
+                error={fieldErrors.title}
+              />
+              <Field
+                label="Slug"
+                name="slug"
+                required
+                hint="Short name used in links and by the netno CLI: lower-case letters, digits and dashes."
+                placeholder="vanlife-2026"
+                error={fieldErrors.slug}
+              />
+              <button type="submit">Create project</button>
+            </Form>
+          </section>
         ) : null}
       </div>
     </>
