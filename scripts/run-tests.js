@@ -57,6 +57,9 @@ const FORMATTED = [
   "tests/unit/team-route.test.ts",
   "tests/unit/discovery-route.test.ts",
   "tests/unit/project-boundary.test.ts",
+  "tests/unit/roles-ethics-route.test.ts",
+  "tests/unit/roles-commands.test.ts",
+  "tests/unit/disclosure.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */
