@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { endUserSessions, listSessions, revokeSession } from "#research/accounts/index";
+import { endUserSessions, listSessions, revokeSession } from "~/server/research.server";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireUser } from "~/server/guards.server";
