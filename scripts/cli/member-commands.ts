@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { purgeMember, recordConsent, resolveMemberByHandle } from "../../research/entree/index.js";
+import { CLI_ACTOR } from "../../research/shared/roles.js";
 import { requireProject } from "../../research/projects/index.js";
 import type { DocumentStore } from "../../research/store/index.js";
 import { printJson, UsageError } from "./output.js";
@@ -35,7 +36,7 @@ export function registerMemberCommands(program: Command, store: () => DocumentSt
             store: store(),
             slug,
             memberId: member.id,
-            userId: "cli",
+            userId: CLI_ACTOR,
           });
           if (options.json) printJson({ member: member.handle, erased: true, ...result });
           else
@@ -50,7 +51,7 @@ export function registerMemberCommands(program: Command, store: () => DocumentSt
           memberId: member.id,
           status: options.consent!,
           evidence: options.evidence,
-          userId: "cli",
+          userId: CLI_ACTOR,
         });
         if (options.json)
           printJson({
