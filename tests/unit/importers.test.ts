@@ -95,6 +95,8 @@ test("mbox: messages thread by Message-ID, In-Reply-To and References", async ()
   ]);
   expect(report.posts).toBe(1400);
   expect(report.members).toBe(425);
+  // One archive is one community, named after the file when its lists are mixed (this one mixes 24).
+  expect(report.communities).toEqual(["easy-ham-2"]);
   expect(replyLinks).toBe(633);
 }, 120_000);
 

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import PostalMime from "postal-mime";
 import { htmlToPlainText, normalizeText, sanitizeImportedHtml } from "./html.js";
-import { toIsoDate } from "./read.js";
+import { readHead, toIsoDate } from "./read.js";
 import type { ImportEvent, Importer } from "./types.js";
 
 const ENVELOPE = /^From \S+.*\d{4}\s*$/;
@@ -44,6 +44,14 @@ export const mboxImporter: Importer = {
   async *read(files) {
     for (const file of files) {
       let count = 0;
+      // One archive is one community, never one per List-Id (cross-posts and digests carry other lists'
+      // ids: one archive became 24 communities). It is named by its list when the first messages agree
+      // on one, otherwise (null) after the file; a researcher who wants lists apart imports them apart.
+      const head = await readHead(file, 256 * 1024);
+      const listsInHead = new Set(
+        [...head.matchAll(/^List-Id:[^\n]*?<([^>\s]+)>/gim)].map((match) => match[1].toLowerCase()),
+      );
+      const archiveList = listsInHead.size === 1 ? [...listsInHead][0] : null;
       for await (const entry of splitMbox(file)) {
         if ("kind" in entry) {
           yield entry;
@@ -78,7 +86,6 @@ export const mboxImporter: Importer = {
           yield { kind: "invalid", where, message: "The message has no text (was the file cut off?)." };
           continue;
         }
-        const listId = header("list-id")?.match(/<([^>]+)>/)?.[1] ?? header("list-id") ?? null;
         const address = email.from?.address?.toLowerCase();
         yield {
           kind: "post",
@@ -93,7 +100,7 @@ export const mboxImporter: Importer = {
             text,
             title: email.subject ?? null,
             url: null,
-            community: listId,
+            community: archiveList,
           },
         };
       }
