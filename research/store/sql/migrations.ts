@@ -406,5 +406,27 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
         await db.schema.createIndex("sessions_user").on("sessions").columns(["user_id"]).execute();
       },
     },
+    "021-posts-by-thread-in-order": {
+      async up(db: Kysely<unknown>) {
+        // A thread page reads its posts by project and thread in reading order, and the threads list
+        // counts the page's threads' posts: with only (thread_id, created_at) SQLite preferred walking
+        // every post of the project by date to skip the sort (one thread at 1M posts: 11 s).
+        // The threads list's "has a visible post" check is then one index probe per thread, not a walk
+        // of the project's posts (it took posts_project_member_cover on project_id alone; member_id makes
+        // this index cover the check, so SQLite prefers it).
+        await db.schema
+          .createIndex("posts_project_thread_order")
+          .ifNotExists()
+          .on("posts")
+          .columns(["project_id", "thread_id", "created_at", "seq", "member_id"])
+          .execute();
+        // The threads list pages in the order it shows (newest activity, then id), so a page reads
+        // its rows off the index and stops instead of sorting every thread of the project.
+        await sql`create index if not exists threads_project_activity
+          on threads (project_id, (coalesce(last_post_at, created_at)) desc, id)`.execute(db);
+        await sql`create index if not exists threads_project_created_id
+          on threads (project_id, created_at desc, id)`.execute(db);
+      },
+    },
   };
 }
