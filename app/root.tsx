@@ -57,7 +57,9 @@ function Header({ user }: { user: { name: string; isAdmin: boolean } | null }) {
       </nav>
       {user ? (
         <div className="who">
-          <span>{user.name}</span>
+          <Link to="/account/sessions" title="Your sessions: where you are signed in">
+            {user.name}
+          </Link>
           <Form method="post" action="/logout">
             <button type="submit">Log out</button>
           </Form>
