@@ -205,7 +205,8 @@ async function requireOpenLink(
   const slug = row.project_slug ?? (await slugOfProject(store, row.project_id));
   // A slug can be taken again by a new project after the old one is removed: the id must match too.
   const project = slug ? await getProject({ store, slug }) : null;
-  if (!slug || !project || project.id !== row.project_id)
+  // An archived project is closed: its findings are no longer open for review through old links.
+  if (!slug || !project || project.id !== row.project_id || project.archivedAt)
     throw new ResearchError("not-found", NOT_VALID);
   return { slug, projectId: row.project_id, link: toShareLink(row) };
 }

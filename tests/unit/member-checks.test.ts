@@ -18,6 +18,7 @@ import {
   respondToFinding,
   revokeShareLink,
 } from "../../research/reporting/index.js";
+import { setProjectArchived } from "../../research/projects/index.js";
 import { sqlFor, type DocumentStore } from "../../research/store/index.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
 
@@ -163,6 +164,22 @@ test("expired, revoked and unknown tokens open nothing, and a finding outside th
   await expect(
     createShareLink({ store, slug, themeIds: [theme.id], days: 91, userId: owner.id }),
   ).rejects.toThrow(/1 to 90 days/);
+
+  // Archiving the project closes its links; restoring it opens them again.
+  const open = await createShareLink({
+    store,
+    slug,
+    themeIds: [theme.id],
+    days: 7,
+    userId: owner.id,
+  });
+  await setProjectArchived({ store, slug, archived: true });
+  await expect(openShareLink({ store, token: open.token })).rejects.toThrow(/not valid/);
+  await expect(
+    respondToFinding({ store, token: open.token, themeId: theme.id, rating: "partly" }),
+  ).rejects.toThrow(/not valid/);
+  await setProjectArchived({ store, slug, archived: false });
+  await expect(openShareLink({ store, token: open.token })).resolves.toMatchObject({ slug });
 });
 
 test("a removal request takes the quote out of every finding; erasing its author removes the request", async () => {
