@@ -1,7 +1,44 @@
 #!/usr/bin/env node
-// The `netno` command: registers tsx so the TypeScript CLI runs without a build step, then starts it.
-import { register } from "tsx/esm/api";
+// The `netno` command. It runs the prebuilt bundle (build/cli/main.mjs, made by `npm run build`) when that
+// is newer than every source file it was made from; otherwise it registers tsx and runs the TypeScript
+// itself, so a fresh clone or an edited source never runs stale code.
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-register();
-const { main } = await import("./cli/main.ts");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bundle = path.join(root, "build/cli/main.mjs");
+
+function newestSource() {
+  let newest = 0;
+  for (const folder of ["research", "scripts/cli"]) {
+    for (const entry of readdirSync(path.join(root, folder), {
+      recursive: true,
+      withFileTypes: true,
+    })) {
+      if (!entry.isFile() || !/\.(ts|js|json)$/.test(entry.name)) continue;
+      const file = path.join(entry.parentPath ?? entry.path, entry.name);
+      newest = Math.max(newest, statSync(file).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+function bundleIsCurrent() {
+  if (process.env.NETNO_CLI_FROM_SOURCE === "1") return false;
+  try {
+    return statSync(bundle).mtimeMs >= newestSource();
+  } catch {
+    return false;
+  }
+}
+
+let main;
+if (bundleIsCurrent()) {
+  ({ main } = await import(pathToFileURL(bundle).href));
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import("./cli/main.ts"));
+}
 process.exitCode = await main(process.argv.slice(2));

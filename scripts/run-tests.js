@@ -54,6 +54,8 @@ const FORMATTED = [
   "tests/unit/delete-missing.test.ts",
   "tests/unit/sentences.test.ts",
   "tests/unit/notes-route.test.ts",
+  "scripts/netno.js",
+  "scripts/build-cli.js",
   "tests/unit/team-route.test.ts",
   "tests/unit/discovery-route.test.ts",
   "tests/unit/project-boundary.test.ts",

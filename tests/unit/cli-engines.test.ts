@@ -77,3 +77,39 @@ test(`netno export refuses to write inside the data directory and leaves its fil
   expect(existsSync(accounts) ? await readFile(accounts, "utf8") : null).toBe(before);
   expect(existsSync(path.join(store.root, "projects", "x.html"))).toBe(false);
 });
+
+test(`the prebuilt CLI bundle runs the same commands as the TypeScript sources (${TEST_ENGINE})`, async () => {
+  const store = await buildStore();
+  const { mkdir, mkdtemp, rm, writeFile } = await import("node:fs/promises");
+  // Inside the repository, as build/ is: the bundle's packages resolve from its node_modules.
+  const scratch = path.resolve(__dirname, "../.tmp");
+  await mkdir(scratch, { recursive: true });
+  const folder = await mkdtemp(path.join(scratch, "bundle-"));
+  const bundle = path.join(folder, "main.mjs");
+  const built = spawn(process.execPath, [
+    path.resolve(__dirname, "../../scripts/build-cli.js"),
+    bundle,
+  ]);
+  expect(await new Promise((resolve) => built.on("exit", resolve))).toBe(0);
+  const runner = path.join(folder, "run.mjs");
+  await writeFile(
+    runner,
+    `const { main } = await import(${JSON.stringify(bundle)});\n` +
+      "process.exitCode = await main(process.argv.slice(2));\n",
+  );
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [runner, ...args], { env: storeEnv(store) });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+  const created = await run(["project", "create", "bundled", "--title", "Bundled", "--json"]);
+  expect(created.stderr).toBe("");
+  expect(JSON.parse(created.stdout)).toMatchObject({ slug: "bundled" });
+  const listed = await run(["project", "list", "--json"]);
+  expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ slug: "bundled" })]);
+  await rm(folder, { recursive: true, force: true });
+});
