@@ -1,24 +1,23 @@
-import { expect, test } from "vitest";
+import { beforeEach, expect, test, vi } from "vitest";
 import { formState } from "../../app/components/form-state";
-import type { PublicUser } from "../../research/accounts/index.js";
 import { addCandidate, compareCandidates } from "../../research/discovery/candidates.js";
 import { buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
 import { bodyOf, routeCaller, signInCookie, statusOf } from "../helpers/route-requests.js";
 
-// The app's context keeps the first store it was pointed at, so the tests of this file share one.
-let shared: Promise<{ store: Awaited<ReturnType<typeof buildStore>>; owner: PublicUser }> | null =
-  null;
-function sharedStore() {
-  shared ??= (async () => {
-    const store = await buildStore();
-    pointAppAtStore(store);
-    return { store, owner: await buildUser(store, { admin: true }) };
-  })();
-  return shared;
+// The app's modules read their store when first loaded: each test loads them afresh on its own store
+// (buildStore removes its store when the test ends, so one store cannot serve the next test).
+beforeEach(() => {
+  vi.resetModules();
+});
+
+async function freshStore() {
+  const store = await buildStore();
+  pointAppAtStore(store);
+  return { store, owner: await buildUser(store, { admin: true }) };
 }
 
 test("a failed decision is scoped to its candidate's form and echoes what was typed", async () => {
-  const { store, owner } = await sharedStore();
+  const { store, owner } = await freshStore();
   const { slug } = await buildProject(store, owner);
   const first = await addCandidate({ store, slug, name: "r/vandwellers", platform: "reddit" });
   const second = await addCandidate({ store, slug, name: "r/vanlife", platform: "reddit" });
@@ -70,7 +69,7 @@ test("a failed decision is scoped to its candidate's form and echoes what was ty
 });
 
 test("a hand-added candidate with a bad size keeps every typed field; optional fields may be absent", async () => {
-  const { store, owner } = await sharedStore();
+  const { store, owner } = await freshStore();
   const { slug } = await buildProject(store, owner);
   const route = await import("../../app/routes/projects.$slug.discovery");
   const discovery = routeCaller(

@@ -1,22 +1,21 @@
-import { expect, test } from "vitest";
-import type { PublicUser } from "../../research/accounts/index.js";
+import { beforeEach, expect, test, vi } from "vitest";
 import { addMember, buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
 import { bodyOf, routeCaller, signInCookie, statusOf } from "../helpers/route-requests.js";
 
-// The app's context keeps the first store it was pointed at, so the tests of this file share one.
-let shared: Promise<{ store: Awaited<ReturnType<typeof buildStore>>; owner: PublicUser }> | null =
-  null;
-function sharedStore() {
-  shared ??= (async () => {
-    const store = await buildStore();
-    pointAppAtStore(store);
-    return { store, owner: await buildUser(store, { admin: true }) };
-  })();
-  return shared;
+// The app's modules read their store when first loaded: each test loads them afresh on its own store
+// (buildStore removes its store when the test ends, so one store cannot serve the next test).
+beforeEach(() => {
+  vi.resetModules();
+});
+
+async function freshStore() {
+  const store = await buildStore();
+  pointAppAtStore(store);
+  return { store, owner: await buildUser(store, { admin: true }) };
 }
 
 test("a missing page inside a project is a 404 while the project layout still loads", async () => {
-  const { store, owner } = await sharedStore();
+  const { store, owner } = await freshStore();
   const project = await buildProject(store, owner);
   const cookie = await signInCookie(owner.id);
   const slug = project.slug;
@@ -73,7 +72,7 @@ test("the boundary's messages name 404 and 403 and never show internals", async 
 });
 
 test("a strategist-only account gets no New project form and cannot create one", async () => {
-  const { store, owner } = await sharedStore();
+  const { store, owner } = await freshStore();
   const project = await buildProject(store, owner);
   const strategist = await buildUser(store);
   const researcher = await buildUser(store);

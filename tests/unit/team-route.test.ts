@@ -1,23 +1,22 @@
-import { expect, test } from "vitest";
+import { beforeEach, expect, test, vi } from "vitest";
 import { listProjectMembers } from "../../research/projects/index.js";
-import type { PublicUser } from "../../research/accounts/index.js";
 import { addMember, buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
 import { bodyOf, routeCaller, signInCookie, statusOf } from "../helpers/route-requests.js";
 
-// The app's context keeps the first store it was pointed at, so the tests of this file share one.
-let shared: Promise<{ store: Awaited<ReturnType<typeof buildStore>>; owner: PublicUser }> | null =
-  null;
-function sharedStore() {
-  shared ??= (async () => {
-    const store = await buildStore();
-    pointAppAtStore(store);
-    return { store, owner: await buildUser(store, { admin: true }) };
-  })();
-  return shared;
+// The app's modules read their store when first loaded: each test loads them afresh on its own store
+// (buildStore removes its store when the test ends, so one store cannot serve the next test).
+beforeEach(() => {
+  vi.resetModules();
+});
+
+async function freshStore() {
+  const store = await buildStore();
+  pointAppAtStore(store);
+  return { store, owner: await buildUser(store, { admin: true }) };
 }
 
 test("adding an unknown email is a field error under the email field, and nothing is stored", async () => {
-  const { store, owner } = await sharedStore();
+  const { store, owner } = await freshStore();
   const colleague = await buildUser(store);
   const { slug } = await buildProject(store, owner);
   const route = await import("../../app/routes/projects.$slug.settings");
@@ -64,7 +63,7 @@ test("adding an unknown email is a field error under the email field, and nothin
 });
 
 test("a researcher cannot change the team", async () => {
-  const { store, owner } = await sharedStore();
+  const { store, owner } = await freshStore();
   const researcher = await buildUser(store);
   const outsider = await buildUser(store);
   const project = await buildProject(store, owner);
