@@ -40,6 +40,36 @@ export async function action(args: ActionFunctionArgs) {
   });
 }
 
+/** "Chrome 156 on Linux" from a user agent: enough to recognise a browser without reading the raw string. */
+function describeBrowser(userAgent: string): string {
+  if (!userAgent) return "Unknown browser";
+  const browser =
+    /(Edg|OPR|Firefox|Chrome|Version)\/(\d+)/.exec(userAgent) ?? /(Safari)\/(\d+)/.exec(userAgent);
+  const names: Record<string, string> = {
+    Edg: "Edge",
+    OPR: "Opera",
+    Firefox: "Firefox",
+    Chrome: /HeadlessChrome/.test(userAgent) ? "Headless Chrome" : "Chrome",
+    Version: "Safari",
+    Safari: "Safari",
+  };
+  const system = /Windows/.test(userAgent)
+    ? "Windows"
+    : /Android/.test(userAgent)
+      ? "Android"
+      : /iPhone|iPad/.test(userAgent)
+        ? "iOS"
+        : /Mac OS X/.test(userAgent)
+          ? "macOS"
+          : /Linux/.test(userAgent)
+            ? "Linux"
+            : null;
+  const name = browser
+    ? `${names[browser[1]] ?? browser[1]} ${browser[2]}`
+    : userAgent.slice(0, 60);
+  return system ? `${name} on ${system}` : name;
+}
+
 function when(iso: string): string {
   return new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
 }
@@ -86,8 +116,8 @@ export default function AccountSessions() {
           <tbody>
             {sessions.map((session) => (
               <tr key={session.id}>
-                <td>
-                  {session.userAgent || "Unknown browser"}
+                <td title={session.userAgent}>
+                  {describeBrowser(session.userAgent)}
                   {session.current ? <strong> (this one)</strong> : null}
                 </td>
                 <td>{when(session.createdAt)}</td>
@@ -98,7 +128,11 @@ export default function AccountSessions() {
                     <Form method="post">
                       <input type="hidden" name="intent" value="revoke" />
                       <input type="hidden" name="sessionId" value={session.id} />
-                      <button type="submit" className="secondary">
+                      <button
+                        type="submit"
+                        className="secondary"
+                        aria-label={`End the session of ${describeBrowser(session.userAgent)} signed in ${when(session.createdAt)}`}
+                      >
                         End
                       </button>
                     </Form>
