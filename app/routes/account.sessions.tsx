@@ -2,6 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { endUserSessions, listSessions, revokeSession } from "~/server/research.server";
+import { actionErrors } from "~/components/action-result";
+import { FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireUser } from "~/server/guards.server";
@@ -78,10 +80,8 @@ export default function AccountSessions() {
   const { sessions } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const message = actionData && "message" in actionData ? actionData.message : null;
-  const error =
-    actionData && "ok" in actionData && !actionData.ok
-      ? (actionData.formError ?? Object.values(actionData.fieldErrors)[0])
-      : null;
+  const { formError, fieldErrors } = actionErrors(actionData);
+  const error = formError ?? Object.values(fieldErrors)[0];
   return (
     <>
       <h1>Your sessions</h1>
@@ -94,11 +94,7 @@ export default function AccountSessions() {
           {message}
         </p>
       ) : null}
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError message={error} />
       <section className="card" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Signed in</h2>
         <table>

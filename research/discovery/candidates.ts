@@ -16,7 +16,11 @@ export const CandidateInputSchema = z.object({
   name: z.string().trim().min(1, "Name the community.").max(200),
   platform: z.string().trim().min(1, "Say which platform it is on.").max(60),
   url: z
-    .union([z.literal(""), z.url("Enter a full URL (https://...) or leave it empty.")])
+    .union([
+      z.literal(""),
+      // Only web links: a javascript: or data: "URL" would be rendered as a link that runs script.
+      z.url({ protocol: /^https?$/, message: "Enter a full URL (https://...) or leave it empty." }),
+    ])
     .default(""),
   language: z.string().trim().max(40).default(""),
   visibility: z.enum(["public", "private", "unknown"]).default("unknown"),

@@ -1,4 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { beforeEach, vi } from "vitest";
+import { buildStore, buildUser, pointAppAtStore } from "../factories.js";
 
 /** The origin the route tests pretend to be served from; mutations carry it, as a browser's do. */
 export const ORIGIN = "http://127.0.0.1:3000";
@@ -92,4 +94,22 @@ export function statusOf(answer: unknown): number {
 /** The data an action or loader answered, whether plain or wrapped by data(). */
 export function bodyOf(answer: unknown): unknown {
   return isDataWithInit(answer) ? answer.data : answer;
+}
+
+/**
+ * For a test file whose tests each need their own store behind the app: the app's modules read their
+ * store when first loaded, and buildStore removes its store when the test ends, so every test loads the
+ * modules afresh. Call once at the top of the file.
+ */
+export function reloadAppForEachTest(): void {
+  beforeEach(() => {
+    vi.resetModules();
+  });
+}
+
+/** A new store the app is pointed at, with its first admin (who owns what the test creates). */
+export async function buildAppStore() {
+  const store = await buildStore();
+  pointAppAtStore(store);
+  return { store, owner: await buildUser(store, { admin: true }) };
 }

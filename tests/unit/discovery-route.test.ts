@@ -1,23 +1,20 @@
-import { beforeEach, expect, test, vi } from "vitest";
+import { expect, test } from "vitest";
 import { formState } from "../../app/components/form-state";
 import { addCandidate, compareCandidates } from "../../research/discovery/candidates.js";
-import { buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
-import { bodyOf, routeCaller, signInCookie, statusOf } from "../helpers/route-requests.js";
+import { buildProject } from "../factories.js";
+import {
+  bodyOf,
+  buildAppStore,
+  reloadAppForEachTest,
+  routeCaller,
+  signInCookie,
+  statusOf,
+} from "../helpers/route-requests.js";
 
-// The app's modules read their store when first loaded: each test loads them afresh on its own store
-// (buildStore removes its store when the test ends, so one store cannot serve the next test).
-beforeEach(() => {
-  vi.resetModules();
-});
-
-async function freshStore() {
-  const store = await buildStore();
-  pointAppAtStore(store);
-  return { store, owner: await buildUser(store, { admin: true }) };
-}
+reloadAppForEachTest();
 
 test("a failed decision is scoped to its candidate's form and echoes what was typed", async () => {
-  const { store, owner } = await freshStore();
+  const { store, owner } = await buildAppStore();
   const { slug } = await buildProject(store, owner);
   const first = await addCandidate({ store, slug, name: "r/vandwellers", platform: "reddit" });
   const second = await addCandidate({ store, slug, name: "r/vanlife", platform: "reddit" });
@@ -69,7 +66,7 @@ test("a failed decision is scoped to its candidate's form and echoes what was ty
 });
 
 test("a hand-added candidate with a bad size keeps every typed field; optional fields may be absent", async () => {
-  const { store, owner } = await freshStore();
+  const { store, owner } = await buildAppStore();
   const { slug } = await buildProject(store, owner);
   const route = await import("../../app/routes/projects.$slug.discovery");
   const discovery = routeCaller(

@@ -124,3 +124,27 @@ test("candidates are compared on their sample data and a selection keeps its rea
     ["r/VanLife", "Active repair talk"],
   ]);
 });
+
+test("a candidate's URL must be a web link: javascript: and data: are refused on the url field", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  for (const url of ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>"]) {
+    const refused = await addCandidate({ store, slug, name: "Trap", platform: "other", url }).then(
+      () => null,
+      (error: unknown) => error as { code?: string; location?: { field?: string } },
+    );
+    expect(refused, url).toMatchObject({ code: "invalid-input", location: { field: "url" } });
+  }
+  // Absent and empty are both fine; an https link is kept.
+  await addCandidate({ store, slug, name: "No link", platform: "other" });
+  await addCandidate({ store, slug, name: "Empty link", platform: "other", url: "" });
+  const kept = await addCandidate({
+    store,
+    slug,
+    name: "Forum",
+    platform: "discourse",
+    url: "https://forum.example/",
+  });
+  expect(kept.url).toBe("https://forum.example/");
+});

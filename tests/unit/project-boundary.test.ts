@@ -1,21 +1,18 @@
-import { beforeEach, expect, test, vi } from "vitest";
-import { addMember, buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
-import { bodyOf, routeCaller, signInCookie, statusOf } from "../helpers/route-requests.js";
+import { expect, test } from "vitest";
+import { addMember, buildProject, buildUser } from "../factories.js";
+import {
+  bodyOf,
+  buildAppStore,
+  reloadAppForEachTest,
+  routeCaller,
+  signInCookie,
+  statusOf,
+} from "../helpers/route-requests.js";
 
-// The app's modules read their store when first loaded: each test loads them afresh on its own store
-// (buildStore removes its store when the test ends, so one store cannot serve the next test).
-beforeEach(() => {
-  vi.resetModules();
-});
-
-async function freshStore() {
-  const store = await buildStore();
-  pointAppAtStore(store);
-  return { store, owner: await buildUser(store, { admin: true }) };
-}
+reloadAppForEachTest();
 
 test("a missing page inside a project is a 404 while the project layout still loads", async () => {
-  const { store, owner } = await freshStore();
+  const { store, owner } = await buildAppStore();
   const project = await buildProject(store, owner);
   const cookie = await signInCookie(owner.id);
   const slug = project.slug;
@@ -72,7 +69,7 @@ test("the boundary's messages name 404 and 403 and never show internals", async 
 });
 
 test("a strategist-only account gets no New project form and cannot create one", async () => {
-  const { store, owner } = await freshStore();
+  const { store, owner } = await buildAppStore();
   const project = await buildProject(store, owner);
   const strategist = await buildUser(store);
   const researcher = await buildUser(store);

@@ -56,6 +56,11 @@ test(`sessions end on the server: logout, revoke, sign out everywhere else (${TE
   expect(statusOf(await page.post({ intent: "revoke", sessionId: theirRow.id }))).toBe(404);
   expect(await userOfSession({ store, token: theirs })).toBe(other.id);
 
+  // Bad input: no session named, or an intent the form does not have, is a 400 and ends nothing.
+  expect(statusOf(await page.post({ intent: "revoke" }))).toBe(400);
+  expect(statusOf(await page.post({ intent: "end-everything" }))).toBe(400);
+  expect(await userOfSession({ store, token: phone })).toBe(owner.id);
+
   expect(statusOf(await page.post({ intent: "end-others" }))).toBe(200);
   expect(await userOfSession({ store, token: phone })).toBeNull();
   expect(statusOf(await page.get())).toBe(200); // the current one still works

@@ -1,22 +1,19 @@
-import { beforeEach, expect, test, vi } from "vitest";
+import { expect, test } from "vitest";
 import { listProjectMembers } from "../../research/projects/index.js";
-import { addMember, buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
-import { bodyOf, routeCaller, signInCookie, statusOf } from "../helpers/route-requests.js";
+import { addMember, buildProject, buildUser } from "../factories.js";
+import {
+  bodyOf,
+  buildAppStore,
+  reloadAppForEachTest,
+  routeCaller,
+  signInCookie,
+  statusOf,
+} from "../helpers/route-requests.js";
 
-// The app's modules read their store when first loaded: each test loads them afresh on its own store
-// (buildStore removes its store when the test ends, so one store cannot serve the next test).
-beforeEach(() => {
-  vi.resetModules();
-});
-
-async function freshStore() {
-  const store = await buildStore();
-  pointAppAtStore(store);
-  return { store, owner: await buildUser(store, { admin: true }) };
-}
+reloadAppForEachTest();
 
 test("adding an unknown email is a field error under the email field, and nothing is stored", async () => {
-  const { store, owner } = await freshStore();
+  const { store, owner } = await buildAppStore();
   const colleague = await buildUser(store);
   const { slug } = await buildProject(store, owner);
   const route = await import("../../app/routes/projects.$slug.settings");
@@ -63,7 +60,7 @@ test("adding an unknown email is a field error under the email field, and nothin
 });
 
 test("a researcher cannot change the team", async () => {
-  const { store, owner } = await freshStore();
+  const { store, owner } = await buildAppStore();
   const researcher = await buildUser(store);
   const outsider = await buildUser(store);
   const project = await buildProject(store, owner);
