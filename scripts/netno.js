@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `netno` command. It runs the prebuilt bundle (build/cli/main.mjs, made by `npm run build`) when that
-// is newer than every source file it was made from; otherwise it registers tsx and runs the TypeScript
+// is newer than every source file it was made from (and than the installed packages it holds); otherwise it registers tsx and runs the TypeScript
 // itself, so a fresh clone or an edited source never runs stale code.
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -19,6 +19,14 @@ function newestSource() {
       if (!entry.isFile() || !/\.(ts|js|json)$/.test(entry.name)) continue;
       const file = path.join(entry.parentPath ?? entry.path, entry.name);
       newest = Math.max(newest, statSync(file).mtimeMs);
+    }
+  }
+  // The bundle holds the packages too: an install or upgrade makes it stale.
+  for (const file of ["package-lock.json", "node_modules/.package-lock.json"]) {
+    try {
+      newest = Math.max(newest, statSync(path.join(root, file)).mtimeMs);
+    } catch {
+      // not there: nothing to compare
     }
   }
   return newest;

@@ -62,6 +62,12 @@ const FORMATTED = [
   "tests/unit/roles-ethics-route.test.ts",
   "tests/unit/roles-commands.test.ts",
   "tests/unit/disclosure.test.ts",
+  "research/collection/browse.ts",
+  "research/collection/revision-cache.ts",
+  "research/collection/import-files.ts",
+  "research/reporting/report-queries.ts",
+  "tests/unit/collection-queries.test.ts",
+  "scripts/bench/prof-import-sql.mts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -1,6 +1,6 @@
 import { sql, type SqlBool } from "kysely";
 import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
-import type { DocumentStore } from "../store/index.js";
+import type { DocumentStore, Queryable } from "../store/index.js";
 import {
   listCommunities,
   POST_COLUMNS,
@@ -13,6 +13,7 @@ import {
 } from "./corpus.js";
 import type { Community, CorpusPost, Member, Thread } from "./model.js";
 import { applyPostFilter, postMatches } from "./search.js";
+import { cachedPerRevision } from "./revision-cache.js";
 import { parseSearchQuery } from "./search-query.js";
 
 /**
@@ -84,8 +85,21 @@ export async function listThreads({
     );
   if (filter.communityId) threads = threads.where("t.community_id", "=", filter.communityId);
 
-  const [counted, rows] = await Promise.all([
-    threads.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow(),
+  const onlyByCommunity = !selective && !filter.from && !filter.to;
+  const countMatching = async () =>
+    onlyByCommunity
+      ? countThreadsWithVisiblePosts(db, projectId, filter.communityId)
+      : Number(
+          (await threads.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n,
+        );
+  const [total, rows] = await Promise.all([
+    // The total changes only with the corpus (imports, erasures, consent): counted once per revision.
+    cachedPerRevision(
+      store,
+      slug,
+      `threads-total|${JSON.stringify({ ...filter, keyword })}`,
+      countMatching,
+    ),
     threads
       .selectAll("t")
       .select("c.name as community_name")
@@ -120,7 +134,7 @@ export async function listThreads({
           .execute();
   const statsOf = new Map(stats.map((row) => [row.thread_id, row]));
   return {
-    total: Number(counted.n),
+    total,
     threads: rows.map((row) => {
       const stat = statsOf.get(row.id);
       return {
@@ -132,6 +146,55 @@ export async function listThreads({
       };
     }),
   };
+}
+
+/**
+ * How many threads (of a community) have a visible post, without checking every thread's posts
+ * against their authors' consent: the threads with any post, less those whose posts are all withheld,
+ * which can only be threads holding an opted-out member's post (few, found from those members).
+ */
+async function countThreadsWithVisiblePosts(
+  db: Queryable,
+  projectId: string,
+  communityId: string | undefined,
+): Promise<number> {
+  let withPosts = db
+    .selectFrom("threads as t")
+    .where("t.project_id", "=", projectId)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("posts as p")
+          .select(sql`1`.as("one"))
+          .where("p.project_id", "=", projectId)
+          .whereRef("p.thread_id", "=", "t.id"),
+      ),
+    );
+  if (communityId) withPosts = withPosts.where("t.community_id", "=", communityId);
+  let withWithheld = db
+    .selectFrom("members as m")
+    .innerJoin("posts as w", "w.member_id", "m.id")
+    .where("m.project_id", "=", projectId)
+    .where("m.consent_status", "=", "opted-out")
+    .select("w.thread_id")
+    .distinct();
+  if (communityId) withWithheld = withWithheld.where("w.community_id", "=", communityId);
+  const [all, onlyWithheld] = await Promise.all([
+    withPosts.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow(),
+    db
+      .selectFrom(withWithheld.as("h"))
+      .where(({ not, exists }) =>
+        not(
+          exists(
+            visiblePosts(db, projectId)
+              .select(sql`1`.as("one"))
+              .where(sql<SqlBool>`p.thread_id = h.thread_id`),
+          ),
+        ),
+      )
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return Number(all.n) - Number(onlyWithheld.n);
 }
 
 export type PostNode = {

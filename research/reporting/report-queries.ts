@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { LRUCache } from "lru-cache";
 import { visibleCodings } from "../analysis/coding-queries.js";
-import { getCorpusRevision, projectSql, visiblePosts } from "../collection/corpus.js";
+import { projectSql, visiblePosts } from "../collection/corpus.js";
 import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
 import type { NamedMember } from "./cloaking.js";
@@ -13,31 +12,7 @@ import type { NamedMember } from "./cloaking.js";
 
 const ID_CHUNK = 500;
 
-// Whole-corpus counts and the name scan change only with the corpus (imports, erasures, consent all bump
-// its revision), so a report page asked again reads them from here. Bounded, keyed by the revision.
-const perRevision: LRUCache<string, Promise<unknown>> = ((
-  globalThis as { __netnoReportCache?: LRUCache<string, Promise<unknown>> }
-).__netnoReportCache ??= new LRUCache({ max: 64 }));
-
-/** `compute()` once per corpus revision of the project (and `part`); a failed computation is not kept. */
-export async function cachedPerRevision<T>(
-  store: DocumentStore,
-  slug: string,
-  part: string,
-  compute: () => Promise<T>,
-): Promise<T> {
-  const revision = await getCorpusRevision({ store, slug });
-  const key = `${JSON.stringify(store.sqlLocation)}|${revision}|${part}`;
-  const cached = perRevision.get(key);
-  // Only this function stores under the key, always the promise of `compute()`'s type.
-  if (cached) return cached as Promise<T>;
-  const computing = compute();
-  perRevision.set(key, computing);
-  computing.catch(() => {
-    if (perRevision.get(key) === computing) perRevision.delete(key);
-  });
-  return computing;
-}
+export { cachedPerRevision } from "../collection/revision-cache.js";
 
 /** A short fingerprint of some texts, for cache keys. */
 export function hashOf(texts: string[]): string {

@@ -11,7 +11,7 @@ import {
   type PostNode,
 } from "../../research/collection/index.js";
 import { parseSearchQuery, toFts5, toTsquery } from "../../research/collection/search-query.js";
-import { recordConsent, resolveMemberByHandle } from "../../research/entree/index.js";
+import { purgeMember, recordConsent, resolveMemberByHandle } from "../../research/entree/index.js";
 import { getProjectStats } from "../../research/projects/index.js";
 import { isResearchError } from "../../research/shared/errors.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
@@ -75,6 +75,39 @@ test("threads are listed a page at a time with counts, filters and both sorts", 
   expect(created.threads.map((t) => t.createdAt)).toEqual(
     [...created.threads.map((t) => t.createdAt)].sort().reverse(),
   );
+});
+
+test("the threads total counts only threads with a visible post, after opt-outs and erasures too", async () => {
+  const { store, slug, owner } = await projectWithData();
+  const before = await listThreads({ store, slug });
+  const single = before.threads.find((t) => t.postCount === 1)!;
+  const tree = (await getThreadTree({ store, slug, threadId: single.id }))!;
+  const author = tree.roots[0].author!;
+  const member = await resolveMemberByHandle({ store, slug, handle: author.handle });
+  // What the total must be: the threads whose page still shows a post.
+  const showing = async (threads: typeof before.threads) =>
+    (
+      await Promise.all(
+        threads.map((t) => getThreadTree({ store, slug, threadId: t.id }).then(Boolean)),
+      )
+    ).filter(Boolean).length;
+  const inCommunity = { communityId: single.communityId };
+  const communityBefore = (await listThreads({ store, slug, filter: inCommunity })).total;
+
+  await recordConsent({ store, slug, memberId: member.id, status: "opted-out", userId: owner.id });
+  const optedOut = await listThreads({ store, slug });
+  expect(optedOut.total).toBe(await showing(before.threads));
+  expect(optedOut.total).toBe(before.total - 1);
+  expect(optedOut.threads.map((t) => t.id)).not.toContain(single.id);
+  expect((await listThreads({ store, slug, filter: inCommunity })).total).toBe(communityBefore - 1);
+
+  await recordConsent({ store, slug, memberId: member.id, status: "consented", userId: owner.id });
+  expect((await listThreads({ store, slug })).total).toBe(before.total);
+
+  await purgeMember({ store, slug, memberId: member.id, userId: owner.id });
+  const erased = await listThreads({ store, slug });
+  expect(erased.total).toBe(await showing(before.threads));
+  expect(erased.total).toBe(before.total - 1);
 });
 
 test("a thread is a tree with depths; an opted-out member's posts leave it and every list", async () => {

@@ -428,5 +428,24 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
           on threads (project_id, created_at desc, id)`.execute(db);
       },
     },
+    "022-search-index-filled-once-per-import": {
+      async up(db: Kysely<unknown>) {
+        if (engine !== "sqlite") return;
+        // FTS5 writes its pending index out at the end of every statement: an import writing posts in
+        // thousands of chunks left thousands of small segments to merge (most of a large import's time).
+        // An import now names itself here and fills the index with one statement at its end, inside the
+        // same transaction; every other insert (the upgrade, a future writer) is still indexed by the trigger.
+        await db.schema
+          .createTable("posts_fts_deferred")
+          .addColumn("import_id", "text", (column) => column.primaryKey())
+          .execute();
+        await sql`drop trigger posts_fts_insert`.execute(db);
+        await sql`create trigger posts_fts_insert after insert on posts
+          when not exists (select 1 from posts_fts_deferred d where d.import_id = new.import_id)
+          begin insert into posts_fts(rowid, title, text) values (new.seq, new.title, new.text); end`.execute(
+          db,
+        );
+      },
+    },
   };
 }
