@@ -121,6 +121,7 @@ export default function ImportPage() {
               Reddit JSON/NDJSON, Discourse topic JSON, Hacker News, Mastodon statuses or
               outbox.json + actor.json, Stack Exchange Posts/Comments/Users.xml, mbox, Telegram
               result.json, X/Twitter v2, YouTube commentThreads, Zeeschuimer NDJSON, RSS/Atom, CSV.
+              Or one REFI-QDA codebook (.qdc) or project (.qdpx) from ATLAS.ti, MAXQDA or NVivo.
             </span>
             {fieldErrors.files ? <span className="error">{fieldErrors.files}</span> : null}
           </div>

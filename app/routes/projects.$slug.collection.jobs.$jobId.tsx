@@ -3,14 +3,18 @@ import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { store } from "~/server/context.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { getImportJob } from "~/server/research.server";
+import { getImportJob, isRefiImportReport } from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
   // From the jobs table: the page survives a server restart, and a job whose process died shows as failed.
   const job = await getImportJob({ store, slug: project.slug, jobId: params.jobId ?? "" });
   if (!job) throw new Response("Not found", { status: 404 });
-  return { slug: project.slug, job };
+  // An upload of a .qdc or .qdpx brings codes and codings, not posts: its report has another shape.
+  const { report, ...rest } = job;
+  const refi = report && isRefiImportReport(report) ? report : null;
+  const corpus = report && !isRefiImportReport(report) ? report : null;
+  return { slug: project.slug, job: { ...rest, report: corpus, refiReport: refi } };
 }
 
 export const meta: MetaFunction<typeof loader> = () => [
@@ -128,6 +132,56 @@ export default function ImportJobPage() {
           ) : null}
           <p>
             <Link to={`/projects/${slug}/collection/threads`}>Browse threads</Link>
+          </p>
+        </>
+      ) : null}
+      {job.state === "done" && job.refiReport ? (
+        <>
+          <p className="notice" role="status">
+            REFI-QDA import finished.
+          </p>
+          <table aria-label="REFI-QDA import report">
+            <tbody>
+              <tr>
+                <th>New codes</th>
+                <td className="num">{job.refiReport.codes}</td>
+              </tr>
+              <tr>
+                <th>Codes already in the codebook (reused)</th>
+                <td className="num">{job.refiReport.reusedCodes}</td>
+              </tr>
+              <tr>
+                <th>Sources</th>
+                <td className="num">{job.refiReport.sources}</td>
+              </tr>
+              <tr>
+                <th>Codings</th>
+                <td className="num">{job.refiReport.codings}</td>
+              </tr>
+              <tr>
+                <th>Skipped</th>
+                <td className="num">{job.refiReport.skipped}</td>
+              </tr>
+              {job.refiReport.reading ? (
+                <tr>
+                  <th>Positions counted in</th>
+                  <td>{job.refiReport.reading}</td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+          {job.refiReport.notBroughtOver.length > 0 ? (
+            <>
+              <h3>Not brought over</h3>
+              <ul className="small">
+                {job.refiReport.notBroughtOver.map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          <p>
+            <Link to={`/projects/${slug}/coding`}>Open the codebook and codings</Link>
           </p>
         </>
       ) : null}

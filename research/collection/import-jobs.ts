@@ -2,9 +2,18 @@ import path from "node:path";
 import { getJob, startCliJob, type BackgroundJob } from "../shared/background-jobs.js";
 import type { DocumentStore } from "../store/index.js";
 import type { CsvField } from "./importers/index.js";
+import type { RefiImportReport } from "../exchange/import-refi.js";
 import type { ImportReport } from "./import-files.js";
 
-export type ImportJob = BackgroundJob<ImportReport>;
+/** The report of an upload: community data, or a REFI-QDA codebook or project (`.qdc`, `.qdpx`). */
+export type UploadReport = ImportReport | RefiImportReport;
+
+export type ImportJob = BackgroundJob<UploadReport>;
+
+/** Whether an upload brought a REFI-QDA file (codes and codings) rather than community data. */
+export function isRefiImportReport(report: UploadReport): report is RefiImportReport {
+  return "codes" in report && "codings" in report;
+}
 
 export type StartImportInput = {
   dataDir: string;
@@ -30,7 +39,7 @@ export function startImportJob(input: StartImportInput): ImportJob {
   for (const [field, column] of Object.entries(input.columns ?? {})) {
     if (column) args.push("--map", `${field}=${column}`);
   }
-  return startCliJob<ImportReport>({
+  return startCliJob<UploadReport>({
     kind: "import",
     slug: input.slug,
     userId: input.userId,
@@ -52,5 +61,5 @@ export function getImportJob({
   slug: string;
   jobId: string;
 }): Promise<ImportJob | null> {
-  return getJob<ImportReport>({ store, slug, jobId, kind: "import" });
+  return getJob<UploadReport>({ store, slug, jobId, kind: "import" });
 }

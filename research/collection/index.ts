@@ -51,4 +51,10 @@ export {
   listFieldNotes,
   getFieldNote,
 } from "./field-notes.js";
-export { startImportJob, getImportJob, type ImportJob } from "./import-jobs.js";
+export {
+  startImportJob,
+  getImportJob,
+  isRefiImportReport,
+  type ImportJob,
+  type UploadReport,
+} from "./import-jobs.js";
