@@ -68,6 +68,11 @@ const FORMATTED = [
   "research/reporting/report-queries.ts",
   "tests/unit/collection-queries.test.ts",
   "scripts/bench/prof-import-sql.mts",
+  "research/collection/importers/read.ts",
+  "tests/unit/import-encodings.test.ts",
+  "tests/unit/import-job-route.test.ts",
+  "app/routes/projects.$slug.collection.jobs.$jobId.tsx",
+  "research/collection/import-jobs.ts",
 ];
 
 /** One line per suite, printed before the summary. */

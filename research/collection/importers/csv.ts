@@ -1,9 +1,8 @@
-import { createReadStream } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse";
 import { ResearchError } from "../../shared/errors.js";
 import { normalizeText } from "./html.js";
-import { toIsoDate } from "./read.js";
+import { openTextStream, toIsoDate } from "./read.js";
 import type { CsvField, ImportEvent, Importer } from "./types.js";
 
 /** 4CAT's minimal export schema, recognised without a mapping. */
@@ -19,9 +18,9 @@ export const csvImporter: Importer = {
   },
   async *read(files, options) {
     for (const file of files) {
-      const stream = createReadStream(file);
+      const { text, source: stream } = await openTextStream(file);
       const delimiter = /\.tsv$/i.test(file) ? "\t" : ",";
-      const records = stream.pipe(parse({ columns: true, bom: true, delimiter, relax_column_count: false, skip_empty_lines: true, info: true }));
+      const records = text.pipe(parse({ columns: true, bom: true, delimiter, relax_column_count: false, skip_empty_lines: true, info: true }));
       let mapping: Record<CsvField, string | undefined> | null = null;
       try {
         for await (const { record, info } of records as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {

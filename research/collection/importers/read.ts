@@ -1,14 +1,61 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type ReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { Transform, type Readable } from "node:stream";
 import { ResearchError } from "../../shared/errors.js";
 import type { ImportEvent } from "./types.js";
 
 /** A whole-document JSON file above this size must come as NDJSON, which is streamed. */
 export const MAX_JSON_DOCUMENT_BYTES = 512 * 1024 * 1024;
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+/**
+ * How a text file is encoded, from its byte-order mark: UTF-16 files are what a Windows shell redirect
+ * (PowerShell's `>`) writes, and they are read like any other. Without a mark, UTF-8.
+ */
+export type TextEncoding = "utf-8" | "utf-16le" | "utf-16be";
+
+export function encodingOfBytes(bytes: Uint8Array): TextEncoding {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return "utf-16le";
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return "utf-16be";
+  return "utf-8";
+}
+
+async function encodingOfFile(file: string): Promise<TextEncoding> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(buffer, 0, 2, 0);
+    return encodingOfBytes(buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A file's text as a stream, whatever its encoding: UTF-8 files are the bytes themselves (readline and
+ * the CSV parser decode them), UTF-16 files are decoded here. `source` counts the bytes read, for progress.
+ */
+export async function openTextStream(
+  file: string,
+): Promise<{ text: Readable; source: ReadStream; encoding: TextEncoding }> {
+  const encoding = await encodingOfFile(file);
+  const source = createReadStream(file);
+  if (encoding === "utf-8") return { text: source, source, encoding };
+  const decoder = new TextDecoder(encoding);
+  const text = source.pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        done(null, decoder.decode(chunk, { stream: true }));
+      },
+      flush(done) {
+        done(null, decoder.decode());
+      },
+    }),
+  );
+  source.on("error", (error) => text.destroy(error));
+  return { text, source, encoding };
+}
 
 /** Reads the first bytes of a file for format detection. */
 export async function readHead(file: string, bytes = 64 * 1024): Promise<string> {
@@ -16,7 +63,8 @@ export async function readHead(file: string, bytes = 64 * 1024): Promise<string>
   try {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "");
+    const head = buffer.subarray(0, bytesRead);
+    return new TextDecoder(encodingOfBytes(head)).decode(head).replace(/^\uFEFF/, "");
   } finally {
     await handle.close();
   }
@@ -33,11 +81,22 @@ export async function readJsonDocument(file: string): Promise<unknown> {
     );
   }
   const bytes = await import("node:fs/promises").then((fs) => fs.readFile(file));
+  const encoding = encodingOfBytes(bytes);
   let text: string;
   try {
-    text = decoder.decode(bytes).replace(/^\uFEFF/, "");
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes).replace(/^\uFEFF/, "");
   } catch {
-    throw new ResearchError("import-failed", `${path.basename(file)} is not valid UTF-8 text. Re-export it as UTF-8.`, { file, line: lineOfFirstInvalidByte(bytes) });
+    if (encoding !== "utf-8")
+      throw new ResearchError(
+        "import-failed",
+        `${path.basename(file)} starts as ${encoding.toUpperCase()} text but holds bytes that are not. Re-export it as UTF-8.`,
+        { file },
+      );
+    throw new ResearchError(
+      "import-failed",
+      `${path.basename(file)} is not valid UTF-8 text. Re-export it as UTF-8.`,
+      { file, line: lineOfFirstInvalidByte(bytes) },
+    );
   }
   try {
     return JSON.parse(text);
@@ -45,7 +104,11 @@ export async function readJsonDocument(file: string): Promise<unknown> {
     const message = error instanceof Error ? error.message : String(error);
     const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
     const line = Number.isFinite(position) ? text.slice(0, position).split("\n").length : undefined;
-    throw new ResearchError("import-failed", `${path.basename(file)} is not valid JSON${line ? ` at line ${line}` : ""}: ${message}`, { file, line });
+    throw new ResearchError(
+      "import-failed",
+      `${path.basename(file)} is not valid JSON${line ? ` at line ${line}` : ""}: ${message}`,
+      { file, line },
+    );
   }
 }
 
@@ -55,7 +118,9 @@ function lineOfFirstInvalidByte(bytes: Uint8Array): number {
     if (bytes[i] === 10) line++;
     try {
       if (bytes[i] >= 0x80) {
-        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(Math.max(0, i - 3), Math.min(bytes.length, i + 4)));
+        new TextDecoder("utf-8", { fatal: true }).decode(
+          bytes.subarray(Math.max(0, i - 3), Math.min(bytes.length, i + 4)),
+        );
       }
     } catch {
       return line;
@@ -68,22 +133,32 @@ function lineOfFirstInvalidByte(bytes: Uint8Array): number {
  * Streams an NDJSON file line by line (memory stays bounded), yielding parsed records with their line
  * numbers, invalid lines as events, and progress every few thousand lines.
  */
-export async function* readNdjson(file: string): AsyncGenerator<{ line: number; value: unknown } | ImportEvent> {
-  const stream = createReadStream(file);
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+export async function* readNdjson(
+  file: string,
+): AsyncGenerator<{ line: number; value: unknown } | ImportEvent> {
+  const { text, source: stream, encoding } = await openTextStream(file);
+  const lines = createInterface({ input: text, crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const rawLine of lines) {
     lineNumber++;
     const line = lineNumber === 1 ? rawLine.replace(/^\uFEFF/, "") : rawLine;
     if (line.trim() === "") continue;
     if (line.includes("\uFFFD")) {
-      yield { kind: "invalid", where: { file, line: lineNumber }, message: "The line is not valid UTF-8 text." };
+      yield {
+        kind: "invalid",
+        where: { file, line: lineNumber },
+        message: `The line is not valid ${encoding.toUpperCase()} text.`,
+      };
       continue;
     }
     try {
       yield { line: lineNumber, value: JSON.parse(line) };
     } catch (error) {
-      yield { kind: "invalid", where: { file, line: lineNumber }, message: `Not valid JSON${error instanceof Error ? `: ${error.message}` : ""}. (A truncated last line means the file was cut off.)` };
+      yield {
+        kind: "invalid",
+        where: { file, line: lineNumber },
+        message: `Not valid JSON${error instanceof Error ? `: ${error.message}` : ""}. (A truncated last line means the file was cut off.)`,
+      };
     }
     if (lineNumber % 5000 === 0) yield { kind: "progress", file, bytesRead: stream.bytesRead };
   }
@@ -96,7 +171,12 @@ export function looksLikeNdjson(head: string): boolean {
   if (lines.length < 1) return false;
   try {
     const first = JSON.parse(lines[0]);
-    return typeof first === "object" && first !== null && !Array.isArray(first) && (lines.length > 1 || head.trim() === lines[0].trim());
+    return (
+      typeof first === "object" &&
+      first !== null &&
+      !Array.isArray(first) &&
+      (lines.length > 1 || head.trim() === lines[0].trim())
+    );
   } catch {
     return false;
   }
