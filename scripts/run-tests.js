@@ -73,6 +73,7 @@ const FORMATTED = [
   "tests/unit/import-job-route.test.ts",
   "app/routes/projects.$slug.collection.jobs.$jobId.tsx",
   "research/collection/import-jobs.ts",
+  "research/collection/importers/telegram.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -161,6 +161,21 @@ test("telegram: text as string or entity array, replies, service messages left o
   );
 });
 
+test("telegram: an account export's chats.list; a reply to another chat's message is an orphan, not linked here", async () => {
+  const file = path.join(FIXTURES, "telegram-account-export.json");
+  const { report, corpus } = await importInto([file]);
+  // Two chats (communities and threads), service messages left out, the channel is a member too.
+  expect(report).toMatchObject({ posts: 4, threads: 2, members: 3, orphans: 1, skipped: 0 });
+  expect(report.formats).toEqual(["telegram"]);
+  const byId = new Map(corpus.posts.map((post) => [post.sourceId, post]));
+  // Teo answered the channel's post 1, not Mara's message 1 of the group.
+  const answer = byId.get("1700000002/3")!;
+  expect(answer.parentId).toBeNull();
+  expect(byId.get("1700000002/4")?.parentId).toBe(answer.id);
+  expect(byId.get("1700000001/1")?.text).toBe("New guide: sizing a lithium bank for winter.");
+  expect(byId.has("1700000001/3")).toBe(false);
+});
+
 test("twitter: API v2 conversation is the thread, replied_to the parent, users from includes", async () => {
   const { report, replyLinks, corpus } = await importInto([path.join(FIXTURES, "twitter-v2.json")]);
   expect(report).toMatchObject({ posts: 3, threads: 1, members: 2 });
