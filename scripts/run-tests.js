@@ -74,6 +74,7 @@ const FORMATTED = [
   "app/routes/projects.$slug.collection.jobs.$jobId.tsx",
   "research/collection/import-jobs.ts",
   "research/collection/importers/telegram.ts",
+  "research/collection/importers/mbox.ts",
 ];
 
 /** One line per suite, printed before the summary. */

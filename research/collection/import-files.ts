@@ -997,6 +997,16 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
               report.notCollected += event.count;
               continue;
             }
+            if (event.kind === "skipped") {
+              report.skipped++;
+              if (report.invalid.length < MAX_LISTED_INVALID)
+                report.invalid.push({
+                  ...event.where,
+                  file: shown(event.where.file),
+                  message: event.message,
+                });
+              continue;
+            }
             if (event.kind === "post" && event.post.text.length > maxPostChars) {
               const characters = [...event.post.text].length;
               if (characters > maxPostChars)

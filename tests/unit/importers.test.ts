@@ -100,6 +100,49 @@ test("mbox: messages thread by Message-ID, In-Reply-To and References", async ()
   expect(replyLinks).toBe(633);
 }, 120_000);
 
+test("mbox: a pipermail archive (senders 'user at host (Name)', lower-case headers, bare ids, ctime dates, a month twice)", async () => {
+  const file = path.join(FIXTURES, "pipermail-2001-January.txt");
+  // Read on a server far from UTC: a ctime date must not take the server's zone.
+  const zone = process.env.TZ;
+  process.env.TZ = "America/New_York";
+  const { report, replyLinks, corpus } = await importInto([file]).finally(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+  expect(report.formats).toEqual(["mbox"]);
+  // The headerless message is skipped and listed without stopping the import; the repeated month adds nothing.
+  expect(report).toMatchObject({
+    posts: 4,
+    threads: 1,
+    members: 3,
+    duplicates: 1,
+    skipped: 1,
+    orphans: 0,
+  });
+  expect(report.invalid).toEqual([
+    expect.objectContaining({ line: 27, message: expect.stringMatching(/no headers/) }),
+  ]);
+  expect(replyLinks).toBe(3);
+  const members = [...corpus.members.values()].map((m) => `${m.handle}|${m.displayName}`).sort();
+  expect(members).toEqual([
+    "jdoe@example.org|John Doe",
+    "mara.k@campers.example.net|Mara K.",
+    "teo@example.org|Teo",
+  ]);
+  const bySource = new Map(corpus.posts.map((post) => [post.sourceId, post]));
+  // ctime dates without a zone are UTC wherever the server runs; a bare Message-ID gets its brackets.
+  expect(bySource.get("<msg1@example.org>")?.createdAt).toBe("2001-01-03T10:00:00.000Z");
+  expect(bySource.get("<msg2@campers.example.net>")?.createdAt).toBe("2001-01-03T11:30:00.000Z");
+  // Teo's message has no Message-ID: a stable derived id, and still the reply to Mara's.
+  const teo = corpus.posts.find((post) => post.text.startsWith("Which pad"))!;
+  expect(teo.sourceId).toMatch(/^<derived-[0-9a-f]{32}@netno\.invalid>$/);
+  expect(teo.parentId).toBe(bySource.get("<msg2@campers.example.net>")?.id);
+  const again = await importInto([file]);
+  expect(again.corpus.posts.find((post) => post.text.startsWith("Which pad"))?.sourceId).toBe(
+    teo.sourceId,
+  );
+});
+
 test("reddit: a thread page walks nested replies, decodes entities, counts 'more' stubs, and keeps [deleted] out of members", async () => {
   const { report, replyLinks, corpus } = await importInto([
     path.join(FIXTURES, "reddit-thread.json"),

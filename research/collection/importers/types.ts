@@ -31,6 +31,8 @@ export type RecordLocation = { file: string; line?: number; record?: string | nu
 export type ImportEvent =
   | { kind: "post"; post: ImportedPost }
   | { kind: "invalid"; where: RecordLocation; message: string }
+  /** Not a post at all (a mail without headers): counted and listed as skipped, never stops the import. */
+  | { kind: "skipped"; where: RecordLocation; message: string }
   | { kind: "not-collected"; count: number; reason: string }
   | { kind: "progress"; file: string; bytesRead: number };
 
