@@ -75,6 +75,7 @@ const FORMATTED = [
   "research/collection/import-jobs.ts",
   "research/collection/importers/telegram.ts",
   "research/collection/importers/mbox.ts",
+  "tests/unit/consent-follows-person.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { sql, type RawBuilder } from "kysely";
-import { erasedMemberHash } from "../entree/consent-status.js";
+import { erasedMemberHash, personKeys } from "../entree/consent-status.js";
 import { detectLanguage } from "../nlp/language.js";
 import { requireProject } from "../projects/projects.js";
 import { ResearchError, type ErrorLocation } from "../shared/errors.js";
@@ -249,6 +249,8 @@ type KnownMember = {
   first: string | null;
   last: string | null;
   signalsChanged: boolean;
+  /** Set on a new member who is a person already opted out under another member record. */
+  consentStatus: "opted-out" | null;
 };
 
 /** A post read from a file, waiting for its chunk to be written. */
@@ -320,6 +322,9 @@ class ImportWriter {
   private readonly usedCommunities = new Set<string>();
   private readonly newCommunityNames: string[] = [];
   private erased = new Set<string>();
+  /** Opted-out people by platform and person key (see personKeys), with the member they opted out as. */
+  private optedOut = new Map<string, { pseudonym: string }>();
+  private carriedOver: Array<{ memberId: string; from: string }> = [];
   private pending: PendingPost[] = [];
 
   constructor(private readonly context: ImportContext) {}
@@ -347,15 +352,45 @@ class ImportWriter {
       .where("project_id", "=", projectId)
       .execute();
     this.erased = new Set(erased.map((row) => row.handle_hash));
+    const optedOut = await trx
+      .selectFrom("members")
+      .select(["platform", "handle", "platform_user_id", "pseudonym"])
+      .where("project_id", "=", projectId)
+      .where("consent_status", "=", "opted-out")
+      .execute();
+    for (const row of optedOut) {
+      for (const key of personKeys({ handle: row.handle, platformUserId: row.platform_user_id }))
+        this.optedOut.set(`${row.platform}\u0000${key}`, { pseudonym: row.pseudonym });
+    }
+  }
+
+  /** The opted-out member this author is the same person as (same platform, handle or user id), if any. */
+  private optedOutAs(
+    platform: Platform,
+    author: { handle: string; platformUserId?: string | null },
+  ): { pseudonym: string } | null {
+    if (this.optedOut.size === 0) return null;
+    for (const key of personKeys(author)) {
+      const found = this.optedOut.get(`${platform}\u0000${key}`);
+      if (found) return found;
+    }
+    return null;
   }
 
   /**
    * Whether a member was erased. Erasures recorded by the earlier release hashed keys joined with NUL
    * (see KEY_SEPARATOR), so both forms are checked.
    */
-  private wasErased(platform: Platform, memberKey: string): boolean {
+  private wasErased(
+    platform: Platform,
+    memberKey: string,
+    author: { handle: string; platformUserId?: string | null },
+  ): boolean {
     if (this.erased.size === 0) return false;
     if (this.erased.has(erasedMemberHash(platform, memberKey))) return true;
+    // The same person met under another community name or in a file without their user id.
+    if (personKeys(author).some((key) => this.erased.has(erasedMemberHash(platform, key))))
+      return true;
     return (
       memberKey.includes(KEY_SEPARATOR) &&
       this.erased.has(erasedMemberHash(platform, memberKey.replaceAll(KEY_SEPARATOR, "\u0000")))
@@ -411,7 +446,7 @@ class ImportWriter {
       let memberKey: string | null = null;
       if (item.imported.author) {
         memberKey = memberKeyOf(item.platform, item.imported.author, item.community.name);
-        if (this.wasErased(item.platform, memberKey)) {
+        if (this.wasErased(item.platform, memberKey, item.imported.author)) {
           report.erasedExcluded++;
           continue;
         }
@@ -550,6 +585,7 @@ class ImportWriter {
           first: null,
           last: null,
           signalsChanged: false,
+          consentStatus: null,
         });
       }
     }
@@ -573,7 +609,14 @@ class ImportWriter {
         first: null,
         last: null,
         signalsChanged: false,
+        consentStatus: null,
       });
+      const optedOutAs = this.optedOutAs(item.platform, author);
+      if (optedOutAs) {
+        const member = this.members.get(key)!;
+        member.consentStatus = "opted-out";
+        this.carriedOver.push({ memberId: member.id, from: optedOutAs.pseudonym });
+      }
     }
     report.members += fresh.length;
 
@@ -597,6 +640,7 @@ class ImportWriter {
         .insertInto("members")
         .values(created.map(memberRow(projectId)))
         .execute();
+      await this.recordCarriedOverOptOuts();
       for (const member of created) {
         member.stored = true;
         member.posts = 0;
@@ -606,6 +650,29 @@ class ImportWriter {
       }
     }
     return new Map([...authors.keys()].map((key) => [key, this.members.get(key)!.id]));
+  }
+
+  /** The consent log says why a new member is opted out from the start: the person opted out before. */
+  private async recordCarriedOverOptOuts(): Promise<void> {
+    if (this.carriedOver.length === 0) return;
+    const { trx, projectId, userId } = this.context;
+    const recordedAt = nowIso();
+    await trx
+      .insertInto("consent_entries")
+      .values(
+        this.carriedOver.map(({ memberId, from }) => ({
+          id: newId(),
+          project_id: projectId,
+          member_id: memberId,
+          status: "opted-out",
+          stated_date: recordedAt,
+          evidence: `Carried over on import: the same person (platform and handle or user id) opted out as ${from}.`,
+          recorded_by: userId,
+          recorded_at: recordedAt,
+        })),
+      )
+      .execute();
+    this.carriedOver = [];
   }
 
   /**
@@ -833,7 +900,7 @@ function memberRow(projectId: string) {
     first_post_at: member.first,
     last_post_at: member.last,
     privacy_signals: JSON.stringify(member.signals),
-    consent_status: null,
+    consent_status: member.consentStatus,
   });
 }
 

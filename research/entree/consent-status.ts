@@ -65,3 +65,15 @@ export async function getOptedOutMemberIds({
 export function erasedMemberHash(platform: string, memberKey: string): string {
   return createHash("sha256").update(`${platform}\u0000${memberKey}`).digest("hex");
 }
+
+/**
+ * The keys of a person on a platform, whichever community or file they were met in: their handle
+ * (case-insensitive) and, where the platform has one, their user id. Consent and erasure follow these,
+ * so re-importing the same people under another community name does not bring an opted-out or erased
+ * member's words back (a member record's own key is local to a community on generic sources).
+ */
+export function personKeys(author: { handle: string; platformUserId?: string | null }): string[] {
+  const keys = [`handle:${author.handle.trim().toLowerCase()}`];
+  if (author.platformUserId) keys.push(`user:${author.platformUserId}`);
+  return keys;
+}

@@ -12,7 +12,7 @@ import {
 } from "../store/index.js";
 import type { ConsentEntriesTable, MembersTable } from "../store/sql/schema.js";
 import { insertAuditEvent } from "./audit.js";
-import { erasedMemberHash } from "./consent-status.js";
+import { erasedMemberHash, personKeys } from "./consent-status.js";
 import { ConsentStatusSchema, type ConsentEntry, type ConsentStatus } from "./model.js";
 
 export { appendAudit, countAudit, insertAuditEvent, listAudit } from "./audit.js";
@@ -442,14 +442,23 @@ export async function purgeMember({
         .where("id", "=", memberId)
         .execute();
       const memberKey = member.identity_key || member.platform_user_id || member.handle;
+      const purgedAt = nowIso();
+      const hashes = new Set([
+        erasedMemberHash(member.platform, memberKey),
+        ...personKeys({ handle: member.handle, platformUserId: member.platform_user_id }).map(
+          (key) => erasedMemberHash(member.platform, key),
+        ),
+      ]);
       await trx
         .insertInto("erased_members")
-        .values({
-          project_id: projectId,
-          platform: member.platform,
-          handle_hash: erasedMemberHash(member.platform, memberKey),
-          purged_at: nowIso(),
-        })
+        .values(
+          [...hashes].map((hash) => ({
+            project_id: projectId,
+            platform: member.platform,
+            handle_hash: hash,
+            purged_at: purgedAt,
+          })),
+        )
         .onConflict((conflict) =>
           conflict.columns(["project_id", "platform", "handle_hash"]).doNothing(),
         )

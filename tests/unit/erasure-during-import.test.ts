@@ -114,9 +114,11 @@ async function tracesOfTarget(store: DocumentStore, projectId: string) {
     .where("project_id", "=", projectId)
     .where("text", "like", `%${TARGET_WORDS}%`)
     .execute();
+  // One erasure writes a hash per key of the person (member key, handle, user id) at one instant.
   const erased = await db
     .selectFrom("erased_members")
-    .select("handle_hash")
+    .select("purged_at")
+    .distinct()
     .where("project_id", "=", projectId)
     .execute();
   // On SQLite the words must not linger in the file's free space or the write-ahead log either.
