@@ -76,6 +76,8 @@ const FORMATTED = [
   "research/collection/importers/telegram.ts",
   "research/collection/importers/mbox.ts",
   "tests/unit/consent-follows-person.test.ts",
+  "research/entree/consent.ts",
+  "research/entree/consent-status.ts",
 ];
 
 /** One line per suite, printed before the summary. */

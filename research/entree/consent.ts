@@ -153,7 +153,7 @@ export async function recordConsent({
     async (trx) => {
       const member = await trx
         .selectFrom("members")
-        .select("id")
+        .select(["id", "platform", "handle", "platform_user_id", "pseudonym"])
         .where("project_id", "=", projectId)
         .where("id", "=", memberId)
         .executeTakeFirst();
@@ -162,6 +162,7 @@ export async function recordConsent({
           field: "memberId",
         });
       }
+      if (entry.status === "opted-out") await optOutSamePerson(trx, projectId, member, entry);
       await trx
         .insertInto("consent_entries")
         .values({
@@ -200,6 +201,66 @@ export async function recordConsent({
     { lockKey: corpusLockKey(projectId) },
   );
   return entry;
+}
+
+/**
+ * An opt-out is the person's, not one record's: the same platform handle (or user id) met in another
+ * community of the project is opted out too, with an entry in its log saying where it came from.
+ */
+async function optOutSamePerson(
+  trx: Queryable,
+  projectId: string,
+  member: {
+    id: string;
+    platform: string;
+    handle: string;
+    platform_user_id: string | null;
+    pseudonym: string;
+  },
+  entry: ConsentEntry,
+): Promise<void> {
+  const others = await trx
+    .selectFrom("members")
+    .select("id")
+    .where("project_id", "=", projectId)
+    .where("platform", "=", member.platform)
+    .where("id", "!=", member.id)
+    .where((eb) =>
+      eb.or([
+        eb(eb.fn("lower", ["handle"]), "=", member.handle.trim().toLowerCase()),
+        ...(member.platform_user_id ? [eb("platform_user_id", "=", member.platform_user_id)] : []),
+      ]),
+    )
+    .where((eb) =>
+      eb.or([eb("consent_status", "is", null), eb("consent_status", "!=", "opted-out")]),
+    )
+    .execute();
+  if (others.length === 0) return;
+  await trx
+    .insertInto("consent_entries")
+    .values(
+      others.map((other) => ({
+        id: newId(),
+        project_id: projectId,
+        member_id: other.id,
+        status: "opted-out",
+        stated_date: entry.date,
+        evidence: `Carried over: the same person (platform and handle or user id) opted out as ${member.pseudonym}.`,
+        recorded_by: entry.recordedBy,
+        recorded_at: entry.recordedAt ?? nowIso(),
+      })),
+    )
+    .execute();
+  await trx
+    .updateTable("members")
+    .set({ consent_status: "opted-out" })
+    .where("project_id", "=", projectId)
+    .where(
+      "id",
+      "in",
+      others.map((other) => other.id),
+    )
+    .execute();
 }
 
 export type ConsentLogRow = {

@@ -63,3 +63,22 @@ test("an erased person imported again under another community name is left out",
   const everyone = await listMembers({ store, slug, includeOptedOut: true });
   expect(everyone.members.map((member) => member.handle)).not.toContain("bo");
 });
+
+test("opting out one record of a person opts out the person's records in other communities", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({ store, slug, files: [CSV], community: "Forum A" });
+  await importFiles({ store, slug, files: [CSV], community: "Forum B" });
+  const anas = (await listMembers({ store, slug })).members.filter((m) => m.handle === "ana");
+  expect(anas).toHaveLength(2);
+  await recordConsent({ store, slug, memberId: anas[0].id, status: "opted-out", userId: owner.id });
+  expect(await visibleAuthors(store, slug)).not.toContain("ana");
+  const log = await getConsentLog({ store, slug, q: "ana" });
+  const other = log.rows.find((row) => row.member.id === anas[1].id)!;
+  expect(other.status).toBe("opted-out");
+  expect(other.entries[0].evidence).toMatch(/^Carried over: the same person/);
+  // Consent given later by one record is that record's: the researcher records each on its own.
+  await recordConsent({ store, slug, memberId: anas[0].id, status: "consented", userId: owner.id });
+  expect((await visibleAuthors(store, slug)).filter((handle) => handle === "ana")).toHaveLength(1);
+});
