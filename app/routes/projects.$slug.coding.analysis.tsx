@@ -65,7 +65,8 @@ export default function AnalysisPage() {
       <section className="card" aria-labelledby="agreement-heading">
         <h2 id="agreement-heading">Agreement between coders</h2>
         <p className="small muted">
-          On the sources every chosen coder coded. A unit is a source and a code: applied or not.
+          On every source any chosen coder coded. A unit is a source and a code: applied or not; a
+          source a coder left without any code counts as that coder applying none of the codes there.
           Cohen's kappa needs exactly two coders; Krippendorff's alpha takes any number.
         </p>
         <Form method="get" className="row">
@@ -90,7 +91,7 @@ export default function AnalysisPage() {
         </Form>
         {agreement ? (
           <>
-            <p className="small">{agreement.sampleSize} sources coded by all chosen coders.</p>
+            <p className="small">{agreement.sampleSize} sources coded by at least one chosen coder.</p>
             <table aria-label="Agreement per code">
               <thead>
                 <tr>

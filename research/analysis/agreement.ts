@@ -39,7 +39,11 @@ export type AgreementReport = {
 const BATCH = 5_000;
 const sourceKey = (sourceType: string, sourceId: string) => `${sourceType}:${sourceId}`;
 
-/** The sources (posts or notes) every chosen coder coded at least once, counted in SQL. */
+/**
+ * The sources (posts or notes) any chosen coder coded, found in SQL. A source one coder coded and
+ * another left without any code is in the sample: the second coder's "no code here" is a rating, and
+ * leaving such sources out would count only the easy cases and inflate kappa and alpha.
+ */
 async function sampleSources(
   db: Queryable,
   projectId: string,
@@ -49,7 +53,6 @@ async function sampleSources(
     .where("c.coder_id", "in", coders)
     .select(["c.source_type", "c.source_id"])
     .groupBy(["c.source_type", "c.source_id"])
-    .having((eb) => eb.fn.count("c.coder_id").distinct(), "=", coders.length)
     .execute();
   return rows.map((row) => sourceKey(row.source_type, row.source_id)).sort();
 }
@@ -89,9 +92,9 @@ async function* appliedTriples(db: Queryable, projectId: string, coders: string[
 }
 
 /**
- * Agreement between coders who coded the same sample independently. The sample is every source each
- * chosen coder coded at least once; the unit is a source and a code, valued 1 when the coder applied
- * the code anywhere in the source and 0 otherwise. Per code and overall (pooled over codes): percent
+ * Agreement between coders who coded the same sample independently. The sample is every source any
+ * chosen coder coded; the unit is a source and a code, valued 1 when the coder applied the code
+ * anywhere in the source and 0 otherwise (also when the coder gave the source no code at all). Per code and overall (pooled over codes): percent
  * agreement, Cohen's kappa (exactly two coders) and Krippendorff's alpha (any number).
  */
 export async function computeAgreement({
@@ -109,7 +112,9 @@ export async function computeAgreement({
   }
   // Each coder is one bit of a unit's mask below.
   if (coders.length > 30) {
-    throw new ResearchError("invalid-input", "Compare at most 30 coders at once.", { field: "coderIds" });
+    throw new ResearchError("invalid-input", "Compare at most 30 coders at once.", {
+      field: "coderIds",
+    });
   }
   const { db, projectId } = await projectSql({ store, slug });
   const [codebook, sample] = await Promise.all([

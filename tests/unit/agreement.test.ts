@@ -108,3 +108,37 @@ test("agreement per code and overall, with the disagreeing segments listed", asy
     /at least two coders/,
   );
 });
+
+test("a source one coder coded and the other left uncoded is a disagreement, not dropped", async () => {
+  const store = await buildStore();
+  const ana = await buildUser(store, { admin: true, name: "Ana" });
+  const ben = await buildUser(store, { name: "Ben" });
+  const { slug } = await buildProject(store, ana);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  const [fix] = await createCodes({ store, slug, userId: ana.id, codes: [{ name: "Fix" }] });
+  const posts: CorpusPost[] = [];
+  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
+  const span = (i: number) => ({
+    sourceType: "post" as const,
+    sourceId: posts[i].id,
+    start: 0,
+    end: 4,
+  });
+  // Both apply Fix to posts 0 and 1; only Ana codes post 2 (Ben gave it no code).
+  for (const i of [0, 1, 2])
+    await applyCode({ store, slug, coderId: ana.id, codeIds: [fix.id], span: span(i) });
+  for (const i of [0, 1])
+    await applyCode({ store, slug, coderId: ben.id, codeIds: [fix.id], span: span(i) });
+  const report = await computeAgreement({ store, slug, coderIds: [ana.id, ben.id] });
+  expect(report.sampleSize).toBe(3);
+  const row = report.rows.find((r) => r.codeName === "Fix")!;
+  expect(row.units).toBe(3);
+  expect(row.percentAgreement).toBeCloseTo(2 / 3, 10);
+  // Ana [1,1,1], Ben [1,1,0]: po 2/3, pe 1*2/3 + 0*1/3 = 2/3, kappa 0.
+  expect(row.cohensKappa).toBeCloseTo(0, 10);
+  expect(report.disagreements.map((d) => d.sourceId)).toEqual([posts[2].id]);
+});
