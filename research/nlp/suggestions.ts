@@ -208,6 +208,7 @@ type PostRow = {
   seq: number;
   id: string;
   source_id: string;
+  title: string | null;
   text: string;
   language: string | null;
   data: string | null;
@@ -223,7 +224,7 @@ async function* visiblePostBatches(
   for (;;) {
     let query = visiblePosts(db, projectId)
       .leftJoin("annotations as a", "a.post_id", "p.id")
-      .select(["p.seq", "p.id", "p.source_id", "p.text", "p.language", "a.data"])
+      .select(["p.seq", "p.id", "p.source_id", "p.title", "p.text", "p.language", "a.data"])
       .where("p.seq", ">", after)
       .orderBy("p.seq")
       .limit(POST_BATCH);
@@ -281,19 +282,29 @@ function sliceSpans(text: string, spans: Array<{ start: number; end: number }>):
   });
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The name a source came with: the platform's post id, or for a text source brought from a REFI-QDA
+ * project (whose id there is a GUID nobody reads) the source's name, which the import kept as its title.
+ */
+function sourceNameOf(post: Pick<PostRow, "source_id" | "title">): string {
+  return GUID.test(post.source_id) && post.title ? post.title : post.source_id;
+}
+
 /** Sentences of English posts (from the stored annotation, or read now), whole posts otherwise. */
 function passagesOf(post: PostRow): Passage[] {
   const english = usesEnglishModel(post.language);
   if (!english) {
     const end = codePointLength(post.text);
-    const whole = { sourceId: post.id, sourceName: post.source_id, start: 0, end, text: post.text };
+    const whole = { sourceId: post.id, sourceName: sourceNameOf(post), start: 0, end, text: post.text };
     return [{ ...whole, sentiment: 0, english, terms: null }];
   }
   const sentences = storedSentences(post.data) ?? annotateText(post.text).sentences;
   const texts = sliceSpans(post.text, sentences);
   return sentences.map((sentence, i) => ({
     sourceId: post.id,
-    sourceName: post.source_id,
+    sourceName: sourceNameOf(post),
     start: sentence.start,
     end: sentence.end,
     text: texts[i],

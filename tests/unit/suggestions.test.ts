@@ -291,3 +291,43 @@ test("posts not in English are flagged and only get keyword suggestions", async 
   );
   expect(forFrench.map((s) => s.kind)).toEqual(["keyword"]);
 });
+
+test("suggestions on sources brought from a REFI-QDA project name them by the source's name, not its GUID", async () => {
+  const { exportProject, importProjectFile } = await import("../../research/exchange/index.js");
+  const { mkdtemp, writeFile } = await import("node:fs/promises");
+  const os = await import("node:os");
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const source = await buildProject(store, owner);
+  await importFiles({
+    store,
+    slug: source.slug,
+    files: [path.join(SHARED_DATA, "stackexchange-conlang-meta")],
+  });
+  const [tagging] = await createCodes({
+    store,
+    slug: source.slug,
+    userId: owner.id,
+    codes: [{ name: "Tagging" }],
+  });
+  const about = (await allPosts(store, source.slug))
+    .filter((post) => /\btags?\b/i.test(post.title ?? ""))
+    .slice(0, 2);
+  for (const post of about) {
+    const span = { sourceType: "post" as const, sourceId: post.id, start: 0, end: 40 };
+    await applyCode({ store, slug: source.slug, coderId: owner.id, codeIds: [tagging.id], span });
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-refi-names-"));
+  const file = path.join(dir, "conlang.qdpx");
+  await writeFile(file, await exportProject({ store, slug: source.slug }));
+  const { slug } = await buildProject(store, owner);
+  await importProjectFile({ store, slug, file, userId: owner.id });
+
+  const suggestions = await computeSuggestions({ store, slug, codeName: "Tagging", limit: 10 });
+  expect(suggestions.length).toBeGreaterThan(0);
+  const titles = new Map((await allPosts(store, slug)).map((post) => [post.id, post.title]));
+  for (const s of suggestions) {
+    expect(s.sourceName).not.toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/i);
+    expect(s.sourceName).toBe(titles.get(s.sourceId));
+  }
+}, 60_000);
