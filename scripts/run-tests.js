@@ -78,6 +78,11 @@ const FORMATTED = [
   "tests/unit/consent-follows-person.test.ts",
   "research/entree/consent.ts",
   "research/entree/consent-status.ts",
+  "research/exchange/import-refi.ts",
+  "tests/unit/refi-qda.test.ts",
+  "tests/unit/agreement.test.ts",
+  "research/analysis/agreement.ts",
+  "tests/unit/suggestions.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

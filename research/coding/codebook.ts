@@ -32,6 +32,12 @@ export type NewCode = {
   affective?: boolean;
 };
 
+/**
+ * Long enough for codebooks from other tools (a real MAXQDA codebook has names of 150 characters and
+ * more, written as short definitions), short enough to stay a name.
+ */
+export const MAX_CODE_NAME_LENGTH = 300;
+
 /** Adds codes to the codebook (one history entry each); names must be unique among live codes. */
 export async function createCodes({
   store,
@@ -46,10 +52,14 @@ export async function createCodes({
       const name = input.name.trim();
       if (!name)
         throw new ResearchError("invalid-input", "A code needs a name.", { field: "name" });
-      if (name.length > 120)
-        throw new ResearchError("invalid-input", "Use at most 120 characters for a code name.", {
-          field: "name",
-        });
+      if (name.length > MAX_CODE_NAME_LENGTH)
+        throw new ResearchError(
+          "invalid-input",
+          `Use at most ${MAX_CODE_NAME_LENGTH} characters for a code name.`,
+          {
+            field: "name",
+          },
+        );
       const live = codebook.codes.filter((code) => !code.mergedInto);
       if (live.some((code) => code.name.toLowerCase() === name.toLowerCase())) {
         throw new ResearchError("conflict", `The codebook already has a code named "${name}".`, {

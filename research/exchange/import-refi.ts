@@ -4,7 +4,7 @@ import { unzipSync, strFromU8 } from "fflate";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { addCodingsIn, type NewCoding } from "../coding/codings.js";
 import { resolveRefiCoders } from "../coding/coders.js";
-import { createCodes } from "../coding/codebook.js";
+import { createCodes, MAX_CODE_NAME_LENGTH } from "../coding/codebook.js";
 import { codebookFile } from "../coding/model.js";
 import { projectSql, visiblePosts } from "../collection/corpus.js";
 import { createFieldNoteIn } from "../collection/field-notes.js";
@@ -115,7 +115,71 @@ function parseCodes(codesNode: unknown): ParsedCode[] {
   }));
 }
 
-/** Creates the imported codes (parents first), reusing codes of the same name; returns guid → our code id. */
+/** A code as it will be written: its final name, and the code it reuses when one is already there. */
+type PlannedCode = {
+  code: ParsedCode;
+  name: string;
+  reuse: string | null;
+  children: PlannedCode[];
+};
+
+/**
+ * Decides every imported code's fate before anything is written, so an import that cannot be brought
+ * over stops with nothing changed. A code is reused when the codebook has one of the same name under
+ * the same parent; codes of the same name under different parents (MAXQDA and NVivo allow it) stay
+ * distinct, the later ones named after their parent ("Positive (Evaluation)").
+ */
+function planCodes(
+  parsed: ParsedCode[],
+  existing: Array<{ id: string; name: string; parentId: string | null }>,
+  report: RefiImportReport,
+): PlannedCode[] {
+  // Parents are told apart by key: an existing code's id, or a token for a code this import creates.
+  const taken = new Map<string, { reuse: string | null; parentKey: string | null }>(
+    existing.map((code) => [code.name.toLowerCase(), { reuse: code.id, parentKey: code.parentId }]),
+  );
+  let fresh = 0;
+  const plan = (items: ParsedCode[], parent: { name: string; key: string } | null): PlannedCode[] =>
+    items.map((code): PlannedCode => {
+      if (code.name.length > MAX_CODE_NAME_LENGTH) {
+        throw new ResearchError(
+          "import-failed",
+          `The code "${code.name.slice(0, 60)}…" has ${code.name.length} characters, more than the ` +
+            `${MAX_CODE_NAME_LENGTH} a code name may have; nothing was imported.`,
+          { field: "Code" },
+        );
+      }
+      const parentKey = parent?.key ?? null;
+      const same = taken.get(code.name.toLowerCase());
+      let name = code.name;
+      let reuse: string | null = null;
+      if (same && same.parentKey === parentKey && same.reuse) {
+        reuse = same.reuse;
+      } else if (same) {
+        const place = parent?.name ?? "top level";
+        // The name an earlier import of the same file gave it is reused, not renamed once more.
+        for (let n = 1; ; n++) {
+          name = n === 1 ? `${code.name} (${place})` : `${code.name} (${place} ${n})`;
+          const holder = taken.get(name.toLowerCase());
+          if (!holder) break;
+          if (holder.reuse && holder.parentKey === parentKey) {
+            reuse = holder.reuse;
+            break;
+          }
+        }
+        if (!reuse)
+          report.notBroughtOver.push(
+            `code "${code.name}" also exists elsewhere in the codebook: imported as "${name}"`,
+          );
+      }
+      const key = reuse ?? `new:${fresh++}`;
+      if (!reuse) taken.set(name.toLowerCase(), { reuse: null, parentKey });
+      return { code, name, reuse, children: plan(code.children, { name, key }) };
+    });
+  return plan(parsed, null);
+}
+
+/** Creates the imported codes (parents first) as planned; returns guid → our code id. */
 async function importCodes(
   store: DocumentStore,
   slug: string,
@@ -123,16 +187,21 @@ async function importCodes(
   userId: string,
   report: RefiImportReport,
 ): Promise<Map<string, string>> {
+  const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
+  const plans = planCodes(
+    codes,
+    codebook.codes
+      .filter((code) => !code.mergedInto)
+      .map((code) => ({ id: code.id, name: code.name, parentId: code.parentId })),
+    report,
+  );
   const map = new Map<string, string>();
   let wrappers = 0;
-  const walk = async (items: ParsedCode[], parentId: string | null) => {
-    for (const code of items) {
-      const existing = (await store.read(codebookFile, projectKeys.codebook(slug))).codes.find(
-        (c) => !c.mergedInto && c.name.toLowerCase() === code.name.toLowerCase(),
-      );
+  const walk = async (items: PlannedCode[], parentId: string | null) => {
+    for (const { code, name, reuse, children } of items) {
       let id: string;
-      if (existing) {
-        id = existing.id;
+      if (reuse) {
+        id = reuse;
         report.reusedCodes++;
       } else {
         const colour =
@@ -144,17 +213,17 @@ async function importCodes(
           slug,
           userId,
           reason: "Imported from REFI-QDA",
-          codes: [{ name: code.name, definition: code.description, parentId, colour }],
+          codes: [{ name, definition: code.description, parentId, colour }],
         });
         id = created.id;
         report.codes++;
       }
       if (!code.codable) wrappers++;
       if (code.guid) map.set(code.guid, id);
-      await walk(code.children, id);
+      await walk(children, id);
     }
   };
-  await walk(codes, null);
+  await walk(plans, null);
   if (wrappers)
     report.notBroughtOver.push(
       `${wrappers} non-codable wrapper code${wrappers === 1 ? "" : "s"} became ordinary parent codes (the workbench has no non-codable codes)`,

@@ -258,10 +258,15 @@ test("a .qdpx zip bomb is refused from its declared sizes before it is inflated,
   const { slug } = await buildProject(store, owner);
   const dir = await tempDir();
   // 16 MB of zeros deflate to about 16 KB: the shape of a bomb, at a size a test can build.
-  const bomb = zipSync({ "project.qde": strToU8("<Project/>"), "sources/big.txt": new Uint8Array(16 * 1024 ** 2) }, { level: 9 });
+  const bomb = zipSync(
+    { "project.qde": strToU8("<Project/>"), "sources/big.txt": new Uint8Array(16 * 1024 ** 2) },
+    { level: 9 },
+  );
   expect(bomb.byteLength).toBeLessThan(100_000);
   await writeFile(path.join(dir, "bomb.qdpx"), bomb);
-  await expect(importProjectFile({ store, slug, file: path.join(dir, "bomb.qdpx") })).rejects.toThrow(
+  await expect(
+    importProjectFile({ store, slug, file: path.join(dir, "bomb.qdpx") }),
+  ).rejects.toThrow(
     /bomb\.qdpx would inflate to more than .* \(entry sources\/big\.txt\): refused as a possible zip bomb/,
   );
   expect(await listCodes({ store, slug })).toEqual([]);
@@ -344,4 +349,47 @@ test("a .qdpx refused for an oversized note changes nothing: no code, no post, n
   expect(await postsOf(store, slug)).toHaveLength(0);
   expect(await listFieldNotes({ store, slug })).toHaveLength(0);
   expect(await listCodings({ store, slug })).toHaveLength(0);
+});
+
+test("a MAXQDA codebook: same names under different parents stay distinct, long names import, a second import adds nothing", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const file = path.resolve(__dirname, "../fixtures/refi/maxqda-codebook.qdc");
+  const first = await importCodebookFile({ store, slug, file, userId: owner.id });
+  expect(first).toMatchObject({ codes: 7, reusedCodes: 0 });
+  expect(first.notBroughtOver).toEqual([
+    'code "Positive" also exists elsewhere in the codebook: imported as "Positive (Evaluation of gear)"',
+    'code "Negative" also exists elsewhere in the codebook: imported as "Negative (Evaluation of gear)"',
+  ]);
+  const codes = await listCodes({ store, slug });
+  const byName = new Map(codes.map((code) => [code.name, code]));
+  expect(byName.get("Positive")?.parentId).toBe(byName.get("Emotions")?.id);
+  expect(byName.get("Positive (Evaluation of gear)")?.parentId).toBe(
+    byName.get("Evaluation of gear")?.id,
+  );
+  expect(codes.some((code) => code.name.length > 120)).toBe(true);
+
+  const second = await importCodebookFile({ store, slug, file, userId: owner.id });
+  expect(second).toMatchObject({ codes: 0, reusedCodes: 7, notBroughtOver: [] });
+  expect(await listCodes({ store, slug })).toHaveLength(7);
+});
+
+test("a codebook with a code name beyond the limit is refused before any code is written", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const dir = await tempDir();
+  const file = path.join(dir, "too-long.qdc");
+  await writeFile(
+    file,
+    `<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>` +
+      `<Code guid="C0A8D1E2-0000-4000-8000-000000000011" name="Fine" isCodable="true"/>` +
+      `<Code guid="C0A8D1E2-0000-4000-8000-000000000012" name="${"x".repeat(400)}" isCodable="true"/>` +
+      `</Codes></CodeBook>`,
+  );
+  await expect(importCodebookFile({ store, slug, file, userId: owner.id })).rejects.toThrow(
+    /has 400 characters, more than the 300 a code name may have; nothing was imported/,
+  );
+  expect(await listCodes({ store, slug })).toEqual([]);
 });
