@@ -187,6 +187,23 @@ test("hn: Firebase items find their story through parents; deleted items have no
   expect(jwecker.html).not.toContain("javascript:");
 });
 
+test("hn: a crawler's wrapper object holding the story and its comments; a deleted comment has no author", async () => {
+  const file = path.join(FIXTURES, "hn-story-with-comments.json");
+  const { report, replyLinks, corpus } = await importInto([file]);
+  expect(report).toMatchObject({
+    posts: 4,
+    threads: 1,
+    members: 3,
+    orphans: 0,
+    deletedUpstream: 1,
+  });
+  expect(report.formats).toEqual(["hn"]);
+  expect(replyLinks).toBe(3);
+  const deleted = corpus.posts.find((post) => post.sourceId === "9153")!;
+  expect(deleted.memberId).toBeNull();
+  expect(corpus.posts.find((post) => post.sourceId === "8863")?.text).toMatch(/^My YC app/);
+});
+
 test("hn: an Algolia item tree", async () => {
   const { report, replyLinks } = await importInto([path.join(FIXTURES, "hn-algolia-item.json")]);
   expect(report).toMatchObject({ posts: 3, threads: 1, members: 2 });

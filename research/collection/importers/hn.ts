@@ -124,6 +124,24 @@ function* algoliaTree(node: z.infer<typeof AlgoliaItem>, storyId: number, storyT
   }
 }
 
+const looksLikeItem = (value: unknown) => isObject(value) && "id" in value && "type" in value;
+
+/**
+ * Firebase items wherever a crawler put them: one item, an array of items, or a wrapper object whose
+ * fields hold the story and its comments (`{"story": {...}, "comments": [...]}` and the like).
+ */
+function firebaseRecordsIn(document: unknown): Array<{ raw: unknown; record: string | number }> {
+  if (Array.isArray(document)) return document.map((raw, index) => ({ raw, record: index }));
+  if (!isObject(document) || looksLikeItem(document)) return [{ raw: document, record: 0 }];
+  const found: Array<{ raw: unknown; record: string | number }> = [];
+  for (const [key, value] of Object.entries(document)) {
+    if (looksLikeItem(value)) found.push({ raw: value, record: key });
+    else if (Array.isArray(value) && value.some(looksLikeItem))
+      for (const [index, raw] of value.entries()) found.push({ raw, record: `${key}[${index}]` });
+  }
+  return found.length > 0 ? found : [{ raw: document, record: 0 }];
+}
+
 export const hnImporter: Importer = {
   format: "hn",
   platform: "hackernews",
@@ -187,10 +205,9 @@ export const hnImporter: Importer = {
         else yield* algoliaTree(checked.data, checked.data.story_id ?? checked.data.id, checked.data.title ?? null, file, "item");
         continue;
       }
-      const list = Array.isArray(document) ? document : [document];
       const items: Array<{ item: z.infer<typeof FirebaseItem> }> = [];
-      for (const [index, raw] of list.entries()) {
-        const checked = checkRecord(FirebaseItem, raw, { file, record: index });
+      for (const { raw, record } of firebaseRecordsIn(document)) {
+        const checked = checkRecord(FirebaseItem, raw, { file, record });
         if (checked.ok) items.push({ item: checked.data });
         else yield checked.event;
       }
