@@ -254,15 +254,22 @@ test("youtube: the video is the thread; replies beyond those inlined are not col
   expect(replyLinks).toBe(2);
 });
 
-test("zeeschuimer: known platforms import, an unknown payload is a clear error naming line and field", async () => {
-  await expect(importInto([path.join(FIXTURES, "zeeschuimer.ndjson")])).rejects.toThrow(
-    /line 3, field data: No author and text found in this linkedin\.com item/,
+test("zeeschuimer: every platform with an author and text imports; other items are skipped and listed, never stopping the file", async () => {
+  const { report, corpus } = await importInto([path.join(FIXTURES, "zeeschuimer.ndjson")]);
+  // TikTok, Instagram, LinkedIn (with an actor) and X; the LinkedIn item without one and a Pinterest pin skipped.
+  expect(report).toMatchObject({ posts: 4, members: 4, skipped: 2 });
+  expect(report.invalid.map((entry) => [entry.line, entry.field])).toEqual([
+    [3, "data"],
+    [6, "data"],
+  ]);
+  const texts = new Map(corpus.posts.map((post) => [post.sourceId, post.text]));
+  // HTML entities in the platforms' plain text are decoded.
+  expect(texts.get("1730000000000000001")).toBe("Panels & batteries > generators");
+  expect(texts.get("urn:li:activity:7100000000000000002")).toBe(
+    "Six months living in a van & working remotely: what I learned <thread>",
   );
-  const { report } = await importInto([path.join(FIXTURES, "zeeschuimer.ndjson")], {
-    skipInvalid: true,
-  });
-  expect(report).toMatchObject({ posts: 2, members: 2, skipped: 1 });
-  expect(report.invalid[0]).toMatchObject({ line: 3, field: "data" });
+  const handles = [...corpus.members.values()].map((member) => member.handle).sort();
+  expect(handles).toContain("jana-novak-42");
 });
 
 test("rss/atom: entries thread by thr:in-reply-to and lose their event handlers", async () => {
