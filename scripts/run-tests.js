@@ -83,6 +83,8 @@ const FORMATTED = [
   "tests/unit/agreement.test.ts",
   "research/analysis/agreement.ts",
   "tests/unit/suggestions.test.ts",
+  "research/collection/importers/discourse.ts",
+  "tests/unit/importers.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

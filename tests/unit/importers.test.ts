@@ -1,3 +1,5 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
@@ -65,6 +67,41 @@ test("discourse: a topic page with 20 of 22 posts counts the 2 missing ones as n
   expect(report).toMatchObject({ posts: 20, threads: 1, members: 10, notCollected: 2, orphans: 0 });
   expect(replyLinks).toBe(9);
   expect([...corpus.threads.values()][0].title).toBe("[Support] uBlock Origin");
+});
+
+test("discourse: a topic saved page by page counts what is missing once; one post, or a bare array of posts, imports too", async () => {
+  // The real topic (20 of its 22 posts) cut into two pages, each listing all 22 ids as Discourse does.
+  const topic = JSON.parse(
+    await readFile(path.join(SHARED_DATA, "discourse-ublock/discourse_topic_1148.json"), "utf8"),
+  );
+  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-discourse-pages-"));
+  const page = (posts: unknown[]) =>
+    JSON.stringify({ ...topic, post_stream: { ...topic.post_stream, posts } });
+  const pages = [path.join(dir, "1148-page-1.json"), path.join(dir, "1148-page-2.json")];
+  await writeFile(pages[0], page(topic.post_stream.posts.slice(0, 10)));
+  await writeFile(pages[1], page(topic.post_stream.posts.slice(10)));
+  await writeFile(
+    path.join(dir, "posts.json"),
+    JSON.stringify(topic.post_stream.posts.slice(0, 3)),
+  );
+  const paged = await importInto(pages);
+  expect(paged.report).toMatchObject({
+    posts: 20,
+    threads: 1,
+    members: 10,
+    notCollected: 2,
+    orphans: 0,
+  });
+  expect(paged.replyLinks).toBe(9);
+
+  const single = await importInto([path.join(SHARED_DATA, "discourse-ublock/discourse_post.json")]);
+  expect(single.report).toMatchObject({ posts: 1, threads: 1, members: 1, formats: ["discourse"] });
+  expect([...single.corpus.threads.values()][0].title).toBe(
+    "Migrating or moving workloads question",
+  );
+
+  const array = await importInto([path.join(dir, "posts.json")]);
+  expect(array.report).toMatchObject({ posts: 3, threads: 1, formats: ["discourse"] });
 });
 
 test("mastodon: an account archive keeps conversations, counts replies to others as orphans, and keeps privacy signals", async () => {
