@@ -104,6 +104,26 @@ test("discourse: a topic saved page by page counts what is missing once; one pos
   expect(array.report).toMatchObject({ posts: 3, threads: 1, formats: ["discourse"] });
 });
 
+test("mastodon: a /context response is one thread around the status it was asked about; a boost is not the booster's words", async () => {
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(FIXTURES, "mastodon-context.json"),
+  ]);
+  // 2203 (the status asked about) is not in the response: its reply is an orphan of the same thread.
+  expect(report).toMatchObject({
+    posts: 4,
+    threads: 1,
+    members: 3,
+    orphans: 1,
+    formats: ["mastodon"],
+  });
+  expect(replyLinks).toBe(2);
+  expect([...corpus.members.values()].map((member) => member.handle).sort()).toEqual([
+    "ana@m.example",
+    "bo@other.example",
+    "cy@m.example",
+  ]);
+});
+
 test("mastodon: an account archive keeps conversations, counts replies to others as orphans, and keeps privacy signals", async () => {
   const { report, replyLinks, corpus } = await importInto([
     path.join(SHARED_DATA, "mastodon-outbox/outbox.json"),

@@ -100,14 +100,18 @@ async function readActor(file: string): Promise<{ author: ImportedAuthor; host: 
   }
 }
 
-async function* readStatuses(file: string, statuses: unknown[]): AsyncGenerator<ImportEvent> {
+/**
+ * `linked`: parent links known from around the file, not in it: a /context response leaves out the
+ * status it was asked about, whose replies (descendants) would otherwise form a thread of their own.
+ */
+async function* readStatuses(file: string, statuses: unknown[], linked: Map<string, string> = new Map()): AsyncGenerator<ImportEvent> {
   const valid: Array<z.infer<typeof Status>> = [];
   for (const [index, raw] of statuses.entries()) {
     const checked = checkRecord(Status, raw, { file, record: index });
     if (!checked.ok) yield checked.event;
     else if (!checked.data.reblog) valid.push(checked.data);
   }
-  const rootOf = threadRoots(new Map(valid.map((status) => [status.id, status.in_reply_to_id ?? null])));
+  const rootOf = threadRoots(new Map([...linked, ...valid.map((status): [string, string | null] => [status.id, status.in_reply_to_id ?? null])]));
   // A timeline is read from one instance: its statuses form one community, wherever their authors live.
   const timelineHost = hostOf(valid[0]?.url ?? valid[0]?.uri);
   for (const status of valid) {
@@ -172,6 +176,17 @@ async function* readOutbox(file: string, outbox: Record<string, unknown>, actor:
   }
 }
 
+/** The status a /context response was asked about: what its descendants answer, below its last ancestor. */
+function contextLinks(ancestors: unknown[], descendants: unknown[]): Map<string, string> {
+  const ids = (list: unknown[]) => list.flatMap((item) => (isObject(item) && item.id !== undefined ? [String(item.id)] : []));
+  const inFile = new Set([...ids(ancestors), ...ids(descendants)]);
+  const lastAncestor = ids(ancestors).at(-1);
+  const focal = descendants
+    .map((item) => (isObject(item) && item.in_reply_to_id != null ? String(item.in_reply_to_id) : null))
+    .find((id): id is string => id !== null && !inFile.has(id));
+  return focal && lastAncestor ? new Map([[focal, lastAncestor]]) : new Map();
+}
+
 export const mastodonImporter: Importer = {
   format: "mastodon",
   platform: "mastodon",
@@ -179,7 +194,10 @@ export const mastodonImporter: Importer = {
   detect({ head, fileName }) {
     if (/"orderedItems"\s*:/.test(head) && /activitystreams/.test(head)) return true;
     if (path.basename(fileName) === "actor.json" && /"preferredUsername"/.test(head)) return true;
-    return /^\s*\[/.test(head) && /"account"\s*:\s*\{/.test(head) && /"acct"\s*:/.test(head) && /"in_reply_to_id"/.test(head);
+    // A thread's /api/v1/statuses/:id/context response: the statuses before and after one status.
+    if (/"ancestors"\s*:\s*\[/.test(head) && /"descendants"\s*:/.test(head)) return true;
+    // An array of statuses, or one status (/api/v1/statuses/:id).
+    return /^\s*[[{]/.test(head) && /"account"\s*:\s*\{/.test(head) && /"acct"\s*:/.test(head) && /"in_reply_to_id"/.test(head);
   },
   async *read(files) {
     let actor: { author: ImportedAuthor; host: string | null } | null = null;
@@ -188,13 +206,17 @@ export const mastodonImporter: Importer = {
       const document = await readJsonDocument(file);
       if (Array.isArray(document)) {
         yield* readStatuses(file, document);
+      } else if (isObject(document) && Array.isArray(document.ancestors) && Array.isArray(document.descendants)) {
+        yield* readStatuses(file, [...document.ancestors, ...document.descendants], contextLinks(document.ancestors, document.descendants));
+      } else if (isObject(document) && isObject(document.account) && "content" in document) {
+        yield* readStatuses(file, [document]);
       } else if (isObject(document) && Array.isArray(document.orderedItems)) {
         let fileActor = actor;
         const sibling = path.join(path.dirname(file), "actor.json");
         if (!fileActor && (await access(sibling).then(() => true, () => false))) fileActor = await readActor(sibling);
         yield* readOutbox(file, document, fileActor);
       } else {
-        yield { kind: "invalid", where: { file }, message: "Expected a JSON array of statuses or an ActivityPub outbox (orderedItems)." };
+        yield { kind: "invalid", where: { file }, message: "Expected Mastodon statuses (an array, one status, or a /context response) or an ActivityPub outbox (orderedItems)." };
       }
     }
   },
