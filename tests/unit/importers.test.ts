@@ -303,6 +303,31 @@ test("twitter: API v2 conversation is the thread, replied_to the parent, users f
   ]);
 });
 
+test("twitter: twarc2 pages link replies to parents sent only as includes, leave retweets out, count API errors; a second crawl adds nothing", async () => {
+  const file = path.join(FIXTURES, "twarc2-conversation.jsonl");
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const report = await importFiles({ store, slug, files: [file] });
+  expect(report).toMatchObject({
+    posts: 4,
+    threads: 1,
+    members: 3,
+    orphans: 0,
+    notCollected: 1,
+    formats: ["twitter"],
+  });
+  const corpus = await readStoredCorpus(store, slug);
+  expect(corpus.posts.filter((post) => post.parentId)).toHaveLength(3);
+  const handles = [...corpus.members.values()].map((member) => member.handle).sort();
+  expect(handles).toEqual(["kit_builds", "rae_roams", "solarvan_sam"]);
+  expect(corpus.posts.find((post) => post.sourceId === "1790000000000000001")?.text).toBe(
+    "First night off-grid with the new 200W panel & lithium bank.",
+  );
+  const again = await importFiles({ store, slug, files: [file] });
+  expect(again).toMatchObject({ posts: 0, members: 0, duplicates: 4 });
+});
+
 test("youtube: the video is the thread; replies beyond those inlined are not collected", async () => {
   const { report, replyLinks } = await importInto([
     path.join(FIXTURES, "youtube-commentthreads.json"),

@@ -15,20 +15,41 @@ const Tweet = z.object({
 }).loose();
 const User = z.object({ id: z.string(), username: z.string(), name: z.string().optional(), protected: z.boolean().optional() }).loose();
 
-function* tweetsOf(file: string, page: Record<string, unknown>, where: string, users: Map<string, z.infer<typeof User>>): Generator<ImportEvent> {
+/**
+ * The tweets of one API v2 response page (twarc2 writes one per line): `data`, and the tweets in
+ * `includes.tweets` (the parents and quoted tweets the API sent along), so a reply whose parent came
+ * only as an include still finds it. A retweet is not the retweeter's words: it is left out, and the
+ * original (an include) stands for itself. `errors` (deleted or protected tweets) are counted as not
+ * collected. `seen` keeps a tweet met twice in one file (data on one page, include on another) once.
+ */
+function* tweetsOf(
+  file: string,
+  page: Record<string, unknown>,
+  where: string,
+  users: Map<string, z.infer<typeof User>>,
+  seen: Set<string>,
+): Generator<ImportEvent> {
   const includes = isObject(page.includes) ? page.includes : {};
   for (const [index, raw] of (Array.isArray(includes.users) ? includes.users : []).entries()) {
     const checked = checkRecord(User, raw, { file, record: `${where}includes.users[${index}]` });
     if (checked.ok) users.set(checked.data.id, checked.data);
   }
   const data = Array.isArray(page.data) ? page.data : isObject(page.data) ? [page.data] : [];
-  for (const [index, raw] of data.entries()) {
-    const checked = checkRecord(Tweet, raw, { file, record: `${where}data[${index}]` });
+  const included = Array.isArray(includes.tweets) ? includes.tweets : [];
+  const records = [
+    ...data.map((raw, index) => ({ raw, record: `${where}data[${index}]` })),
+    ...included.map((raw, index) => ({ raw, record: `${where}includes.tweets[${index}]` })),
+  ];
+  for (const { raw, record } of records) {
+    const checked = checkRecord(Tweet, raw, { file, record });
     if (!checked.ok) {
       yield checked.event;
       continue;
     }
     const tweet = checked.data;
+    if (seen.has(tweet.id)) continue;
+    seen.add(tweet.id);
+    if (tweet.referenced_tweets?.some((reference) => reference.type === "retweeted")) continue;
     const user = users.get(tweet.author_id);
     const repliedTo = tweet.referenced_tweets?.find((reference) => reference.type === "replied_to")?.id ?? null;
     yield {
@@ -46,6 +67,8 @@ function* tweetsOf(file: string, page: Record<string, unknown>, where: string, u
       },
     };
   }
+  const errors = Array.isArray(page.errors) ? page.errors.length : 0;
+  if (errors > 0) yield { kind: "not-collected", count: errors, reason: "X API errors (deleted, suspended or protected tweets)" };
 }
 
 export const twitterImporter: Importer = {
@@ -58,12 +81,13 @@ export const twitterImporter: Importer = {
   async *read(files) {
     for (const file of files) {
       const users = new Map<string, z.infer<typeof User>>();
+      const seen = new Set<string>();
       const head = await readHead(file, 4096);
       if (looksLikeNdjson(head) && head.trim().split("\n").length > 1) {
         // Paginated responses saved one per line; users may be included on any page, so buffer tweets per page.
         for await (const entry of readNdjson(file)) {
           if ("kind" in entry) yield entry;
-          else if (isObject(entry.value)) yield* tweetsOf(file, entry.value, `line ${entry.line} `, users);
+          else if (isObject(entry.value)) yield* tweetsOf(file, entry.value, `line ${entry.line} `, users, seen);
           else yield { kind: "invalid", where: { file, line: entry.line }, message: "Expected a JSON object (an API v2 response page)." };
         }
         continue;
@@ -72,7 +96,7 @@ export const twitterImporter: Importer = {
       const pages = Array.isArray(document) ? document : [document];
       for (const [index, page] of pages.entries()) {
         if (!isObject(page)) yield { kind: "invalid", where: { file, record: index }, message: "Expected an API v2 response object." };
-        else yield* tweetsOf(file, page, pages.length > 1 ? `[${index}].` : "", users);
+        else yield* tweetsOf(file, page, pages.length > 1 ? `[${index}].` : "", users, seen);
       }
     }
   },
