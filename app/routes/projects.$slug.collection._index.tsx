@@ -55,6 +55,7 @@ const ImportForm = z.object({
   mapBody: z.string().trim().default(""),
   mapThread: z.string().trim().default(""),
   mapTimestamp: z.string().trim().default(""),
+  dateFormat: z.enum(["", "DD/MM", "MM/DD"]).default(""),
 });
 
 export async function action(args: ActionFunctionArgs) {
@@ -81,6 +82,7 @@ export async function action(args: ActionFunctionArgs) {
       format: options.format || undefined,
       community: options.community || undefined,
       skipInvalid: options.skipInvalid === "on",
+      dateFormat: options.dateFormat || undefined,
       columns: {
         id: options.mapId || undefined,
         author: options.mapAuthor || undefined,
@@ -150,6 +152,15 @@ export default function ImportPage() {
               <Field label="Text column" name="mapBody" />
               <Field label="Thread column" name="mapThread" />
               <Field label="Time column" name="mapTimestamp" />
+              <SelectField
+                label="Dates like 02/01/2020"
+                name="dateFormat"
+                options={[
+                  { value: "", label: "Tell from the file (asks when it cannot)" },
+                  { value: "DD/MM", label: "Day first (2 January)" },
+                  { value: "MM/DD", label: "Month first (February 1)" },
+                ]}
+              />
             </div>
           </details>
           <button type="submit">Import</button>

@@ -23,6 +23,7 @@ import {
   detectImporter,
   getImporter,
   type CsvField,
+  type SlashDateFormat,
   type Importer,
 } from "./importers/index.js";
 import { readHead } from "./importers/read.js";
@@ -95,6 +96,8 @@ export type ImportFilesInput = {
   maxPostChars?: number;
   userId?: string;
   columns?: Partial<Record<CsvField, string>>;
+  /** How slash dates in CSV files are read (asked for only when the file cannot tell). */
+  dateFormat?: SlashDateFormat;
   /** Already-chosen importers and their files (REFI-QDA sources): skips expansion and detection. */
   groups?: Array<{ importer: Importer; files: string[] }>;
   /** Original names of uploaded files (temporary paths otherwise show in messages). */
@@ -1052,7 +1055,10 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
           await sql`insert into posts_fts_deferred (import_id) values (${importId})`.execute(trx);
         for (const { importer, files: groupFiles } of groups) {
           let currentFile: string | null = null;
-          for await (let event of importer.read(groupFiles, { columns: input.columns })) {
+          for await (let event of importer.read(groupFiles, {
+            columns: input.columns,
+            dateFormat: input.dateFormat,
+          })) {
             if (event.kind === "progress") {
               currentFile = event.file;
               bytesDone.set(event.file, event.bytesRead);

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { getJob, startCliJob, type BackgroundJob } from "../shared/background-jobs.js";
 import type { DocumentStore } from "../store/index.js";
-import type { CsvField } from "./importers/index.js";
+import type { CsvField, SlashDateFormat } from "./importers/index.js";
 import type { RefiImportReport } from "../exchange/import-refi.js";
 import type { ImportReport } from "./import-files.js";
 
@@ -24,6 +24,7 @@ export type StartImportInput = {
   community?: string;
   skipInvalid?: boolean;
   columns?: Partial<Record<CsvField, string>>;
+  dateFormat?: SlashDateFormat;
   /** A folder to delete once the import ended (uploaded files). */
   cleanup?: string;
   /** The store of `dataDir` (default: the process-wide one). */
@@ -36,6 +37,7 @@ export function startImportJob(input: StartImportInput): ImportJob {
   if (input.format) args.push("--format", input.format);
   if (input.community) args.push("--community", input.community);
   if (input.skipInvalid) args.push("--skip-invalid");
+  if (input.dateFormat) args.push("--date-format", input.dateFormat);
   for (const [field, column] of Object.entries(input.columns ?? {})) {
     if (column) args.push("--map", `${field}=${column}`);
   }

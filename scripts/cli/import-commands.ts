@@ -29,12 +29,13 @@ export function registerImportCommands(program: Command, store: () => DocumentSt
     .option("--community <name>", "put every post into this community")
     .option("--skip-invalid", "skip invalid records and list them in the report instead of failing")
     .option("--map <field=column...>", `CSV column mapping (fields: ${CSV_FIELDS.join(", ")})`, [])
+    .addOption(new Option("--date-format <order>", "how CSV slash dates (02/01/2020) read, when the file cannot tell").choices(["DD/MM", "MM/DD"]))
     .option("--json", "print one summary object")
     .addOption(new Option("--progress-ndjson", "write progress as JSON lines on stderr (used by the web app)").hideHelp())
     .addOption(new Option("--report-json", "print the full import report as JSON (used by the web app)").hideHelp())
     .addOption(new Option("--user <id>", "who imports (used by the web app)").hideHelp())
     .exitOverride()
-    .action(async (slug: string, files: string[], options: { format?: string; community?: string; skipInvalid?: boolean; map: string[]; json?: boolean; progressNdjson?: boolean; reportJson?: boolean; user?: string }) => {
+    .action(async (slug: string, files: string[], options: { format?: string; community?: string; skipInvalid?: boolean; map: string[]; dateFormat?: "DD/MM" | "MM/DD"; json?: boolean; progressNdjson?: boolean; reportJson?: boolean; user?: string }) => {
       const refiFiles = files.filter((file) => /\.(qdc|qdpx)$/i.test(file));
       if (refiFiles.length > 0) {
         if (files.length > 1) throw new UsageError("Import one REFI-QDA file (.qdc or .qdpx) at a time, without other files.");
@@ -73,7 +74,7 @@ export function registerImportCommands(program: Command, store: () => DocumentSt
         bar.update(Math.min(progress.bytesRead, progress.totalBytes), { posts: progress.posts, file: progress.file.split("/").pop() });
       };
       try {
-        const report = await importFiles({ store: store(), slug, files, format: options.format, community: options.community, skipInvalid: options.skipInvalid, columns, onProgress, userId: options.user });
+        const report = await importFiles({ store: store(), slug, files, format: options.format, community: options.community, skipInvalid: options.skipInvalid, columns, dateFormat: options.dateFormat, onProgress, userId: options.user });
         bar?.stop();
         if (options.reportJson) {
           printJson(report);

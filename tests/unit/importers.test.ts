@@ -10,7 +10,12 @@ const FIXTURES = path.resolve(__dirname, "../fixtures");
 
 async function importInto(
   files: string[],
-  options: { format?: string; skipInvalid?: boolean; columns?: Record<string, string> } = {},
+  options: {
+    format?: string;
+    skipInvalid?: boolean;
+    columns?: Record<string, string>;
+    dateFormat?: "DD/MM" | "MM/DD";
+  } = {},
 ) {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
@@ -334,6 +339,39 @@ test("youtube: the video is the thread; replies beyond those inlined are not col
   ]);
   expect(report).toMatchObject({ posts: 4, threads: 1, members: 3, notCollected: 5 });
   expect(replyLinks).toBe(2);
+});
+
+test("4cat csv: Reddit fullnames in parent (t1_, t3_) thread the replies; zone-less timestamps are UTC", async () => {
+  const zone = process.env.TZ;
+  process.env.TZ = "Asia/Tokyo";
+  const { report, replyLinks, corpus } = await importInto([
+    path.join(FIXTURES, "4cat-reddit-export.csv"),
+  ]).finally(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+  expect(report).toMatchObject({ posts: 4, threads: 1, members: 3, orphans: 0 });
+  expect(replyLinks).toBe(3);
+  expect(corpus.posts.find((post) => post.sourceId === "xyz1")?.createdAt).toBe(
+    "2024-01-02T10:00:00.000Z",
+  );
+});
+
+test("csv: slash dates are read in the order the column shows, and never guessed when it cannot tell", async () => {
+  const dayFirst = await importInto([path.join(FIXTURES, "csv-day-first-dates.csv")]);
+  expect(dayFirst.corpus.posts.map((post) => post.createdAt).sort()).toEqual([
+    "2020-01-02T10:00:00.000Z",
+    "2020-01-25T00:00:00.000Z",
+  ]);
+  const ambiguous = path.join(FIXTURES, "csv-ambiguous-dates.csv");
+  await expect(importInto([ambiguous])).rejects.toThrow(
+    /csv-ambiguous-dates\.csv: the dates in column "timestamp" can be read as day\/month or as month\/day \("02\/01\/2020 10:00", line 2\).*--date-format DD\/MM or --date-format MM\/DD/,
+  );
+  const monthFirst = await importInto([ambiguous], { dateFormat: "MM/DD" });
+  expect(monthFirst.corpus.posts.map((post) => post.createdAt).sort()).toEqual([
+    "2020-02-01T10:00:00.000Z",
+    "2020-03-01T00:00:00.000Z",
+  ]);
 });
 
 test("zeeschuimer: every platform with an author and text imports; other items are skipped and listed, never stopping the file", async () => {

@@ -13,7 +13,7 @@ import { youtubeImporter } from "./youtube.js";
 import { zeeschuimerImporter } from "./zeeschuimer.js";
 import type { Importer } from "./types.js";
 
-export type { Importer, ImportEvent, ImportedPost, CsvField } from "./types.js";
+export type { Importer, ImportEvent, ImportedPost, CsvField, SlashDateFormat } from "./types.js";
 
 /** In detection order: the most specific signatures first, CSV (decided by file name) last. */
 export const IMPORTERS: Importer[] = [

@@ -196,8 +196,10 @@ export function toIsoDate(value: unknown): string | null {
     return Number.isNaN(date.getTime()) ? null : date.toISOString();
   }
   if (typeof value === "string") {
-    // Stack Exchange dates have no zone: they are UTC.
-    const text = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value) ? `${value}Z` : value;
+    // Stack Exchange and 4CAT dates have no zone: they are UTC, wherever the server runs.
+    const text = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)
+      ? `${value.replace(" ", "T")}Z`
+      : value;
     const date = new Date(text);
     return Number.isNaN(date.getTime()) ? null : date.toISOString();
   }

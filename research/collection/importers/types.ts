@@ -41,7 +41,10 @@ export type FileProbe = { fileName: string; head: string };
 export type ReadOptions = {
   /** CSV column mapping: our field → the file's column name. */
   columns?: Partial<Record<CsvField, string>>;
+  /** How to read slash dates (02/01/2020) in a CSV: never guessed when the file cannot tell. */
+  dateFormat?: SlashDateFormat;
 };
+export type SlashDateFormat = "DD/MM" | "MM/DD";
 export type CsvField = "id" | "thread" | "parent" | "author" | "body" | "timestamp" | "title" | "url";
 
 /** An importer reads one group of files of its format (most formats: one file; Stack Exchange: a dump folder). */
