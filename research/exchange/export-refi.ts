@@ -6,6 +6,7 @@ import { codebookFile, externalCodersFile, type Code, type Coding } from "../cod
 import { iterateVisiblePosts, projectSql, visiblePosts } from "../collection/corpus.js";
 import { listFieldNotes } from "../collection/field-notes.js";
 import { projectKeys } from "../projects/model.js";
+import { ResearchError } from "../shared/errors.js";
 import type { DocumentStore } from "../store/index.js";
 import { guidFor } from "./guids.js";
 import { attributes, refiColour, xmlEscape } from "./xml.js";
@@ -44,9 +45,14 @@ export async function exportCodebook({
   const codes = (await store.read(codebookFile, projectKeys.codebook(slug))).codes.filter(
     (code) => !code.mergedInto,
   );
-  const body = codes.length
-    ? `  <Codes>\n${codeTree(codes, null, "    ")}\n  </Codes>`
-    : "  <Codes/>";
+  // The standard's Codebook.xsd requires at least one Code: an empty .qdc would be refused by every
+  // tool that validates it. Say so instead of writing an invalid file.
+  if (codes.length === 0)
+    throw new ResearchError(
+      "invalid-input",
+      "The codebook has no codes yet, and a REFI-QDA codebook (.qdc) must hold at least one. Add codes, or export the project (.qdpx), which is valid without them.",
+    );
+  const body = `  <Codes>\n${codeTree(codes, null, "    ")}\n  </Codes>`;
   return `<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0"${attributes({ origin: ORIGIN })}>\n${body}\n</CodeBook>\n`;
 }
 

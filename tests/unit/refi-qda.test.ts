@@ -393,3 +393,16 @@ test("a codebook with a code name beyond the limit is refused before any code is
   );
   expect(await listCodes({ store, slug })).toEqual([]);
 });
+
+test("an empty project exports as a valid .qdpx; an empty codebook is refused as .qdc (the XSD needs a code)", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const dir = await tempDir();
+  await expect(exportCodebook({ store, slug })).rejects.toThrow(
+    /must hold at least one\. Add codes, or export the project \(\.qdpx\)/,
+  );
+  const zip = unzipSync(new Uint8Array(await exportProject({ store, slug })));
+  await writeFile(path.join(dir, "project.qde"), zip["project.qde"]);
+  validate(path.join(dir, "project.qde"), "Project.xsd");
+});
