@@ -11,6 +11,7 @@ import {
 } from "d3";
 import Graph from "graphology";
 import louvain from "graphology-communities-louvain";
+import betweennessCentrality from "graphology-metrics/centrality/betweenness.js";
 import { LRUCache } from "lru-cache";
 import { codebookFile } from "../coding/model.js";
 import {
@@ -37,6 +38,19 @@ export type NetworkNode = {
   radius: number;
   labelSide: "right" | "left" | null;
   start?: string | null;
+  /** Member networks: who answered this member (in) and whom they answered (out), and brokerage. */
+  metrics?: MemberMetrics;
+};
+/**
+ * Degrees count distinct members (replies, not posts); weighted degrees count replies; betweenness is
+ * normalised (0 to 1) on the directed reply graph: how often a member lies on the shortest reply paths.
+ */
+export type MemberMetrics = {
+  inDegree: number;
+  outDegree: number;
+  repliesReceived: number;
+  repliesGiven: number;
+  betweenness: number;
 };
 export type NetworkEdge = {
   source: string;
@@ -307,6 +321,7 @@ type MemberStructure = {
     x: number;
     y: number;
     radius: number;
+    metrics: MemberMetrics;
   }>;
   edges: NetworkEdge[];
   communitySizes: Map<number, number>;
@@ -468,6 +483,8 @@ async function buildMemberStructure({ members, edges }: MemberGraph): Promise<Me
     { ...FRAME, clusterOf },
   );
   const firstSeen = new Map(members.map((member) => [member.id, member.firstPostAt]));
+  await nextTurn();
+  const metrics = memberMetrics(members, edges);
   return {
     nodes: placed.map((node) => ({
       id: node.id,
@@ -477,11 +494,46 @@ async function buildMemberStructure({ members, edges }: MemberGraph): Promise<Me
       x: node.x,
       y: node.y,
       radius: node.radius,
+      metrics: metrics.get(node.id)!,
     })),
     edges,
     communitySizes,
     unconnected: members.filter(({ id }) => communityOf(id) === null).length,
   };
+}
+
+/** In/out degree, replies given and received, and betweenness on the directed reply graph. */
+function memberMetrics(
+  members: MemberGraph["members"],
+  edges: NetworkEdge[],
+): Map<string, MemberMetrics> {
+  const directed = new Graph({ type: "directed", multi: false });
+  for (const member of members) directed.addNode(member.id);
+  for (const edge of edges) {
+    if (!directed.hasNode(edge.source) || !directed.hasNode(edge.target)) continue;
+    if (directed.hasEdge(edge.source, edge.target))
+      directed.updateEdgeAttribute(edge.source, edge.target, "weight", (w: number) => w + edge.weight);
+    else directed.addEdge(edge.source, edge.target, { weight: edge.weight });
+  }
+  // Unweighted paths: a reply is a tie whatever its count (weights would read as distances).
+  const betweenness =
+    directed.size > 0
+      ? betweennessCentrality(directed, { normalized: true, getEdgeWeight: null })
+      : {};
+  const sum = (edgesOf: string[]) =>
+    edgesOf.reduce((total, edge) => total + Number(directed.getEdgeAttribute(edge, "weight")), 0);
+  return new Map(
+    members.map(({ id }) => [
+      id,
+      {
+        inDegree: directed.inDegree(id),
+        outDegree: directed.outDegree(id),
+        repliesReceived: sum(directed.inEdges(id)),
+        repliesGiven: sum(directed.outEdges(id)),
+        betweenness: Math.round((betweenness[id] ?? 0) * 1e6) / 1e6,
+      },
+    ]),
+  );
 }
 
 /** Names, pseudonyms and consent of the given (visible) members: what a label needs, nothing more. */
@@ -588,6 +640,7 @@ export async function memberInteractionNetwork({
     radius: node.radius,
     labelSide: null,
     start: node.start,
+    metrics: node.metrics,
   }));
   return {
     kind: "members",
@@ -776,6 +829,7 @@ function rgb(hex: string): { r: number; g: number; b: number } {
  * last reply, so Gephi's timeline can play the network. Ids are positional: nothing internal leaks.
  */
 export function networkToGexf(network: Network): string {
+  const directed = network.kind === "members";
   const ids = new Map(network.nodes.map((node, i) => [node.id, `n${i}`]));
   const day = (value: string | null | undefined) => (value ? value.slice(0, 10) : undefined);
   const spell = (start?: string, end?: string) =>
@@ -785,12 +839,16 @@ export function networkToGexf(network: Network): string {
       `<?xml version="1.0" encoding="UTF-8"?>`,
       `<gexf xmlns="http://gexf.net/1.3" xmlns:viz="http://gexf.net/1.3/viz" version="1.3">`,
       `  <meta><creator>Netnography Workbench</creator><description>${xml(network.title)}</description></meta>`,
-      `  <graph defaultedgetype="undirected" mode="dynamic" timeformat="date">`,
-      `    <attributes class="node" mode="static"><attribute id="group" title="group" type="string"/></attributes>`,
+      // Replies have a direction (who answered whom); co-occurrence and theme links do not.
+      `  <graph defaultedgetype="${directed ? "directed" : "undirected"}" mode="dynamic" timeformat="date">`,
+      `    <attributes class="node" mode="static"><attribute id="group" title="group" type="string"/>${METRIC_KEYS.map(([key, type]) => `<attribute id="${key}" title="${key}" type="${type === "int" ? "integer" : "double"}"/>`).join("")}</attributes>`,
       `    <nodes>`,
       ...network.nodes.map((node) => {
         const colour = rgb(node.colour);
-        return `      <node id="${ids.get(node.id)}" label="${xml(node.label)}"${spell(day(node.start))}><attvalues><attvalue for="group" value="${xml(node.group)}"/></attvalues><viz:color r="${colour.r}" g="${colour.g}" b="${colour.b}"/><viz:size value="${node.size}"/><viz:position x="${node.x}" y="${node.y}" z="0"/></node>`;
+        const metrics = node.metrics
+          ? METRIC_KEYS.map(([key]) => `<attvalue for="${key}" value="${node.metrics![key]}"/>`).join("")
+          : "";
+        return `      <node id="${ids.get(node.id)}" label="${xml(node.label)}"${spell(day(node.start))}><attvalues><attvalue for="group" value="${xml(node.group)}"/>${metrics}</attvalues><viz:color r="${colour.r}" g="${colour.g}" b="${colour.b}"/><viz:size value="${node.size}"/><viz:position x="${node.x}" y="${node.y}" z="0"/></node>`;
       }),
       `    </nodes>`,
       `    <edges>`,
@@ -807,9 +865,20 @@ export function networkToGexf(network: Network): string {
   );
 }
 
+/** The member metrics written as node attributes in GEXF and GraphML, with their types. */
+const METRIC_KEYS: Array<[keyof MemberMetrics, "int" | "double"]> = [
+  ["inDegree", "int"],
+  ["outDegree", "int"],
+  ["repliesReceived", "int"],
+  ["repliesGiven", "int"],
+  ["betweenness", "double"],
+];
+
 /** GraphML with typed keys for label, size, group, colour, position, weight and dates. */
 export function networkToGraphml(network: Network): string {
+  const directed = network.kind === "members";
   const keys = [
+    ...(directed ? METRIC_KEYS.map(([key, type]) => [key, "node", type]) : []),
     ["label", "node", "string"],
     ["size", "node", "double"],
     ["group", "node", "string"],
@@ -834,10 +903,10 @@ export function networkToGraphml(network: Network): string {
         ([id, kind, type]) =>
           `  <key id="${id}" for="${kind}" attr.name="${id === "estart" ? "start" : id === "eend" ? "end" : id}" attr.type="${type}"/>`,
       ),
-      `  <graph id="${network.kind}" edgedefault="undirected">`,
+      `  <graph id="${network.kind}" edgedefault="${directed ? "directed" : "undirected"}">`,
       ...network.nodes.map(
         (node) =>
-          `    <node id="${ids.get(node.id)}">${data("label", node.label)}${data("size", node.size)}${data("group", node.group)}${data("color", node.colour)}${data("x", node.x)}${data("y", node.y)}${data("start", node.start?.slice(0, 10))}</node>`,
+          `    <node id="${ids.get(node.id)}">${node.metrics ? METRIC_KEYS.map(([key]) => data(key, node.metrics![key])).join("") : ""}${data("label", node.label)}${data("size", node.size)}${data("group", node.group)}${data("color", node.colour)}${data("x", node.x)}${data("y", node.y)}${data("start", node.start?.slice(0, 10))}</node>`,
       ),
       ...network.edges
         .filter((edge) => ids.has(edge.source) && ids.has(edge.target))

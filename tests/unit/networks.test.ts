@@ -5,6 +5,8 @@ import {
   FRAME,
   labelWidth,
   memberInteractionNetwork,
+  networkToGexf,
+  networkToGraphml,
   networkToSvg,
   readMemberGraph,
   type NetworkNode,
@@ -226,6 +228,39 @@ test("the member graph is read from SQL: the most active members, reply counts b
     new Map(graph.edges.map((edge) => [`${edge.source}>${edge.target}`, edge.weight])),
   ).toEqual(expected);
   expect(graph.edges.length).toBeGreaterThan(0);
+});
+
+test("the reply network is directed: in/out degree, replies given and received, betweenness, in GEXF and GraphML", async () => {
+  const corpus = await syntheticCorpus({ groups: 2, perGroup: 5, loners: 3 });
+  const map = await network(corpus);
+  // Expected degrees, counted from the edges themselves (distinct members, and replies).
+  for (const node of map.nodes) {
+    const incoming = map.edges.filter((edge) => edge.target === node.id);
+    const outgoing = map.edges.filter((edge) => edge.source === node.id);
+    expect(node.metrics).toMatchObject({
+      inDegree: new Set(incoming.map((edge) => edge.source)).size,
+      outDegree: new Set(outgoing.map((edge) => edge.target)).size,
+      repliesReceived: incoming.reduce((sum, edge) => sum + edge.weight, 0),
+      repliesGiven: outgoing.reduce((sum, edge) => sum + edge.weight, 0),
+    });
+    expect(node.metrics!.betweenness).toBeGreaterThanOrEqual(0);
+    expect(node.metrics!.betweenness).toBeLessThanOrEqual(1);
+  }
+  // Loners answered nobody and nobody answered them: they broker nothing.
+  const loners = map.nodes.filter((node) => node.metrics!.inDegree + node.metrics!.outDegree === 0);
+  expect(loners.length).toBe(3);
+  expect(loners.every((node) => node.metrics!.betweenness === 0)).toBe(true);
+  expect(map.nodes.some((node) => node.metrics!.betweenness > 0)).toBe(true);
+
+  const gexf = networkToGexf(map);
+  expect(gexf).toContain('defaultedgetype="directed"');
+  expect(gexf).toContain('<attribute id="betweenness" title="betweenness" type="double"/>');
+  expect(gexf).toMatch(/<attvalue for="inDegree" value="\d+"\/>/);
+  const graphml = networkToGraphml(map);
+  expect(graphml).toContain('edgedefault="directed"');
+  expect(graphml).toContain(
+    '<key id="outDegree" for="node" attr.name="outDegree" attr.type="int"/>',
+  );
 });
 
 test("an opted-out member leaves the network at once: no node, no edge", async () => {
