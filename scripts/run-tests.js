@@ -85,6 +85,8 @@ const FORMATTED = [
   "tests/unit/suggestions.test.ts",
   "research/collection/importers/discourse.ts",
   "tests/unit/importers.test.ts",
+  "research/exchange/export-refi.ts",
+  "tests/unit/networks.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

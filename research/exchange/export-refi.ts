@@ -5,6 +5,7 @@ import { listCodings } from "../coding/codings.js";
 import { codebookFile, externalCodersFile, type Code, type Coding } from "../coding/model.js";
 import { iterateVisiblePosts, projectSql, visiblePosts } from "../collection/corpus.js";
 import { listFieldNotes } from "../collection/field-notes.js";
+import { listMemos, type Memo } from "../coding/memos.js";
 import { projectKeys } from "../projects/model.js";
 import { ResearchError } from "../shared/errors.js";
 import type { DocumentStore } from "../store/index.js";
@@ -13,7 +14,12 @@ import { attributes, refiColour, xmlEscape } from "./xml.js";
 
 const ORIGIN = "Netnography Workbench";
 
-function codeTree(codes: Code[], parentId: string | null, indent: string): string {
+function codeTree(
+  codes: Code[],
+  parentId: string | null,
+  indent: string,
+  noteRefs: Map<string, string[]> = new Map(),
+): string {
   return codes
     .filter((code) => code.parentId === parentId)
     .map((code) => {
@@ -25,10 +31,13 @@ function codeTree(codes: Code[], parentId: string | null, indent: string): strin
       ]
         .filter(Boolean)
         .join("\n");
-      const children = codeTree(codes, code.id, `${indent}  `);
+      const children = codeTree(codes, code.id, `${indent}  `, noteRefs);
+      const refs = (noteRefs.get(code.id) ?? [])
+        .map((guid) => `${indent}  <NoteRef targetGUID="${guid}"/>\n`)
+        .join("");
       const open = `${indent}<Code${attributes({ guid: guidFor("code", code.id), name: code.name, isCodable: true, color: refiColour(code.colour) })}`;
-      if (!description && !children) return `${open}/>`;
-      return `${open}>\n${description ? `${indent}  <Description>${xmlEscape(description)}</Description>\n` : ""}${children ? `${children}\n` : ""}${indent}</Code>`;
+      if (!description && !children && !refs) return `${open}/>`;
+      return `${open}>\n${description ? `${indent}  <Description>${xmlEscape(description)}</Description>\n` : ""}${refs}${children ? `${children}\n` : ""}${indent}</Code>`;
     })
     .join("\n");
 }
@@ -98,13 +107,23 @@ export async function exportProject({
   slug: string;
 }): Promise<Uint8Array> {
   const { db, project, projectId } = await projectSql({ store, slug });
-  const [codebook, notes, users, external, coderIds] = await Promise.all([
+  const [codebook, notes, users, external, coderIds, memos] = await Promise.all([
     store.read(codebookFile, projectKeys.codebook(slug)),
     listFieldNotes({ store, slug }),
     listUsers({ store }),
     store.read(externalCodersFile, projectKeys.externalCoders(slug)),
     listCoderIdsIn(db, projectId),
+    listMemos({ store, slug }),
   ]);
+  // Memos travel as Notes referred to by what they are about (NoteRef in a Code, a TextSource or the
+  // Project), as ATLAS.ti, MAXQDA and NVivo write them. Memos on posts go only with visible posts.
+  const memoRefs = new Map<string, string[]>();
+  const referTo = (targetId: string, memoId: string) =>
+    memoRefs.set(targetId, [...(memoRefs.get(targetId) ?? []), guidFor("memo", memoId)]);
+  for (const memo of memos)
+    if (memo.target.type !== "post")
+      referTo(memo.target.type === "code" ? memo.target.id : "", memo.id);
+  const exportedPosts = new Set<string>();
   // Coders imported from another tool keep their own GUID and name, so a round trip leaves them as they were.
   const externalCoders = new Map(external.coders.map((coder) => [coder.id, coder]));
   const codes = codebook.codes.filter((code) => !code.mergedInto);
@@ -136,12 +155,19 @@ export async function exportProject({
     ]);
     const described = new Map(context.map((row) => [row.id, row]));
     const bySource = groupBySource(codings);
+    for (const memo of memos)
+      if (memo.target.type === "post" && ids.includes(memo.target.id))
+        referTo(memo.target.id, memo.id);
     for (const post of posts) {
+      exportedPosts.add(post.id);
       const guid = guidFor("post", post.id);
       addFile(`sources/${guid}.txt`, strToU8(post.text));
       const about = described.get(post.id);
       const author = post.memberId ? (about?.pseudonym ?? undefined) : "[deleted]";
-      const inner = selections(bySource.get(post.id) ?? [], userGuid, "      ");
+      const refs = (memoRefs.get(post.id) ?? [])
+        .map((memoGuid) => `\n      <NoteRef targetGUID="${memoGuid}"/>`)
+        .join("");
+      const inner = selections(bySource.get(post.id) ?? [], userGuid, "      ") + refs;
       sourcesXml.push(
         `    <TextSource${attributes({ guid, name: post.sourceId, plainTextPath: `internal://${guid}.txt`, creationDateTime: post.createdAt ?? undefined })}>\n      <Description>${xmlEscape(`${about?.title ?? ""} — ${author}`)}</Description>${inner ? `\n${inner}` : ""}\n    </TextSource>`,
       );
@@ -161,6 +187,34 @@ export async function exportProject({
       return `    <Note${attributes({ guid: guidFor("note", note.id), name: note.title, creatingUser: userGuid(note.authorId), creationDateTime: note.createdAt })}>\n      <Description>${xmlEscape(`${note.kind} field note`)}</Description>\n      <PlainTextContent>${xmlEscape(note.markdown)}</PlainTextContent>${inner ? `\n${inner}` : ""}\n    </Note>`;
     })
     .join("\n");
+  const codeNames = new Map(codes.map((code) => [code.id, code.name]));
+  const memoTitle = (memo: Memo) =>
+    memo.target.type === "code"
+      ? `Memo on code “${codeNames.get(memo.target.id) ?? "(removed code)"}”`
+      : memo.target.type === "post"
+        ? "Memo on a post"
+        : memo.target.type === "thread"
+          ? "Memo on a thread"
+          : "Project memo";
+  const exportedMemos = memos.filter(
+    (memo) =>
+      (memo.target.type === "code" && codeNames.has(memo.target.id)) ||
+      (memo.target.type === "post" && exportedPosts.has(memo.target.id)) ||
+      memo.target.type === "project" ||
+      memo.target.type === "thread",
+  );
+  const memosXml = [...exportedMemos]
+    .reverse()
+    .map((memo) => {
+      userIds.add(memo.authorId);
+      return `    <Note${attributes({ guid: guidFor("memo", memo.id), name: memoTitle(memo), creatingUser: userGuid(memo.authorId), creationDateTime: memo.createdAt, modifiedDateTime: memo.updatedAt })}>\n      <PlainTextContent>${xmlEscape(memo.markdown)}</PlainTextContent>\n    </Note>`;
+    })
+    .join("\n");
+  const projectRefs = (memoRefs.get("") ?? [])
+    .filter((guid) => exportedMemos.some((memo) => guidFor("memo", memo.id) === guid))
+    .map((guid) => `  <NoteRef targetGUID="${guid}"/>`)
+    .join("\n");
+  const allNotes = [notesXml, memosXml].filter(Boolean).join("\n");
   const usersXml = [...userIds]
     .sort()
     .map(
@@ -173,11 +227,12 @@ export async function exportProject({
     `<Project xmlns="urn:QDA-XML:project:1.0"${attributes({ name: project.title, origin: ORIGIN, creationDateTime: project.createdAt })}>`,
     usersXml ? `  <Users>\n${usersXml}\n  </Users>` : "",
     codes.length
-      ? `  <CodeBook>\n    <Codes>\n${codeTree(codes, null, "      ")}\n    </Codes>\n  </CodeBook>`
+      ? `  <CodeBook>\n    <Codes>\n${codeTree(codes, null, "      ", memoRefs)}\n    </Codes>\n  </CodeBook>`
       : "",
     sourcesXml.length ? `  <Sources>\n${sourcesXml.join("\n")}\n  </Sources>` : "",
-    notesXml ? `  <Notes>\n${notesXml}\n  </Notes>` : "",
+    allNotes ? `  <Notes>\n${allNotes}\n  </Notes>` : "",
     project.description ? `  <Description>${xmlEscape(project.description)}</Description>` : "",
+    projectRefs,
     `</Project>`,
   ]
     .filter(Boolean)

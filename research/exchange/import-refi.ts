@@ -13,6 +13,7 @@ import type { Importer } from "../collection/importers/types.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import { ResearchError } from "../shared/errors.js";
+import { newId } from "../shared/ids.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
 import {
   chooseReading,
@@ -33,6 +34,8 @@ export type RefiImportReport = {
   reading: PositionReading | null;
   /** What could not be brought over, said instead of dropped silently. */
   notBroughtOver: string[];
+  /** Notes brought over as memos on codes, posts or the project. */
+  memos?: number;
 };
 
 const ARRAYS = new Set([
@@ -46,6 +49,7 @@ const ARRAYS = new Set([
   "PlainTextSelection",
   "Coding",
   "Note",
+  "NoteRef",
   "Set",
   "Case",
   "Variable",
@@ -101,8 +105,17 @@ type ParsedCode = {
   description: string;
   colour?: string;
   codable: boolean;
+  /** Notes (memos) about this code. */
+  noteRefs: string[];
   children: ParsedCode[];
 };
+
+/** The GUIDs a node's NoteRef elements point to: the notes written about it. */
+function noteRefsOf(node: Node): string[] {
+  return list(node.NoteRef)
+    .map((ref) => normalGuid(attr(ref, "targetGUID")))
+    .filter(Boolean);
+}
 
 function parseCodes(codesNode: unknown): ParsedCode[] {
   return list(isNode(codesNode) ? codesNode.Code : undefined).map((code) => ({
@@ -111,6 +124,7 @@ function parseCodes(codesNode: unknown): ParsedCode[] {
     description: textOf(code.Description).trim(),
     colour: attr(code, "color"),
     codable: attr(code, "isCodable") !== "false",
+    noteRefs: noteRefsOf(code),
     children: parseCodes(code.Code ? { Code: code.Code } : undefined),
   }));
 }
@@ -271,6 +285,7 @@ type SourceEntry = {
   guid: string;
   name: string;
   raw: string;
+  noteRefs?: string[];
   selections: Array<
     RawSelection & {
       codings: Array<{ codeGuid: string; userGuid: string | null }>;
@@ -428,7 +443,13 @@ export async function importProjectFile({
       );
       continue;
     }
-    sources.push({ guid, name, raw, selections: readSelections(source) });
+    sources.push({
+      guid,
+      name,
+      raw,
+      selections: readSelections(source),
+      noteRefs: noteRefsOf(source),
+    });
   }
   for (const kind of ["PictureSource", "PDFSource", "AudioSource", "VideoSource"]) {
     const media = list(sourcesNode[kind]);
@@ -578,7 +599,66 @@ export async function importProjectFile({
           sourceId: postId,
         });
     }
+    // Notes that a code, a source or the project refers to are memos about it (as ATLAS.ti, MAXQDA
+    // and NVivo write memos); the others are field notes. Either is skipped when the same text is
+    // already there, so importing the same file again adds nothing.
+    const memoTargets = new Map<string, { type: "code" | "post" | "project"; id: string }>();
+    const walkCodes = (items: ParsedCode[]) => {
+      for (const code of items) {
+        const codeId = codeMap.get(code.guid);
+        if (codeId)
+          for (const ref of code.noteRefs) memoTargets.set(ref, { type: "code", id: codeId });
+        walkCodes(code.children);
+      }
+    };
+    walkCodes(parsedCodes);
+    for (const source of sources) {
+      const postId = postByGuid.get(source.guid);
+      if (postId)
+        for (const ref of source.noteRefs ?? []) memoTargets.set(ref, { type: "post", id: postId });
+    }
+    for (const ref of noteRefsOf(projectNode)) memoTargets.set(ref, { type: "project", id: slug });
+    let memos = 0;
     for (const note of notes) {
+      const target = memoTargets.get(note.guid);
+      const markdown = note.raw.replace(/\r\n/g, "\n").trim();
+      if (target) {
+        if (!markdown) continue;
+        const existing = await trx
+          .selectFrom("memos")
+          .select("id")
+          .where("project_id", "=", projectId)
+          .where("target_type", "=", target.type)
+          .where("target_id", "=", target.id)
+          .where("markdown", "=", markdown)
+          .executeTakeFirst();
+        if (existing) continue;
+        const now = new Date().toISOString();
+        await trx
+          .insertInto("memos")
+          .values({
+            id: newId(),
+            project_id: projectId,
+            target_type: target.type,
+            target_id: target.id,
+            markdown,
+            author_id: userId,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        memos++;
+        continue;
+      }
+      const title = note.name.slice(0, 200).trim() || "Imported note";
+      const same = await trx
+        .selectFrom("field_notes")
+        .select("id")
+        .where("project_id", "=", projectId)
+        .where("title", "=", title)
+        .where("markdown", "=", note.raw.replace(/\r\n/g, "\n"))
+        .executeTakeFirst();
+      if (same) continue;
       const created = await createFieldNoteIn(trx, projectId, {
         authorId: userId,
         kind: "reflective",
@@ -591,6 +671,7 @@ export async function importProjectFile({
         sourceId: created.id,
       });
     }
+    if (memos) report.memos = memos;
     return addCodingsIn(trx, projectId, items);
   });
   report.codings = added;

@@ -406,3 +406,58 @@ test("an empty project exports as a valid .qdpx; an empty codebook is refused as
   await writeFile(path.join(dir, "project.qde"), zip["project.qde"]);
   validate(path.join(dir, "project.qde"), "Project.xsd");
 });
+
+test("memos travel as Notes with NoteRefs: code, post and project memos come back as memos, once", async () => {
+  const { addMemo, listMemos } = await import("../../research/coding/index.js");
+  const { store, slug, owner } = await codedProject();
+  const [repair] = (await getCodebook({ store, slug })).codes.filter((c) => c.name === "Repair");
+  const post = (await postsOf(store, slug)).find((p) => p.text.includes("fridge"))!;
+  await addMemo({
+    store,
+    slug,
+    target: { type: "code", id: repair.id },
+    markdown: "Repair is *pride*, not thrift.",
+    authorId: owner.id,
+  });
+  await addMemo({
+    store,
+    slug,
+    target: { type: "post", id: post.id },
+    markdown: "First mention of the compressor.",
+    authorId: owner.id,
+  });
+  await addMemo({
+    store,
+    slug,
+    target: { type: "project", id: slug },
+    markdown: "Sampling: March threads only.",
+    authorId: owner.id,
+  });
+  const dir = await tempDir();
+  const file = path.join(dir, "memos.qdpx");
+  await writeFile(file, await exportProject({ store, slug }));
+  const zip = unzipSync(new Uint8Array(await exportProject({ store, slug })));
+  await writeFile(path.join(dir, "project.qde"), zip["project.qde"]);
+  validate(path.join(dir, "project.qde"), "Project.xsd");
+
+  const target = await buildProject(store, owner);
+  const report = await importProjectFile({ store, slug: target.slug, file, userId: owner.id });
+  expect(report.memos).toBe(3);
+  const memos = await listMemos({ store, slug: target.slug });
+  const codes = (await getCodebook({ store, slug: target.slug })).codes;
+  const posts = await postsOf(store, target.slug);
+  const about = new Map(memos.map((memo) => [memo.markdown, memo.target]));
+  expect(about.get("Repair is *pride*, not thrift.")).toEqual({
+    type: "code",
+    id: codes.find((c) => c.name === "Repair")!.id,
+  });
+  expect(about.get("First mention of the compressor.")).toEqual({
+    type: "post",
+    id: posts.find((p) => p.text === post.text)!.id,
+  });
+  expect(about.get("Sampling: March threads only.")).toEqual({ type: "project", id: target.slug });
+
+  const again = await importProjectFile({ store, slug: target.slug, file, userId: owner.id });
+  expect(again.memos ?? 0).toBe(0);
+  expect(await listMemos({ store, slug: target.slug })).toHaveLength(3);
+});
