@@ -87,6 +87,8 @@ const FORMATTED = [
   "tests/unit/importers.test.ts",
   "research/exchange/export-refi.ts",
   "tests/unit/networks.test.ts",
+  "tests/unit/update-code.test.ts",
+  "research/coding/codebook.ts",
 ];
 
 /** One line per suite, printed before the summary. */

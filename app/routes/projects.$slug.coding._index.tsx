@@ -12,12 +12,10 @@ import {
   countCodingsByCode,
   createCodes,
   deleteCode,
-  editCode,
   getCodebook,
   listCoders,
   mergeCodes,
-  moveCode,
-  renameCode,
+  updateCode,
   roleAllows,
   splitCode,
 } from "~/server/research.server";
@@ -117,30 +115,12 @@ export async function action(args: ActionFunctionArgs) {
         });
         return { ok: true as const, message: `Code "${input.name.trim()}" created.` };
       case "edit": {
-        const { codebook } = { codebook: await getCodebook({ store, slug }) };
-        const code = codebook.codes.find((c) => c.id === input.codeId);
-        if (code && code.name !== input.name.trim())
-          await renameCode({
-            store,
-            slug,
-            codeId: input.codeId,
-            name: input.name,
-            userId: user.id,
-            reason: input.reason,
-          });
-        if (code && (code.parentId ?? "") !== input.parentId)
-          await moveCode({
-            store,
-            slug,
-            codeId: input.codeId,
-            parentId: input.parentId || null,
-            userId: user.id,
-            reason: input.reason,
-          });
-        await editCode({
+        await updateCode({
           store,
           slug,
           codeId: input.codeId,
+          name: input.name,
+          parentId: input.parentId || null,
           userId: user.id,
           reason: input.reason,
           details: {

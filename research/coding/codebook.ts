@@ -146,21 +146,32 @@ export async function renameCode({
   userId,
   reason = "",
 }: CodebookChange & { codeId: string; name: string }): Promise<void> {
+  await changeCodebook(store, slug, (codebook) =>
+    applyRename(codebook, { codeId, name, userId, reason }),
+  );
+}
+
+type Codebook = CodebookFile;
+type Change = { codeId: string; userId: string; reason: string };
+
+function applyRename(
+  codebook: Codebook,
+  { codeId, name, userId, reason }: Change & { name: string },
+) {
   const clean = name.trim();
   if (!clean) throw new ResearchError("invalid-input", "A code needs a name.", { field: "name" });
-  await changeCodebook(store, slug, (codebook) => {
-    const code = liveCode(codebook.codes, codeId);
-    assertUniqueName(codebook.codes, clean, codeId);
-    const old = code.name;
-    code.name = clean;
-    codebook.history.push({
-      at: nowIso(),
-      by: userId,
-      action: "rename",
-      codeIds: [codeId],
-      summary: `Renamed "${old}" to "${clean}"`,
-      reason,
-    });
+  const code = liveCode(codebook.codes, codeId);
+  assertUniqueName(codebook.codes, clean, codeId);
+  const old = code.name;
+  if (old === clean) return;
+  code.name = clean;
+  codebook.history.push({
+    at: nowIso(),
+    by: userId,
+    action: "rename",
+    codeIds: [codeId],
+    summary: `Renamed "${old}" to "${clean}"`,
+    reason,
   });
 }
 
@@ -173,34 +184,42 @@ export async function moveCode({
   userId,
   reason = "",
 }: CodebookChange & { codeId: string; parentId: string | null }): Promise<void> {
-  await changeCodebook(store, slug, (codebook) => {
-    const code = liveCode(codebook.codes, codeId);
-    if (parentId) {
-      const parent = liveCode(codebook.codes, parentId);
-      for (
-        let current: Code | undefined = parent;
-        current;
-        current = codebook.codes.find((c) => c.id === current!.parentId)
-      ) {
-        if (current.id === codeId)
-          throw new ResearchError(
-            "invalid-input",
-            "A code cannot move under itself or one of its sub-codes.",
-            { field: "parentId" },
-          );
-      }
+  await changeCodebook(store, slug, (codebook) =>
+    applyMove(codebook, { codeId, parentId, userId, reason }),
+  );
+}
+
+function applyMove(
+  codebook: Codebook,
+  { codeId, parentId, userId, reason }: Change & { parentId: string | null },
+) {
+  const code = liveCode(codebook.codes, codeId);
+  if ((code.parentId ?? null) === parentId) return;
+  if (parentId) {
+    const parent = liveCode(codebook.codes, parentId);
+    for (
+      let current: Code | undefined = parent;
+      current;
+      current = codebook.codes.find((c) => c.id === current!.parentId)
+    ) {
+      if (current.id === codeId)
+        throw new ResearchError(
+          "invalid-input",
+          "A code cannot move under itself or one of its sub-codes.",
+          { field: "parentId" },
+        );
     }
-    const from = codebook.codes.find((c) => c.id === code.parentId)?.name ?? "top level";
-    code.parentId = parentId;
-    const to = codebook.codes.find((c) => c.id === parentId)?.name ?? "top level";
-    codebook.history.push({
-      at: nowIso(),
-      by: userId,
-      action: "move",
-      codeIds: [codeId],
-      summary: `Moved "${code.name}" from ${from} to ${to}`,
-      reason,
-    });
+  }
+  const from = codebook.codes.find((c) => c.id === code.parentId)?.name ?? "top level";
+  code.parentId = parentId;
+  const to = codebook.codes.find((c) => c.id === parentId)?.name ?? "top level";
+  codebook.history.push({
+    at: nowIso(),
+    by: userId,
+    action: "move",
+    codeIds: [codeId],
+    summary: `Moved "${code.name}" from ${from} to ${to}`,
+    reason,
   });
 }
 
@@ -223,27 +242,62 @@ export async function editCode({
   userId,
   reason = "",
 }: CodebookChange & { codeId: string; details: CodeDetails }): Promise<void> {
+  await changeCodebook(store, slug, (codebook) =>
+    applyEdit(codebook, { codeId, details, userId, reason }),
+  );
+}
+
+function applyEdit(
+  codebook: Codebook,
+  { codeId, details, userId, reason }: Change & { details: CodeDetails },
+) {
   if (details.colour !== undefined && !/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(details.colour)) {
     throw new ResearchError("invalid-input", "A colour is #RGB or #RRGGBB.", { field: "colour" });
   }
+  const code = liveCode(codebook.codes, codeId);
+  const changed = Object.entries(details)
+    .filter(([key, value]) => value !== undefined && code[key as keyof CodeDetails] !== value)
+    .map(([key]) => key);
+  Object.assign(
+    code,
+    Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)),
+  );
+  if (changed.length)
+    codebook.history.push({
+      at: nowIso(),
+      by: userId,
+      action: "edit",
+      codeIds: [codeId],
+      summary: `Edited ${changed.join(", ")} of "${code.name}"`,
+      reason,
+    });
+}
+
+/**
+ * The code form's save: name, place and details in one write of the codebook, so a change that cannot
+ * be made (a name taken, a move under its own sub-code) leaves the code as it was, not half edited.
+ * Each kind of change keeps its own history entry.
+ */
+export async function updateCode({
+  store,
+  slug,
+  codeId,
+  name,
+  parentId,
+  details,
+  userId,
+  reason = "",
+}: CodebookChange & {
+  codeId: string;
+  name: string;
+  parentId: string | null;
+  details: CodeDetails;
+}): Promise<void> {
   await changeCodebook(store, slug, (codebook) => {
-    const code = liveCode(codebook.codes, codeId);
-    const changed = Object.entries(details)
-      .filter(([key, value]) => value !== undefined && code[key as keyof CodeDetails] !== value)
-      .map(([key]) => key);
-    Object.assign(
-      code,
-      Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)),
-    );
-    if (changed.length)
-      codebook.history.push({
-        at: nowIso(),
-        by: userId,
-        action: "edit",
-        codeIds: [codeId],
-        summary: `Edited ${changed.join(", ")} of "${code.name}"`,
-        reason,
-      });
+    const change = { codeId, userId, reason };
+    applyRename(codebook, { ...change, name });
+    applyMove(codebook, { ...change, parentId });
+    applyEdit(codebook, { ...change, details });
   });
 }
 
