@@ -89,6 +89,9 @@ const FORMATTED = [
   "tests/unit/networks.test.ts",
   "tests/unit/update-code.test.ts",
   "research/coding/codebook.ts",
+  "research/collection/communities.ts",
+  "app/routes/projects.$slug.collection.communities.$communityId.tsx",
+  "tests/unit/community-rename-route.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { actionErrors } from "~/components/action-result";
 import { Field, FormError, SelectField } from "~/components/field";
@@ -178,6 +178,9 @@ export default function ImportPage() {
                 <th>Platform</th>
                 <th className="num">Threads</th>
                 <th className="num">Posts</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -191,6 +194,14 @@ export default function ImportPage() {
                   <td>{community.platform}</td>
                   <td className="num">{community.threads}</td>
                   <td className="num">{community.posts}</td>
+                  <td>
+                    <Link
+                      to={`/projects/${slug}/collection/communities/${community.id}`}
+                      aria-label={`Rename ${community.name}`}
+                    >
+                      Rename
+                    </Link>
+                  </td>
                 </tr>
               ))}
             </tbody>

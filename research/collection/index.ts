@@ -58,3 +58,4 @@ export {
   type ImportJob,
   type UploadReport,
 } from "./import-jobs.js";
+export { renameCommunity } from "./communities.js";

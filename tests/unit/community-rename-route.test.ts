@@ -1,0 +1,73 @@
+// Renaming a community from its page: the owner and researchers may, a strategist may not; a name
+// another community of the platform has is a field error; a later import joins the renamed community.
+import path from "node:path";
+import { expect, test } from "vitest";
+import { importFiles, listCommunities } from "../../research/collection/index.js";
+import { addMember, buildProject, buildUser } from "../factories.js";
+import {
+  bodyOf,
+  buildAppStore,
+  reloadAppForEachTest,
+  routeCaller,
+  signInCookie,
+  statusOf,
+} from "../helpers/route-requests.js";
+
+reloadAppForEachTest();
+
+const CSV = path.resolve(__dirname, "../fixtures/4cat-export.csv");
+
+test("a community is renamed; a taken name is a field error; a strategist cannot; an import joins it", async () => {
+  const { store, owner } = await buildAppStore();
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  await importFiles({ store, slug, files: [CSV], community: "netno-upload-DrctG8" });
+  await importFiles({ store, slug, files: [CSV], community: "Van forum B" });
+  const [first] = (await listCommunities({ store, slug })).filter(
+    (community) => community.name === "netno-upload-DrctG8",
+  );
+  const route = await import("../../app/routes/projects.$slug.collection.communities.$communityId");
+  const page = routeCaller(
+    route,
+    `/projects/${slug}/collection/communities/${first.id}`,
+    { slug, communityId: first.id },
+    await signInCookie(owner.id),
+  );
+  expect(bodyOf(await page.get())).toMatchObject({ community: { name: "netno-upload-DrctG8" } });
+
+  const taken = await page.post({ name: "Van forum B" });
+  expect(statusOf(taken)).toBe(409);
+  expect(bodyOf(taken)).toMatchObject({
+    ok: false,
+    fieldErrors: { name: expect.stringContaining("already named") },
+  });
+  const empty = await page.post({ name: "   " });
+  expect(bodyOf(empty)).toMatchObject({
+    ok: false,
+    fieldErrors: { name: "A community needs a name." },
+  });
+
+  const renamed = await page.post({ name: "  Van   forum A " });
+  expect(statusOf(renamed)).toBe(302);
+  const names = (await listCommunities({ store, slug })).map((community) => community.name).sort();
+  expect(names).toEqual(["Van forum A", "Van forum B"]);
+  const again = await importFiles({ store, slug, files: [CSV], community: "Van forum A" });
+  expect(again).toMatchObject({ posts: 0, communities: [] });
+
+  const strategist = await buildUser(store);
+  await addMember(store, project, strategist, "strategist", owner.id);
+  const asStrategist = routeCaller(
+    route,
+    `/projects/${slug}/collection/communities/${first.id}`,
+    { slug, communityId: first.id },
+    await signInCookie(strategist.id),
+  );
+  expect(statusOf(await asStrategist.post({ name: "Mine" }).catch((e: unknown) => e))).toBe(403);
+  const missing = routeCaller(
+    route,
+    `/projects/${slug}/collection/communities/nope`,
+    { slug, communityId: "nope" },
+    await signInCookie(owner.id),
+  );
+  expect(statusOf(await missing.get().catch((e: unknown) => e))).toBe(404);
+});
