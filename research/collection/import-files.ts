@@ -981,7 +981,7 @@ function parseSignals(text: string): string[] {
  */
 export const DEFAULT_MAX_POST_CHARS = 1_000_000;
 
-function maxPostCharsFromEnv(): number {
+export function maxPostCharsFromEnv(): number {
   const configured = Number(process.env.NETNO_MAX_POST_CHARS);
   return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_POST_CHARS;
 }

@@ -8,7 +8,7 @@ import { createCodes, MAX_CODE_NAME_LENGTH } from "../coding/codebook.js";
 import { codebookFile } from "../coding/model.js";
 import { projectSql, visiblePosts } from "../collection/corpus.js";
 import { createFieldNoteIn } from "../collection/field-notes.js";
-import { importFiles } from "../collection/import-files.js";
+import { importFiles, maxPostCharsFromEnv } from "../collection/import-files.js";
 import type { Importer } from "../collection/importers/types.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
@@ -498,6 +498,19 @@ export async function importProjectFile({
 
   const { reading } = chooseReading([...sources, ...notes]);
   report.reading = reading;
+
+  // A source too long to be a post would stop the posts' import after the codes were written.
+  const maxChars = maxPostCharsFromEnv();
+  for (const source of sources) {
+    if (source.raw.length <= maxChars) continue;
+    const characters = [...source.raw].length;
+    if (characters > maxChars)
+      throw new ResearchError(
+        "import-failed",
+        `The text source "${source.name}" in ${fileName} has ${characters.toLocaleString("en")} characters, more than the ${maxChars.toLocaleString("en")} one post may hold (NETNO_MAX_POST_CHARS); nothing was imported.`,
+        { file },
+      );
+  }
 
   // The file is read: from here on the project changes.
   const codeMap = await importCodes(store, slug, parsedCodes, userId, report);

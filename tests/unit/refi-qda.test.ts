@@ -461,3 +461,23 @@ test("memos travel as Notes with NoteRefs: code, post and project memos come bac
   expect(again.memos ?? 0).toBe(0);
   expect(await listMemos({ store, slug: target.slug })).toHaveLength(3);
 });
+
+test("a .qdpx whose text source is too long for a post is refused before any code is written", async () => {
+  const { store, slug, owner } = await codedProject();
+  const dir = await tempDir();
+  const file = path.join(dir, "long.qdpx");
+  await writeFile(file, await exportProject({ store, slug }));
+  const target = await buildProject(store, owner);
+  const limit = process.env.NETNO_MAX_POST_CHARS;
+  process.env.NETNO_MAX_POST_CHARS = "20";
+  try {
+    await expect(
+      importProjectFile({ store, slug: target.slug, file, userId: owner.id }),
+    ).rejects.toThrow(/characters, more than the 20 one post may hold .*nothing was imported/);
+  } finally {
+    if (limit === undefined) delete process.env.NETNO_MAX_POST_CHARS;
+    else process.env.NETNO_MAX_POST_CHARS = limit;
+  }
+  expect(await listCodes({ store, slug: target.slug })).toEqual([]);
+  expect(await postsOf(store, target.slug)).toEqual([]);
+});
