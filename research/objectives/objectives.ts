@@ -46,9 +46,15 @@ export async function saveScope({ store, slug, ...input }: WithProject & z.input
   });
 }
 
+/** Two entries are the same when they differ only in case and spacing: an accidental second submit. */
+const sameText = (a: string, b: string) =>
+  a.replace(/\s+/g, " ").trim().toLowerCase() === b.replace(/\s+/g, " ").trim().toLowerCase();
+
 export async function addResearchQuestion({ store, slug, question, rationale = "" }: WithProject & { question: string; rationale?: string }): Promise<string> {
   const clean = parseInput(z.object({ question: z.string().trim().min(1, "Write the research question.").max(1000), rationale: z.string().trim().max(5000) }), { question, rationale });
   return updateObjectives(store, slug, (objectives) => {
+    if (objectives.researchQuestions.some((existing) => sameText(existing.question, clean.question)))
+      throw new ResearchError("conflict", "This research question is already in the list.", { field: "question" });
     const id = newId();
     objectives.researchQuestions.push({ id, ...clean });
     return id;
@@ -89,6 +95,8 @@ export async function removeKeyword({ store, slug, id }: WithProject & { id: str
 export async function addSensitizingConcept({ store, slug, name, description = "" }: WithProject & { name: string; description?: string }): Promise<string> {
   const clean = parseInput(z.object({ name: z.string().trim().min(1, "Name the concept.").max(120), description: z.string().trim().max(5000) }), { name, description });
   return updateObjectives(store, slug, (objectives) => {
+    if (objectives.sensitizingConcepts.some((existing) => sameText(existing.name, clean.name)))
+      throw new ResearchError("conflict", `"${clean.name}" is already a sensitizing concept.`, { field: "name" });
     const id = newId();
     objectives.sensitizingConcepts.push({ id, ...clean, codeId: null });
     return id;

@@ -23,10 +23,43 @@ test("bad input names its field, and nothing is stored", async () => {
   const badDate = await caught(() => saveScope({ store, slug, from: "last spring" }));
   expect(isResearchError(badDate, "invalid-input") && badDate.location.field).toBe("from");
   const badLanguage = await caught(() => saveScope({ store, slug, languages: ["en", " "] }));
-  expect(isResearchError(badLanguage, "invalid-input") && badLanguage.location.field).toBe("languages[1]");
-  const badNote = await caught(() => createFieldNote({ store, slug, authorId: owner.id, kind: "gossip" as never, title: "x", markdown: "y" }));
+  expect(isResearchError(badLanguage, "invalid-input") && badLanguage.location.field).toBe(
+    "languages[1]",
+  );
+  const badNote = await caught(() =>
+    createFieldNote({
+      store,
+      slug,
+      authorId: owner.id,
+      kind: "gossip" as never,
+      title: "x",
+      markdown: "y",
+    }),
+  );
   expect(isResearchError(badNote, "invalid-input") && badNote.location.field).toBe("kind");
   const objectives = await getObjectives({ store, slug });
   expect(objectives.researchQuestions).toEqual([]);
   expect(objectives.scope.languages).toEqual([]);
+});
+
+test("an exact duplicate research question or sensitizing concept is refused with a message", async () => {
+  const { addSensitizingConcept } = await import("../../research/objectives/index.js");
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await addResearchQuestion({ store, slug, question: "How do van dwellers talk about solar?" });
+  const twice = await caught(() =>
+    addResearchQuestion({ store, slug, question: "  how do van dwellers  talk about solar? " }),
+  );
+  expect(isResearchError(twice) && [twice.code, twice.location.field]).toEqual([
+    "conflict",
+    "question",
+  ]);
+  expect((await getObjectives({ store, slug })).researchQuestions).toHaveLength(1);
+  await addSensitizingConcept({ store, slug, name: "Self-reliance" });
+  const concept = await caught(() => addSensitizingConcept({ store, slug, name: "self-reliance" }));
+  expect(concept instanceof Error && concept.message).toBe(
+    '"self-reliance" is already a sensitizing concept.',
+  );
+  expect((await getObjectives({ store, slug })).sensitizingConcepts).toHaveLength(1);
 });
