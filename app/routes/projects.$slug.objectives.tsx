@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -9,7 +8,9 @@ import { requireProjectCapability } from "~/server/guards.server";
 import {
   addKeyword, addResearchQuestion, addSensitizingConcept, draftCodesFromConcepts, getObjectives, parseSynonyms,
   removeKeyword, removeResearchQuestion, removeSensitizingConcept, saveScope,
+  editKeyword, editResearchQuestion, editSensitizingConcept,
 } from "~/server/research.server";
+import { formState } from "~/components/form-state";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
@@ -21,6 +22,9 @@ const list = (text: string) => text.split(",").map((part) => part.trim()).filter
 const ObjectivesForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("add-question"), question: z.string(), rationale: z.string().default("") }),
   z.object({ intent: z.literal("remove-question"), id: z.string() }),
+  z.object({ intent: z.literal("edit-question"), id: z.string(), question: z.string(), rationale: z.string().default("") }),
+  z.object({ intent: z.literal("edit-keyword"), id: z.string(), term: z.string(), synonyms: z.string().default("") }),
+  z.object({ intent: z.literal("edit-concept"), id: z.string(), name: z.string(), description: z.string().default("") }),
   z.object({
     intent: z.literal("save-scope"), phenomenon: z.string().default(""), from: z.string().default(""), to: z.string().default(""),
     languages: z.string().default(""), platforms: z.string().default(""), positionality: z.string().default(""),
@@ -40,6 +44,9 @@ export async function action(args: ActionFunctionArgs) {
     switch (input.intent) {
       case "add-question": await addResearchQuestion({ store, slug, question: input.question, rationale: input.rationale }); break;
       case "remove-question": await removeResearchQuestion({ store, slug, id: input.id }); break;
+      case "edit-question": await editResearchQuestion({ store, slug, id: input.id, question: input.question, rationale: input.rationale }); return { ok: true as const, message: "Research question saved." };
+      case "edit-keyword": await editKeyword({ store, slug, id: input.id, term: input.term, synonyms: parseSynonyms(input.synonyms) }); return { ok: true as const, message: "Keyword saved." };
+      case "edit-concept": await editSensitizingConcept({ store, slug, id: input.id, name: input.name, description: input.description }); return { ok: true as const, message: "Sensitizing concept saved." };
       case "save-scope":
         await saveScope({ store, slug, phenomenon: input.phenomenon, from: input.from, to: input.to, languages: list(input.languages), platforms: list(input.platforms), positionality: input.positionality });
         return { ok: true as const, message: "Scope and positionality saved." };
@@ -66,10 +73,42 @@ function RemoveButton({ intent, id, label }: { intent: string; id: string; label
   );
 }
 
+/**
+ * An entry's edit form, folded under "Edit" (works without JavaScript); a refused change opens it again
+ * with what was typed and the error under its field.
+ */
+function EditEntry({ intent, id, label, fields, actionData }: {
+  intent: string;
+  id: string;
+  label: string;
+  fields: Array<{ name: string; label: string; value: string; multiline?: boolean; hint?: string }>;
+  actionData: unknown;
+}) {
+  const formId = `${intent}-${id}`;
+  const state = formState(actionData, formId);
+  const failed = Boolean(state.formError || Object.keys(state.fieldErrors).length);
+  return (
+    <details className="inline-edit" open={failed || undefined}>
+      <summary className="link small" aria-label={label}>Edit</summary>
+      <Form method="post" className="stack">
+        <input type="hidden" name="intent" value={intent} />
+        <input type="hidden" name="id" value={id} />
+        <input type="hidden" name="formId" value={formId} />
+        <FormError message={state.formError} />
+        {fields.map((field) => (
+          <Field key={field.name} label={field.label} name={field.name} defaultValue={state.value(field.name, field.value)} multiline={field.multiline} rows={field.multiline ? 2 : undefined} hint={field.hint} error={state.fieldErrors[field.name]} />
+        ))}
+        <button type="submit">Save</button>
+      </Form>
+    </details>
+  );
+}
+
 export default function ObjectivesPage() {
   const { objectives } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = actionErrors(actionData);
+  // Failures of an entry's edit form are shown in that form (see EditEntry), not under the add forms.
+  const { formError, fieldErrors } = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <>
@@ -83,7 +122,7 @@ export default function ObjectivesPage() {
           {objectives.researchQuestions.length === 0 ? <p className="muted">No research question yet.</p> : (
             <ol>
               {objectives.researchQuestions.map((q) => (
-                <li key={q.id}><strong>{q.question}</strong>{q.rationale ? <><br /><span className="small muted">{q.rationale}</span></> : null} <RemoveButton intent="remove-question" id={q.id} label={`Remove question: ${q.question}`} /></li>
+                <li key={q.id}><strong>{q.question}</strong>{q.rationale ? <><br /><span className="small muted">{q.rationale}</span></> : null} <RemoveButton intent="remove-question" id={q.id} label={`Remove question: ${q.question}`} /><EditEntry intent="edit-question" id={q.id} label={`Edit question: ${q.question}`} actionData={actionData} fields={[{ name: "question", label: "Research question", value: q.question, multiline: true }, { name: "rationale", label: "Rationale", value: q.rationale, multiline: true }]} /></li>
               ))}
             </ol>
           )}
@@ -99,7 +138,7 @@ export default function ObjectivesPage() {
           {objectives.keywords.length === 0 ? <p className="muted">No keyword yet.</p> : (
             <ul className="list-plain">
               {objectives.keywords.map((k) => (
-                <li key={k.id}><strong>{k.term}</strong>{k.synonyms.length ? <span className="muted"> — {k.synonyms.join(", ")}</span> : null} <RemoveButton intent="remove-keyword" id={k.id} label={`Remove keyword ${k.term}`} /></li>
+                <li key={k.id}><strong>{k.term}</strong>{k.synonyms.length ? <span className="muted"> — {k.synonyms.join(", ")}</span> : null} <RemoveButton intent="remove-keyword" id={k.id} label={`Remove keyword ${k.term}`} /><EditEntry intent="edit-keyword" id={k.id} label={`Edit keyword ${k.term}`} actionData={actionData} fields={[{ name: "term", label: "Keyword", value: k.term }, { name: "synonyms", label: "Synonyms", value: k.synonyms.join(", "), hint: "Separated by commas." }]} /></li>
               ))}
             </ul>
           )}
@@ -130,7 +169,7 @@ export default function ObjectivesPage() {
           {objectives.sensitizingConcepts.length === 0 ? <p className="muted">No concept yet.</p> : (
             <ul className="list-plain">
               {objectives.sensitizingConcepts.map((c) => (
-                <li key={c.id}><strong>{c.name}</strong> {c.codeId ? <span className="badge status-done">draft code</span> : null}{c.description ? <><br /><span className="small muted">{c.description}</span></> : null} <RemoveButton intent="remove-concept" id={c.id} label={`Remove concept ${c.name}`} /></li>
+                <li key={c.id}><strong>{c.name}</strong> {c.codeId ? <span className="badge status-done">draft code</span> : null}{c.description ? <><br /><span className="small muted">{c.description}</span></> : null} <RemoveButton intent="remove-concept" id={c.id} label={`Remove concept ${c.name}`} /><EditEntry intent="edit-concept" id={c.id} label={`Edit concept ${c.name}`} actionData={actionData} fields={[{ name: "name", label: "Concept", value: c.name }, { name: "description", label: "Description", value: c.description, multiline: true }]} /></li>
               ))}
             </ul>
           )}

@@ -135,3 +135,43 @@ export async function draftCodesFromConcepts({ store, slug, userId }: WithProjec
   });
   return codes.length;
 }
+
+function entryOf<T extends { id: string }>(list: T[], id: string, what: string): T {
+  const entry = list.find((item) => item.id === id);
+  if (!entry) throw new ResearchError("not-found", `That ${what} does not exist (it may have been removed).`);
+  return entry;
+}
+
+/** Rewrites a research question and its rationale; the wording of another question is refused. */
+export async function editResearchQuestion({ store, slug, id, question, rationale = "" }: WithProject & { id: string; question: string; rationale?: string }): Promise<void> {
+  const clean = parseInput(z.object({ question: z.string().trim().min(1, "Write the research question.").max(1000), rationale: z.string().trim().max(5000) }), { question, rationale });
+  await updateObjectives(store, slug, (objectives) => {
+    const entry = entryOf(objectives.researchQuestions, id, "research question");
+    if (objectives.researchQuestions.some((other) => other.id !== id && sameText(other.question, clean.question)))
+      throw new ResearchError("conflict", "This research question is already in the list.", { field: "question" });
+    Object.assign(entry, clean);
+  });
+}
+
+/** Changes a keyword's term or synonyms; another keyword's term is refused. */
+export async function editKeyword({ store, slug, id, term, synonyms = [] }: WithProject & { id: string; term: string; synonyms?: string[] }): Promise<void> {
+  const clean = parseInput(z.object({ term: z.string().trim().min(1, "A keyword needs a term.").max(200), synonyms: z.array(z.string().trim().min(1).max(200)).max(50) }), { term, synonyms });
+  await updateObjectives(store, slug, (objectives) => {
+    const entry = entryOf(objectives.keywords, id, "keyword");
+    if (objectives.keywords.some((other) => other.id !== id && other.term.toLowerCase() === clean.term.toLowerCase()))
+      throw new ResearchError("conflict", `"${clean.term}" is already a keyword.`, { field: "term" });
+    entry.term = clean.term;
+    entry.synonyms = [...new Set(clean.synonyms)];
+  });
+}
+
+/** Renames or redescribes a sensitizing concept (a draft code made from it keeps its own name). */
+export async function editSensitizingConcept({ store, slug, id, name, description = "" }: WithProject & { id: string; name: string; description?: string }): Promise<void> {
+  const clean = parseInput(z.object({ name: z.string().trim().min(1, "Name the concept.").max(120), description: z.string().trim().max(5000) }), { name, description });
+  await updateObjectives(store, slug, (objectives) => {
+    const entry = entryOf(objectives.sensitizingConcepts, id, "sensitizing concept");
+    if (objectives.sensitizingConcepts.some((other) => other.id !== id && sameText(other.name, clean.name)))
+      throw new ResearchError("conflict", `"${clean.name}" is already a sensitizing concept.`, { field: "name" });
+    Object.assign(entry, clean);
+  });
+}

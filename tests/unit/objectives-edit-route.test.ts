@@ -1,0 +1,100 @@
+// Objectives can be edited, not only removed: each entry's form saves it; a refused edit keeps what was
+// typed in that entry's form and says why; strategists cannot edit.
+import { expect, test } from "vitest";
+import {
+  addKeyword,
+  addResearchQuestion,
+  addSensitizingConcept,
+  getObjectives,
+} from "../../research/objectives/index.js";
+import { addMember, buildProject, buildUser } from "../factories.js";
+import {
+  bodyOf,
+  buildAppStore,
+  reloadAppForEachTest,
+  routeCaller,
+  signInCookie,
+  statusOf,
+} from "../helpers/route-requests.js";
+
+reloadAppForEachTest();
+
+test("research questions, keywords and concepts are edited in place; a duplicate is refused in its own form", async () => {
+  const { store, owner } = await buildAppStore();
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  const first = await addResearchQuestion({ store, slug, question: "How is solar talked about?" });
+  await addResearchQuestion({ store, slug, question: "Who gives advice?" });
+  const keyword = await addKeyword({ store, slug, term: "solar" });
+  await addKeyword({ store, slug, term: "battery" });
+  const concept = await addSensitizingConcept({ store, slug, name: "Self-reliance" });
+  const route = await import("../../app/routes/projects.$slug.objectives");
+  const page = routeCaller(
+    route,
+    `/projects/${slug}/objectives`,
+    { slug },
+    await signInCookie(owner.id),
+  );
+
+  const saved = await page.post({
+    intent: "edit-question",
+    id: first,
+    formId: `edit-question-${first}`,
+    question: "How is solar power talked about?",
+    rationale: "",
+  });
+  expect(bodyOf(saved)).toMatchObject({ ok: true, message: "Research question saved." });
+  await page.post({
+    intent: "edit-keyword",
+    id: keyword,
+    formId: `edit-keyword-${keyword}`,
+    term: "solar*",
+    synonyms: "photovoltaic, PV",
+  });
+  await page.post({
+    intent: "edit-concept",
+    id: concept,
+    formId: `edit-concept-${concept}`,
+    name: "Self-reliance",
+    description: "Doing it oneself",
+  });
+  const objectives = await getObjectives({ store, slug });
+  expect(objectives.researchQuestions.map((q) => q.question)).toEqual([
+    "How is solar power talked about?",
+    "Who gives advice?",
+  ]);
+  expect(objectives.keywords[0]).toMatchObject({
+    term: "solar*",
+    synonyms: ["photovoltaic", "PV"],
+  });
+  expect(objectives.sensitizingConcepts[0].description).toBe("Doing it oneself");
+
+  const duplicate = await page.post({
+    intent: "edit-keyword",
+    id: keyword,
+    formId: `edit-keyword-${keyword}`,
+    term: "Battery",
+    synonyms: "",
+  });
+  expect(statusOf(duplicate)).toBe(409);
+  expect(bodyOf(duplicate)).toMatchObject({
+    ok: false,
+    formId: `edit-keyword-${keyword}`,
+    fieldErrors: { term: '"Battery" is already a keyword.' },
+    values: { term: "Battery" },
+  });
+  expect((await getObjectives({ store, slug })).keywords[0].term).toBe("solar*");
+
+  const strategist = await buildUser(store);
+  await addMember(store, project, strategist, "strategist", owner.id);
+  const asStrategist = routeCaller(
+    route,
+    `/projects/${slug}/objectives`,
+    { slug },
+    await signInCookie(strategist.id),
+  );
+  const refused = await asStrategist
+    .post({ intent: "edit-question", id: first, question: "Mine" })
+    .catch((e: unknown) => e);
+  expect(statusOf(refused)).toBe(403);
+});
