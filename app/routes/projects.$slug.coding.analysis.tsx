@@ -65,7 +65,8 @@ export default function AnalysisPage() {
       <section className="card" aria-labelledby="agreement-heading">
         <h2 id="agreement-heading">Agreement between coders</h2>
         <p className="small muted">
-          On every source any chosen coder coded. A unit is a source and a code: applied or not; a
+          Agreement is computed on every source any chosen coder coded. A unit is a source and a
+          code: applied or not; a
           source a coder left without any code counts as that coder applying none of the codes there.
           Cohen's kappa needs exactly two coders; Krippendorff's alpha takes any number.
         </p>

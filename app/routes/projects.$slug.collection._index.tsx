@@ -22,8 +22,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     listCommunitySummaries({ store, slug: project.slug }),
     listImports({ store, slug: project.slug, limit: 20 }),
   ]);
+  // Set by the rename page's redirect, so the researcher sees that the rename took.
+  const renamed = new URL(request.url).searchParams.get("renamed")?.slice(0, 200) ?? null;
   return {
     slug: project.slug,
+    renamed,
     formats: IMPORTERS.map((importer) => ({ value: importer.format, label: importer.label })),
     communities: communities.map((community) => ({
       id: community.id,
@@ -96,7 +99,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function ImportPage() {
-  const { slug, formats, communities, imports } = useLoaderData<typeof loader>();
+  const { slug, renamed, formats, communities, imports } = useLoaderData<typeof loader>();
   const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
   return (
     <div className="grid-2">
@@ -168,6 +171,11 @@ export default function ImportPage() {
       </section>
       <section className="card" aria-labelledby="communities-heading">
         <h2 id="communities-heading">Communities in this project</h2>
+        {renamed ? (
+          <p className="notice" role="status">
+            Renamed to “{renamed}”.
+          </p>
+        ) : null}
         {communities.length === 0 ? (
           <p className="muted">No data yet.</p>
         ) : (

@@ -37,14 +37,16 @@ export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
     const input = parseForm(await request.formData(), RenameForm);
-    await renameCommunity({
+    const renamed = await renameCommunity({
       store,
       slug: project.slug,
       communityId: params.communityId ?? "",
       name: input.name,
       userId: user.id,
     });
-    return redirect(`/projects/${project.slug}/collection`);
+    return redirect(
+      `/projects/${project.slug}/collection?renamed=${encodeURIComponent(renamed.name)}`,
+    );
   });
 }
 

@@ -49,6 +49,9 @@ test("a community is renamed; a taken name is a field error; a strategist cannot
 
   const renamed = await page.post({ name: "  Van   forum A " });
   expect(statusOf(renamed)).toBe(302);
+  expect(renamed instanceof Response && renamed.headers.get("location")).toBe(
+    `/projects/${slug}/collection?renamed=${encodeURIComponent("Van forum A")}`,
+  );
   const names = (await listCommunities({ store, slug })).map((community) => community.name).sort();
   expect(names).toEqual(["Van forum A", "Van forum B"]);
   const again = await importFiles({ store, slug, files: [CSV], community: "Van forum A" });
