@@ -122,7 +122,7 @@ export default function ObjectivesPage() {
           {objectives.researchQuestions.length === 0 ? <p className="muted">No research question yet.</p> : (
             <ol>
               {objectives.researchQuestions.map((q) => (
-                <li key={q.id}><strong>{q.question}</strong>{q.rationale ? <><br /><span className="small muted">{q.rationale}</span></> : null} <RemoveButton intent="remove-question" id={q.id} label={`Remove question: ${q.question}`} /><EditEntry intent="edit-question" id={q.id} label={`Edit question: ${q.question}`} actionData={actionData} fields={[{ name: "question", label: "Research question", value: q.question, multiline: true }, { name: "rationale", label: "Rationale", value: q.rationale, multiline: true }]} /></li>
+                <li key={q.id}><strong>{q.question}</strong>{q.rationale ? <><br /><span className="small muted">{q.rationale}</span></> : null} <RemoveButton intent="remove-question" id={q.id} label={`Remove question: ${q.question}`} /><EditEntry intent="edit-question" id={q.id} label={`Edit question: ${q.question}`} actionData={actionData} fields={[{ name: "question", label: "Edited research question", value: q.question, multiline: true }, { name: "rationale", label: "Edited rationale", value: q.rationale, multiline: true }]} /></li>
               ))}
             </ol>
           )}
@@ -138,7 +138,7 @@ export default function ObjectivesPage() {
           {objectives.keywords.length === 0 ? <p className="muted">No keyword yet.</p> : (
             <ul className="list-plain">
               {objectives.keywords.map((k) => (
-                <li key={k.id}><strong>{k.term}</strong>{k.synonyms.length ? <span className="muted"> — {k.synonyms.join(", ")}</span> : null} <RemoveButton intent="remove-keyword" id={k.id} label={`Remove keyword ${k.term}`} /><EditEntry intent="edit-keyword" id={k.id} label={`Edit keyword ${k.term}`} actionData={actionData} fields={[{ name: "term", label: "Keyword", value: k.term }, { name: "synonyms", label: "Synonyms", value: k.synonyms.join(", "), hint: "Separated by commas." }]} /></li>
+                <li key={k.id}><strong>{k.term}</strong>{k.synonyms.length ? <span className="muted"> — {k.synonyms.join(", ")}</span> : null} <RemoveButton intent="remove-keyword" id={k.id} label={`Remove keyword ${k.term}`} /><EditEntry intent="edit-keyword" id={k.id} label={`Edit keyword ${k.term}`} actionData={actionData} fields={[{ name: "term", label: "Edited keyword", value: k.term }, { name: "synonyms", label: "Edited synonyms", value: k.synonyms.join(", "), hint: "Separated by commas." }]} /></li>
               ))}
             </ul>
           )}
@@ -169,7 +169,7 @@ export default function ObjectivesPage() {
           {objectives.sensitizingConcepts.length === 0 ? <p className="muted">No concept yet.</p> : (
             <ul className="list-plain">
               {objectives.sensitizingConcepts.map((c) => (
-                <li key={c.id}><strong>{c.name}</strong> {c.codeId ? <span className="badge status-done">draft code</span> : null}{c.description ? <><br /><span className="small muted">{c.description}</span></> : null} <RemoveButton intent="remove-concept" id={c.id} label={`Remove concept ${c.name}`} /><EditEntry intent="edit-concept" id={c.id} label={`Edit concept ${c.name}`} actionData={actionData} fields={[{ name: "name", label: "Concept", value: c.name }, { name: "description", label: "Description", value: c.description, multiline: true }]} /></li>
+                <li key={c.id}><strong>{c.name}</strong> {c.codeId ? <span className="badge status-done">draft code</span> : null}{c.description ? <><br /><span className="small muted">{c.description}</span></> : null} <RemoveButton intent="remove-concept" id={c.id} label={`Remove concept ${c.name}`} /><EditEntry intent="edit-concept" id={c.id} label={`Edit concept ${c.name}`} actionData={actionData} fields={[{ name: "name", label: "Edited concept", value: c.name }, { name: "description", label: "Edited description", value: c.description, multiline: true }]} /></li>
               ))}
             </ul>
           )}
