@@ -3,7 +3,7 @@ import { z } from "zod";
 import { projectSql } from "../collection/corpus.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
-import type { DocumentStore, StoredFileKind } from "../store/index.js";
+import type { DocumentStore, Queryable, StoredFileKind } from "../store/index.js";
 import type { MemosTable } from "../store/sql/schema.js";
 
 export const MemoTargetSchema = z.object({
@@ -81,6 +81,12 @@ export async function addMemo({
     createdAt: now,
     updatedAt: now,
   };
+  await insertMemoIn(db, projectId, memo);
+  return memo;
+}
+
+/** Writes a memo row (inside the caller's transaction when given one: a REFI-QDA import). */
+export async function insertMemoIn(db: Queryable, projectId: string, memo: Memo): Promise<void> {
   await db
     .insertInto("memos")
     .values({
@@ -89,12 +95,11 @@ export async function addMemo({
       target_type: memo.target.type,
       target_id: memo.target.id,
       markdown: memo.markdown,
-      author_id: authorId,
-      created_at: now,
-      updated_at: now,
+      author_id: memo.authorId,
+      created_at: memo.createdAt,
+      updated_at: memo.updatedAt,
     })
     .execute();
-  return memo;
 }
 
 export async function deleteMemo({
@@ -109,7 +114,10 @@ export async function deleteMemo({
     .where("id", "=", memoId)
     .executeTakeFirst();
   if (Number(result.numDeletedRows) === 0)
-    throw new ResearchError("not-found", "That memo does not exist (it may have been deleted already).");
+    throw new ResearchError(
+      "not-found",
+      "That memo does not exist (it may have been deleted already).",
+    );
 }
 
 /** Memos about the given targets (or all of the project's), newest first. */

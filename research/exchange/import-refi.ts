@@ -6,6 +6,7 @@ import { addCodingsIn, type NewCoding } from "../coding/codings.js";
 import { resolveRefiCoders } from "../coding/coders.js";
 import { createCodes, MAX_CODE_NAME_LENGTH } from "../coding/codebook.js";
 import { codebookFile } from "../coding/model.js";
+import { insertMemoIn } from "../coding/memos.js";
 import { projectSql, visiblePosts } from "../collection/corpus.js";
 import { createFieldNoteIn } from "../collection/field-notes.js";
 import { importFiles, maxPostCharsFromEnv } from "../collection/import-files.js";
@@ -13,7 +14,7 @@ import type { Importer } from "../collection/importers/types.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import { ResearchError } from "../shared/errors.js";
-import { newId } from "../shared/ids.js";
+import { newId, nowIso } from "../shared/ids.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
 import {
   chooseReading,
@@ -646,20 +647,15 @@ export async function importProjectFile({
           .where("markdown", "=", markdown)
           .executeTakeFirst();
         if (existing) continue;
-        const now = new Date().toISOString();
-        await trx
-          .insertInto("memos")
-          .values({
-            id: newId(),
-            project_id: projectId,
-            target_type: target.type,
-            target_id: target.id,
-            markdown,
-            author_id: userId,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
+        const now = nowIso();
+        await insertMemoIn(trx, projectId, {
+          id: newId(),
+          target,
+          markdown,
+          authorId: userId,
+          createdAt: now,
+          updatedAt: now,
+        });
         memos++;
         continue;
       }

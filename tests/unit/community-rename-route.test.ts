@@ -57,6 +57,17 @@ test("a community is renamed; a taken name is a field error; a strategist cannot
   const again = await importFiles({ store, slug, files: [CSV], community: "Van forum A" });
   expect(again).toMatchObject({ posts: 0, communities: [] });
 
+  // A researcher of the project may rename too (the "code" capability).
+  const researcher = await buildUser(store);
+  await addMember(store, project, researcher, "researcher", owner.id);
+  const asResearcher = routeCaller(
+    route,
+    `/projects/${slug}/collection/communities/${first.id}`,
+    { slug, communityId: first.id },
+    await signInCookie(researcher.id),
+  );
+  expect(statusOf(await asResearcher.post({ name: "Van forum A (4CAT)" }))).toBe(302);
+
   const strategist = await buildUser(store);
   await addMember(store, project, strategist, "strategist", owner.id);
   const asStrategist = routeCaller(
