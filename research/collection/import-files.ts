@@ -1,3 +1,4 @@
+import { reconsiderQuotedPassages } from "../entree/withheld-quotes.js";
 import { safeWebUrl } from "../shared/safe-url.js";
 import { randomUUID } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
@@ -1135,6 +1136,8 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
           files: files.map((file) => path.basename(shown(file))),
         });
         if (database.engine === "sqlite") await indexImportForSearch(trx, importId);
+        // After the index: a post whose quoted words are blanked is re-indexed by the update trigger.
+        await reconsiderQuotedPassages(trx, database.engine, project.id, { importId });
         return report;
       } finally {
         if (database.engine === "sqlite") await sql`pragma cache_size = -2000`.execute(trx);

@@ -12,6 +12,7 @@ import {
 } from "../store/index.js";
 import type { ConsentEntriesTable, MembersTable } from "../store/sql/schema.js";
 import { insertAuditEvent } from "./audit.js";
+import { reconsiderQuotedPassages } from "./withheld-quotes.js";
 import { erasedMemberHash, personKeys } from "./consent-status.js";
 import { ConsentStatusSchema, type ConsentEntry, type ConsentStatus } from "./model.js";
 
@@ -162,7 +163,8 @@ export async function recordConsent({
           field: "memberId",
         });
       }
-      if (entry.status === "opted-out") await optOutSamePerson(trx, projectId, member, entry);
+      const samePerson =
+        entry.status === "opted-out" ? await optOutSamePerson(trx, projectId, member, entry) : [];
       await trx
         .insertInto("consent_entries")
         .values({
@@ -190,6 +192,10 @@ export async function recordConsent({
         .where("project_id", "=", projectId)
         .where("id", "=", memberId)
         .execute();
+      // Their words quoted in others' posts follow their status: blanked on opt-out, back on consent.
+      await reconsiderQuotedPassages(trx, database.engine, projectId, {
+        members: [memberId, ...samePerson],
+      });
       await bumpCorpusRevision(trx, projectId);
       await insertAuditEvent(trx, projectId, {
         by: userId,
@@ -218,7 +224,7 @@ async function optOutSamePerson(
     pseudonym: string;
   },
   entry: ConsentEntry,
-): Promise<void> {
+): Promise<string[]> {
   const others = await trx
     .selectFrom("members")
     .select("id")
@@ -235,7 +241,7 @@ async function optOutSamePerson(
       eb.or([eb("consent_status", "is", null), eb("consent_status", "!=", "opted-out")]),
     )
     .execute();
-  if (others.length === 0) return;
+  if (others.length === 0) return [];
   await trx
     .insertInto("consent_entries")
     .values(
@@ -261,6 +267,7 @@ async function optOutSamePerson(
       others.map((other) => other.id),
     )
     .execute();
+  return others.map((other) => other.id);
 }
 
 export type ConsentLogRow = {
@@ -371,8 +378,8 @@ export type PurgeResult = { posts: number; codings: number };
  * Erases a member for good, in one transaction: their posts (the full-text index follows), the
  * annotations, codings, memos, suggestions and decisions on those posts, member-check responses quoting
  * those codings, field-note links to the member or the posts, the titles of threads they opened, their
- * consent log and the member record. A hash of platform and identity is kept so a re-import does not
- * bring them back; the audit event keeps ids and counts only. It holds the corpus lock, like an
+ * consent log, their words quoted in others' posts, and the member record. A hash of platform and
+ * identity is kept so a re-import does not bring them back; the audit event keeps ids and counts only. It holds the corpus lock, like an
  * import, so a running import cannot undo it.
  */
 export async function purgeMember({
@@ -411,6 +418,14 @@ export async function purgeMember({
         .where("codings.source_type", "=", "post")
         .where("codings.source_id", "in", memberPosts);
 
+      // Before their posts go: an unattributed quote is recognised by the words of those posts.
+      const quotingPosts = await reconsiderQuotedPassages(
+        trx,
+        database.engine,
+        projectId,
+        { members: [memberId] },
+        { erasing: [memberId] },
+      );
       const notes = await unlinkFieldNotes(trx, database.engine, projectId, memberId);
       const responses = await trx
         .deleteFrom("member_responses")
@@ -533,6 +548,7 @@ export async function purgeMember({
         responses: Number(responses.numDeletedRows),
         titles: Number(titles.numUpdatedRows),
         notes,
+        quotes: quotingPosts,
       };
       await insertAuditEvent(trx, projectId, {
         by: userId,
@@ -541,7 +557,7 @@ export async function purgeMember({
           `member ${memberId} erased: ${counts.posts} posts, ${counts.codings} codings removed` +
           `; ${counts.memos} memos, ${counts.suggestions} suggestions and decisions,` +
           ` ${counts.responses} member-check responses removed; ${counts.notes} field notes unlinked,` +
-          ` ${counts.titles} thread titles withheld`,
+          ` ${counts.titles} thread titles withheld; their words blanked in ${counts.quotes} posts quoting them`,
       });
       return { posts: counts.posts, codings: counts.codings };
     },

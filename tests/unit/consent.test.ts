@@ -73,6 +73,7 @@ const TABLES = [
   "audit_events",
   "share_links",
   "member_responses",
+  "withheld_quotes",
   "jobs",
   "documents",
 ] as const;
@@ -359,7 +360,7 @@ test("erasing the member who opened a thread withholds its title and keeps the o
   expect(threads[0].postCount).toBe(6 - result.posts);
   expect(await allTablesText(store)).not.toContain("Solar setup keeps dying");
   expect((await listAudit({ store, slug, limit: 1 }))[0].detail).toMatch(
-    /1 thread titles withheld$/,
+    /1 thread titles withheld; their words blanked in 0 posts quoting them$/,
   );
 });
 

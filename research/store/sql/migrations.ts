@@ -447,5 +447,20 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
         );
       },
     },
+    "023-withheld-quotes": {
+      async up(db: Kysely<unknown>) {
+        // A post that quotes an opted-out member holds their words: the stored text has them blanked out
+        // (offsets kept), and the original waits here until the member consents again.
+        await db.schema
+          .createTable("withheld_quotes")
+          .addColumn("post_id", "text", (c) => c.primaryKey().references("posts.id").onDelete("cascade"))
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("original_text", "text", (c) => c.notNull())
+          .addColumn("original_html", "text")
+          .addColumn("member_ids", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("withheld_quotes_project").on("withheld_quotes").column("project_id").execute();
+      },
+    },
   };
 }

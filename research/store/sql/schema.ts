@@ -285,12 +285,25 @@ export type SessionsTable = {
   user_agent: string;
 };
 
+/**
+ * Posts whose stored text has an opted-out member's quoted words blanked out: the original text and HTML
+ * (restored when every member named in `member_ids`, a JSON array, consents again).
+ */
+export type WithheldQuotesTable = {
+  post_id: string;
+  project_id: string;
+  original_text: string;
+  original_html: string | null;
+  member_ids: JsonText;
+};
+
 export type Database = {
   communities: CommunitiesTable;
   imports: ImportsTable;
   threads: ThreadsTable;
   members: MembersTable;
   posts: PostsTable;
+  withheld_quotes: WithheldQuotesTable;
   consent_entries: ConsentEntriesTable;
   erased_members: ErasedMembersTable;
   codings: CodingsTable;
