@@ -244,6 +244,8 @@ export function blankPassages(
 /** Names a member is attributed by: handle, its local part, display name (case-insensitive words). */
 export function attributionNames(member: { handle: string; displayName: string | null }): string[] {
   const names = [member.handle, member.displayName ?? ""];
+  // Stack Exchange mentions drop the spaces of a display name ("@AliceWong said:").
+  for (const name of [...names]) if (/\s/.test(name.trim())) names.push(name.replace(/\s+/g, ""));
   const local = member.handle.split("@")[0];
   if (member.handle.includes("@") && local.length >= 3) names.push(local);
   return [

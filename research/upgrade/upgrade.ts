@@ -1,3 +1,4 @@
+import { reconsiderQuotedPassages } from "../entree/withheld-quotes.js";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rename, rmdir } from "node:fs/promises";
 import path from "node:path";
@@ -154,6 +155,16 @@ export async function upgradeDataDirectory({
         });
         onProgress?.({ project: slug, stage: "checking", posts: expected.posts });
         await checkCounts(trx, project.id, slug, expected);
+        // The earlier release showed opted-out members' words quoted in others' posts: no longer.
+        const optedOut = await trx
+          .selectFrom("members")
+          .select("id")
+          .where("project_id", "=", project.id)
+          .where("consent_status", "=", "opted-out")
+          .execute();
+        await reconsiderQuotedPassages(trx, database.engine, project.id, {
+          members: optedOut.map((member) => member.id),
+        });
         let copiedDocuments = 0;
         for (const name of documents) {
           copiedDocuments += await copyDocument(

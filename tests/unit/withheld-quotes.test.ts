@@ -99,6 +99,8 @@ describe("finding quoted passages", () => {
     expect(isAttributedTo("On Monday, Alice Wong wrote:", names)).toBe(true);
     expect(isAttributedTo("alicewonder wrote:", names)).toBe(false);
     expect(isAttributedTo("Bob wrote:", names)).toBe(false);
+    const stackExchange = attributionNames({ handle: "Alice Wong", displayName: "Alice Wong" });
+    expect(isAttributedTo("As @AliceWong said:", stackExchange)).toBe(true);
   });
 });
 
