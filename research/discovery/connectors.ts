@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ResearchError } from "../shared/errors.js";
-import { assertDiscoveryTarget } from "./outbound-hosts.js";
+import { assertDiscoveryTarget, requestDiscoveryTarget, type DiscoveryResponse } from "./outbound-hosts.js";
 
 /** A community a connector proposes; the researcher decides whether to add it as a candidate. */
 export type ProposedCandidate = { name: string; platform: string; url: string; size: number | null; description: string; language: string; origin: string };
@@ -20,28 +20,30 @@ const USER_AGENT = "NetnographyWorkbench/0.1 (community discovery for academic r
 
 async function fetchJson(connector: string, url: URL, timeoutMs: number): Promise<unknown> {
   await assertDiscoveryTarget(url);
-  let response: Response;
+  let response: DiscoveryResponse;
   try {
     // Redirects are not followed: one could lead off the allowed host (to the server's own network).
-    response = await fetch(url, { headers: { "User-Agent": USER_AGENT, Accept: "application/json" }, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    response = await requestDiscoveryTarget(url, { headers: { "User-Agent": USER_AGENT, Accept: "application/json" }, timeoutMs });
   } catch (error) {
-    const name = error instanceof Error ? error.name : "";
-    if (name === "TimeoutError" || name === "AbortError") {
+    const code = error && typeof error === "object" && "code" in error ? String(error.code) : "";
+    if (code === "ETIMEDOUT") {
       throw new ResearchError("import-failed", `${connector} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} seconds`} (${url.origin}). Try again later.`);
     }
+    if (code === "EPRIVATEADDRESS") {
+      throw new ResearchError("invalid-input", `Discovery does not call ${url.host}: it resolves to a private or local address. An admin can allow a forum or server by adding it to NETNO_DISCOVERY_HOSTS.`, { field: "baseUrl" });
+    }
     // The system's own words ("getaddrinfo ENOTFOUND", "ECONNREFUSED") mean nothing to a researcher.
-    const code = error instanceof Error && error.cause && typeof error.cause === "object" && "code" in error.cause ? String(error.cause.code) : "";
-    const why = code === "ENOTFOUND" || code === "EAI_AGAIN" ? "its name could not be looked up (is this server offline?)" : code === "ECONNREFUSED" ? "nothing answered at that address" : code === "ECONNRESET" ? "the connection was cut" : code.startsWith("CERT") || code.includes("TLS") || code.includes("SSL") ? "its security certificate was not accepted" : "the network did not let the request through";
+    const why = code === "ENOTFOUND" || code === "EAI_AGAIN" ? "its name could not be looked up (is this server offline?)" : code === "ECONNREFUSED" ? "nothing answered at that address" : code === "ECONNRESET" ? "the connection was cut" : code === "ETOOLARGE" ? "its answer was larger than any API page (20 MB)" : code.startsWith("CERT") || code.includes("TLS") || code.includes("SSL") || code.includes("CERT") ? "its security certificate was not accepted" : "the network did not let the request through";
     throw new ResearchError("import-failed", `Could not reach ${connector} from this server (${url.host}): ${why}. Try again later, or ask an admin whether this server may reach the internet.`);
   }
   if (response.status === 429) {
-    const retry = response.headers.get("retry-after");
+    const retry = response.header("retry-after");
     throw new ResearchError("rate-limited", `${connector} is rate-limiting requests (HTTP 429)${retry ? `; it asks to wait ${retry} seconds` : ""}. Try again later.`);
   }
   if (response.status >= 300 && response.status < 400)
     throw new ResearchError("import-failed", `${connector} answered with a redirect (HTTP ${response.status}), which discovery does not follow: check the base URL.`);
-  if (!response.ok) throw new ResearchError("import-failed", `${connector} answered HTTP ${response.status} for ${url.pathname}.`);
-  const text = await response.text();
+  if (response.status < 200 || response.status >= 300) throw new ResearchError("import-failed", `${connector} answered HTTP ${response.status} for ${url.pathname}.`);
+  const text = response.text;
   try {
     return JSON.parse(text);
   } catch {

@@ -1,5 +1,8 @@
+import { lookup as lookupOnce, type LookupAddress } from "node:dns";
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import http from "node:http";
+import https from "node:https";
+import { BlockList, isIP, type LookupFunction } from "node:net";
 import { ResearchError } from "../shared/errors.js";
 
 /**
@@ -94,4 +97,100 @@ export async function assertDiscoveryTarget(url: URL): Promise<void> {
       );
   if (addresses.some((address) => !isPublicAddress(address)))
     refuse("it resolves to a private or local address.");
+}
+
+/** How a host name becomes addresses: the system's resolver, or a stand-in in tests. */
+export type Resolve = (host: string) => Promise<LookupAddress[]>;
+
+const systemResolve: Resolve = (host) =>
+  new Promise((resolve, reject) =>
+    lookupOnce(host, { all: true }, (error, addresses) =>
+      error ? reject(error) : resolve(addresses),
+    ),
+  );
+
+/**
+ * The address lookup of the connection itself: a host nobody listed must resolve to public addresses
+ * at the moment the socket connects, not only when the URL was checked, so a DNS answer that changes
+ * in between (DNS rebinding) cannot point the request at this server's own network.
+ */
+function publicOnlyLookup(resolve: Resolve): LookupFunction {
+  return (host, options, callback) => {
+    resolve(host).then(
+      (addresses) => {
+        const family = typeof options === "object" && options ? options.family : undefined;
+        const usable = addresses.filter(
+          (entry) => !family || family === 0 || entry.family === family,
+        );
+        if (usable.length === 0 || usable.some((entry) => !isPublicAddress(entry.address))) {
+          const error = Object.assign(new Error(`${host} resolves to a private or local address`), {
+            code: "EPRIVATEADDRESS",
+          });
+          callback(error, "", 0);
+          return;
+        }
+        if (typeof options === "object" && options?.all) callback(null, usable);
+        else callback(null, usable[0].address, usable[0].family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, "", 0),
+    );
+  };
+}
+
+export type DiscoveryResponse = { status: number; header: (name: string) => string | null; text: string };
+
+/** Answers larger than this are not an API page discovery needs; reading stops there. */
+const MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
+
+/**
+ * One GET to a discovery target, after `assertDiscoveryTarget`: no redirects followed, a timeout, a
+ * size cap, and (for hosts an admin did not list) the public-address rule applied to the connection.
+ * Errors carry the system's `code` (ENOTFOUND, ECONNREFUSED, EPRIVATEADDRESS, ETIMEDOUT) for the caller
+ * to put in a sentence.
+ */
+export async function requestDiscoveryTarget(
+  url: URL,
+  {
+    headers,
+    timeoutMs,
+    resolve = systemResolve,
+  }: { headers: Record<string, string>; timeoutMs: number; resolve?: Resolve },
+): Promise<DiscoveryResponse> {
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  const listed = adminListedHosts();
+  const pinned = !(listed.has(url.host.toLowerCase()) || listed.has(host)) && !isIP(host);
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((done, fail) => {
+    const request = client.get(
+      url,
+      { headers, timeout: timeoutMs, ...(pinned ? { lookup: publicOnlyLookup(resolve) } : {}) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            request.destroy(Object.assign(new Error("response too large"), { code: "ETOOLARGE" }));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on("error", fail);
+        response.on("end", () =>
+          done({
+            status: response.statusCode ?? 0,
+            header: (name) => {
+              const value = response.headers[name.toLowerCase()];
+              return Array.isArray(value) ? value.join(", ") : (value ?? null);
+            },
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    request.on("timeout", () =>
+      request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
+    );
+    request.on("error", fail);
+  });
 }

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { searchCommunities } from "../../research/discovery/index.js";
+import { requestDiscoveryTarget } from "../../research/discovery/outbound-hosts.js";
 import { isResearchError } from "../../research/shared/errors.js";
 
 const RECORDED = path.resolve(__dirname, "../fixtures/connectors");
@@ -135,4 +136,29 @@ test("discovery never calls a host it was not allowed, the server's own network,
   // A response that is not JSON is described, never echoed.
   const broken = await failure(searchCommunities({ connector: "reddit", query: "x", baseUrl: `${base}/broken` }));
   expect(broken.message).not.toMatch(/CDN/);
+});
+
+test("a connector host whose name points at this server's network when the socket connects is refused then (DNS rebinding)", async () => {
+  const port = new URL(internalBase).port;
+  // A name nobody listed (standing for a connector's own host, which the URL check lets through) whose
+  // lookup at connection time answers with loopback, as a rebinding DNS server would the second time.
+  const rebinding = new URL(`http://localhost:${port}/api/v1/timelines/tag/vanlife`);
+  const before = internalHits;
+  const refused = await requestDiscoveryTarget(rebinding, {
+    headers: {},
+    timeoutMs: 2_000,
+    resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+  }).then(
+    () => null,
+    (error: NodeJS.ErrnoException) => error,
+  );
+  expect(refused?.code).toBe("EPRIVATEADDRESS");
+  expect(internalHits).toBe(before);
+  // An admin-listed host is called where it resolves (the recorded API server on loopback).
+  const listed = await requestDiscoveryTarget(new URL(`${base}/forum/search.json?q=solar`), {
+    headers: {},
+    timeoutMs: 2_000,
+    resolve: async () => [{ address: "10.0.0.1", family: 4 }],
+  });
+  expect(listed.status).toBe(200);
 });
