@@ -57,7 +57,7 @@ function Header({ user }: { user: { name: string; isAdmin: boolean } | null }) {
       </nav>
       {user ? (
         <div className="who">
-          <Link to="/account/sessions" title="Your sessions: where you are signed in">
+          <Link to="/account/sessions" title="Your account: where you are signed in, your password">
             {user.name}
           </Link>
           <Form method="post" action="/logout">

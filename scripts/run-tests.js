@@ -61,6 +61,7 @@ const FORMATTED = [
   "research/collection/quoted-passages.ts",
   "research/entree/withheld-quotes.ts",
   "tests/unit/withheld-quotes.test.ts",
+  "research/accounts/users.ts",
   "tests/unit/project-boundary.test.ts",
   "tests/unit/roles-ethics-route.test.ts",
   "tests/unit/roles-commands.test.ts",

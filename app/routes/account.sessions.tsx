@@ -1,15 +1,20 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { endUserSessions, listSessions, revokeSession } from "~/server/research.server";
+import {
+  changePassword,
+  endUserSessions,
+  listSessions,
+  revokeSession,
+} from "~/server/research.server";
 import { actionErrors } from "~/components/action-result";
-import { FormError } from "~/components/field";
+import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
-import { formAction, parseForm } from "~/server/forms.server";
+import { failForm, formAction, parseForm } from "~/server/forms.server";
 import { requireUser } from "~/server/guards.server";
 import { getSessionToken } from "~/server/session.server";
 
-export const meta: MetaFunction = () => [{ title: "Your sessions · Netnography Workbench" }];
+export const meta: MetaFunction = () => [{ title: "Your account · Netnography Workbench" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
@@ -20,6 +25,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const SessionsForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("revoke"), sessionId: z.string().min(1) }),
   z.object({ intent: z.literal("end-others") }),
+  z.object({
+    intent: z.literal("change-password"),
+    currentPassword: z.string().min(1, "Enter your current password."),
+    newPassword: z.string().min(1, "Enter a new password."),
+    confirmPassword: z.string(),
+  }),
 ]);
 
 export async function action(args: ActionFunctionArgs) {
@@ -29,6 +40,21 @@ export async function action(args: ActionFunctionArgs) {
     if (input.intent === "revoke") {
       await revokeSession({ store, userId: user.id, sessionId: input.sessionId });
       return { ok: true as const, message: "The session was ended." };
+    }
+    if (input.intent === "change-password") {
+      if (input.confirmPassword !== input.newPassword)
+        failForm("The two new passwords differ.", "confirmPassword");
+      const ended = await changePassword({
+        store,
+        userId: user.id,
+        currentPassword: input.currentPassword,
+        newPassword: input.newPassword,
+        keepSessionToken: (await getSessionToken(request)) ?? undefined,
+      });
+      return {
+        ok: true as const,
+        message: `Your password was changed; ${ended} other session${ended === 1 ? " was" : "s were"} ended.`,
+      };
     }
     const ended = await endUserSessions({
       store,
@@ -81,10 +107,13 @@ export default function AccountSessions() {
   const actionData = useActionData<typeof action>();
   const message = actionData && "message" in actionData ? actionData.message : null;
   const { formError, fieldErrors } = actionErrors(actionData);
-  const error = formError ?? Object.values(fieldErrors)[0];
+  const passwordFields = ["currentPassword", "newPassword", "confirmPassword"];
+  const error =
+    formError ??
+    Object.entries(fieldErrors).find(([field]) => !passwordFields.includes(field))?.[1];
   return (
     <>
-      <h1>Your sessions</h1>
+      <h1>Your account</h1>
       <p>
         Every browser where you are signed in. End one you do not recognise; logging out ends the
         session you use.
@@ -144,6 +173,39 @@ export default function AccountSessions() {
             <button type="submit">Sign out everywhere else</button>
           </Form>
         ) : null}
+      </section>
+      <section className="card" aria-labelledby="password-heading">
+        <h2 id="password-heading">Change your password</h2>
+        <p>Every other session ends when the password changes; this one stays signed in.</p>
+        <Form method="post">
+          <input type="hidden" name="intent" value="change-password" />
+          <Field
+            label="Current password"
+            name="currentPassword"
+            type="password"
+            autoComplete="current-password"
+            required
+            error={fieldErrors.currentPassword}
+          />
+          <Field
+            label="New password"
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            required
+            hint="At least 10 characters."
+            error={fieldErrors.newPassword}
+          />
+          <Field
+            label="New password again"
+            name="confirmPassword"
+            type="password"
+            autoComplete="new-password"
+            required
+            error={fieldErrors.confirmPassword}
+          />
+          <button type="submit">Change password</button>
+        </Form>
       </section>
     </>
   );

@@ -137,7 +137,11 @@ function publicOnlyLookup(resolve: Resolve): LookupFunction {
   };
 }
 
-export type DiscoveryResponse = { status: number; header: (name: string) => string | null; text: string };
+export type DiscoveryResponse = {
+  status: number;
+  header: (name: string) => string | null;
+  text: string;
+};
 
 /** Answers larger than this are not an API page discovery needs; reading stops there. */
 const MAX_RESPONSE_BYTES = 20 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { ensureAccount, loginAs } from "./helpers";
 
-test("a researcher signed in on two browsers ends the other one from Your sessions, and logging out ends this one", async ({
+test("a researcher signed in on two browsers ends the other one from Your account, and logging out ends this one", async ({
   browser,
 }) => {
   const account = await ensureAccount("sam.sessions@example.org", "Sam Sessions");
@@ -14,7 +14,7 @@ test("a researcher signed in on two browsers ends the other one from Your sessio
 
   // The name in the header leads to the sessions page, which lists both browsers.
   await onLaptop.getByRole("link", { name: "Sam Sessions" }).click();
-  await expect(onLaptop.getByRole("heading", { name: "Your sessions" })).toBeVisible();
+  await expect(onLaptop.getByRole("heading", { name: "Your account" })).toBeVisible();
   const rows = onLaptop.getByRole("table").getByRole("row");
   await expect(rows).toHaveCount(3); // header + two sessions
   await expect(onLaptop.getByText("(this one)")).toHaveCount(1);

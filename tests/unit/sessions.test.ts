@@ -4,10 +4,20 @@ import {
   listSessions,
   startSession,
   userOfSession,
+  verifyLogin,
 } from "../../research/accounts/index.js";
 import { sqlFor } from "../../research/store/index.js";
 import { buildStore, buildUser, pointAppAtStore, TEST_ENGINE } from "../factories.js";
-import { ORIGIN, routeCaller, signInCookie, statusOf } from "../helpers/route-requests.js";
+import {
+  bodyOf,
+  ORIGIN,
+  reloadAppForEachTest,
+  routeCaller,
+  signInCookie,
+  statusOf,
+} from "../helpers/route-requests.js";
+
+reloadAppForEachTest();
 
 test(`sessions end on the server: logout, revoke, sign out everywhere else (${TEST_ENGINE})`, async () => {
   const store = await buildStore();
@@ -76,4 +86,69 @@ test(`an expired session signs no one in and is removed (${TEST_ENGINE})`, async
   await db.updateTable("sessions").set({ expires_at: "2020-01-01T00:00:00.000Z" }).execute();
   expect(await userOfSession({ store, token })).toBeNull();
   expect(await db.selectFrom("sessions").select("id").execute()).toHaveLength(0);
+});
+
+test(`changing the password checks the current one and ends every other session (${TEST_ENGINE})`, async () => {
+  const store = await buildStore();
+  pointAppAtStore(store);
+  const researcher = await buildUser(store, { email: "pat@example.org" });
+  const cookie = await signInCookie(researcher.id);
+  const stolen = await startSession({ store, userId: researcher.id, userAgent: "Somewhere else" });
+  const route = await import("../../app/routes/account.sessions");
+  const page = routeCaller(route, "/account/sessions", {}, cookie);
+  const change = (fields: Record<string, string>) =>
+    page.post({ intent: "change-password", ...fields });
+
+  // Refused, and nothing changes: wrong current password, confirmation differs, too short, the same.
+  const wrong = await change({
+    currentPassword: "not my password",
+    newPassword: "a brand new passphrase",
+    confirmPassword: "a brand new passphrase",
+  });
+  expect(statusOf(wrong)).toBe(400);
+  expect(bodyOf(wrong)).toMatchObject({
+    fieldErrors: { currentPassword: "That is not your current password." },
+  });
+  expect(JSON.stringify(bodyOf(wrong))).not.toContain("brand new");
+  const differs = await change({
+    currentPassword: "a long password",
+    newPassword: "a brand new passphrase",
+    confirmPassword: "a brand new passphrase!",
+  });
+  expect(bodyOf(differs)).toMatchObject({ fieldErrors: { confirmPassword: expect.any(String) } });
+  const short = await change({
+    currentPassword: "a long password",
+    newPassword: "short",
+    confirmPassword: "short",
+  });
+  expect(bodyOf(short)).toMatchObject({ fieldErrors: { newPassword: expect.any(String) } });
+  const same = await change({
+    currentPassword: "a long password",
+    newPassword: "a long password",
+    confirmPassword: "a long password",
+  });
+  expect(bodyOf(same)).toMatchObject({ fieldErrors: { newPassword: expect.any(String) } });
+  expect(statusOf(await change({ intent: "change-password" }))).toBe(400);
+  expect(
+    await verifyLogin({ store, email: "pat@example.org", password: "a long password" }),
+  ).not.toBeNull();
+  expect(await userOfSession({ store, token: stolen })).toBe(researcher.id);
+
+  const done = await change({
+    currentPassword: "a long password",
+    newPassword: "a brand new passphrase",
+    confirmPassword: "a brand new passphrase",
+  });
+  expect(statusOf(done)).toBe(200);
+  expect(bodyOf(done)).toMatchObject({
+    message: expect.stringMatching(/1 other session was ended/),
+  });
+  expect(await userOfSession({ store, token: stolen })).toBeNull();
+  expect(statusOf(await page.get())).toBe(200); // this browser stays signed in
+  expect(
+    await verifyLogin({ store, email: "pat@example.org", password: "a long password" }),
+  ).toBeNull();
+  expect(
+    await verifyLogin({ store, email: "pat@example.org", password: "a brand new passphrase" }),
+  ).not.toBeNull();
 });
