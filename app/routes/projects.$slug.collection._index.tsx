@@ -9,6 +9,7 @@ import { env } from "~/server/env.server";
 import { failForm, formAction, formValues } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import {
+  DECLARABLE_ENCODINGS,
   IMPORTERS,
   listCommunitySummaries,
   listImports,
@@ -59,6 +60,7 @@ const ImportForm = z.object({
   mapThread: z.string().trim().default(""),
   mapTimestamp: z.string().trim().default(""),
   dateFormat: z.enum(["", "DD/MM", "MM/DD"]).default(""),
+  encoding: z.enum(["", ...DECLARABLE_ENCODINGS]).default(""),
 });
 
 export async function action(args: ActionFunctionArgs) {
@@ -86,6 +88,7 @@ export async function action(args: ActionFunctionArgs) {
       community: options.community || undefined,
       skipInvalid: options.skipInvalid === "on",
       dateFormat: options.dateFormat || undefined,
+      encoding: options.encoding || undefined,
       columns: {
         id: options.mapId || undefined,
         author: options.mapAuthor || undefined,
@@ -144,6 +147,27 @@ export default function ImportPage() {
             <input type="checkbox" name="skipInvalid" /> Skip invalid records and list them in the
             report
           </label>
+          <SelectField
+            label="Encoding"
+            name="encoding"
+            hint="Only for files that are not UTF-8 and carry no byte-order mark, such as old Latin-1 exports."
+            options={[
+              { value: "", label: "UTF-8 (or as the file's byte-order mark says)" },
+              { value: "windows-1252", label: "Latin-1 / Windows-1252 (Western Europe)" },
+              { value: "iso-8859-15", label: "ISO-8859-15 (Latin-9)" },
+              { value: "iso-8859-2", label: "ISO-8859-2 (Central Europe)" },
+              { value: "windows-1250", label: "Windows-1250 (Central Europe)" },
+              { value: "windows-1251", label: "Windows-1251 (Cyrillic)" },
+              { value: "koi8-r", label: "KOI8-R (Russian)" },
+              { value: "shift_jis", label: "Shift JIS (Japanese)" },
+              { value: "euc-jp", label: "EUC-JP (Japanese)" },
+              { value: "gb18030", label: "GB18030 (Chinese)" },
+              { value: "big5", label: "Big5 (Traditional Chinese)" },
+              { value: "euc-kr", label: "EUC-KR (Korean)" },
+              { value: "utf-16le", label: "UTF-16 little-endian, no mark" },
+              { value: "utf-16be", label: "UTF-16 big-endian, no mark" },
+            ]}
+          />
           <details>
             <summary>CSV column mapping</summary>
             <p className="small muted">

@@ -27,7 +27,7 @@ import {
   type SlashDateFormat,
   type Importer,
 } from "./importers/index.js";
-import { readHead } from "./importers/read.js";
+import { readHead, withDeclaredEncoding, type DeclaredEncoding } from "./importers/read.js";
 import { KEY_SEPARATOR, PlatformSchema, sourceKey, type Platform } from "./model.js";
 import type { ImportedPost } from "./importers/types.js";
 import { pseudonymFor } from "./pseudonyms.js";
@@ -99,6 +99,8 @@ export type ImportFilesInput = {
   columns?: Partial<Record<CsvField, string>>;
   /** How slash dates in CSV files are read (asked for only when the file cannot tell). */
   dateFormat?: SlashDateFormat;
+  /** The encoding of files without a byte-order mark (default UTF-8): a Latin-1 export, say. */
+  encoding?: DeclaredEncoding;
   /** Already-chosen importers and their files (REFI-QDA sources): skips expansion and detection. */
   groups?: Array<{ importer: Importer; files: string[] }>;
   /** Original names of uploaded files (temporary paths otherwise show in messages). */
@@ -994,6 +996,10 @@ export function maxPostCharsFromEnv(): number {
  * invalid records. Posts are streamed from the files and written in chunks, never held all at once.
  */
 export async function importFiles(input: ImportFilesInput): Promise<ImportReport> {
+  return withDeclaredEncoding(input.encoding, () => importFilesAs(input));
+}
+
+async function importFilesAs(input: ImportFilesInput): Promise<ImportReport> {
   const { store, slug, skipInvalid = false, userId = "cli", onProgress } = input;
   const maxPostChars = input.maxPostChars ?? maxPostCharsFromEnv();
   const project = await requireProject({ store, slug });

@@ -1,3 +1,4 @@
+import type { DeclaredEncoding } from "./importers/read.js";
 import path from "node:path";
 import { getJob, startCliJob, type BackgroundJob } from "../shared/background-jobs.js";
 import type { DocumentStore } from "../store/index.js";
@@ -25,22 +26,30 @@ export type StartImportInput = {
   skipInvalid?: boolean;
   columns?: Partial<Record<CsvField, string>>;
   dateFormat?: SlashDateFormat;
+  encoding?: DeclaredEncoding;
   /** A folder to delete once the import ended (uploaded files). */
   cleanup?: string;
   /** The store of `dataDir` (default: the process-wide one). */
   store?: DocumentStore;
 };
 
-/** Runs an import as a background job (the netno CLI in its own process). */
-export function startImportJob(input: StartImportInput): ImportJob {
+/** The `netno import` command line a background import runs: the CLI's flags, one per option given. */
+export function importJobArgs(input: Omit<StartImportInput, "dataDir">): string[] {
   const args = ["import", input.slug, ...input.files, "--report-json", "--user", input.userId];
   if (input.format) args.push("--format", input.format);
   if (input.community) args.push("--community", input.community);
   if (input.skipInvalid) args.push("--skip-invalid");
   if (input.dateFormat) args.push("--date-format", input.dateFormat);
+  if (input.encoding) args.push("--encoding", input.encoding);
   for (const [field, column] of Object.entries(input.columns ?? {})) {
     if (column) args.push("--map", `${field}=${column}`);
   }
+  return args;
+}
+
+/** Runs an import as a background job (the netno CLI in its own process). */
+export function startImportJob(input: StartImportInput): ImportJob {
+  const args = importJobArgs(input);
   return startCliJob<UploadReport>({
     kind: "import",
     slug: input.slug,

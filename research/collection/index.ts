@@ -7,6 +7,7 @@ export {
   type InvalidRecord,
 } from "./import-files.js";
 export { IMPORT_FORMATS, IMPORTERS } from "./importers/index.js";
+export { DECLARABLE_ENCODINGS, type DeclaredEncoding } from "./importers/read.js";
 export {
   countCorpus,
   getCorpusRevision,

@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import cliProgress from "cli-progress";
 import { IMPORT_FORMATS, importFiles, type ImportProgress } from "../../research/collection/index.js";
 import type { CsvField } from "../../research/collection/importers/index.js";
+import { DECLARABLE_ENCODINGS, type DeclaredEncoding } from "../../research/collection/importers/read.js";
 import type { DocumentStore } from "../../research/store/index.js";
 import { importCodebookFile, importProjectFile } from "../../research/exchange/index.js";
 import { printJson, UsageError } from "./output.js";
@@ -30,12 +31,13 @@ export function registerImportCommands(program: Command, store: () => DocumentSt
     .option("--skip-invalid", "skip invalid records and list them in the report instead of failing")
     .option("--map <field=column...>", `CSV column mapping (fields: ${CSV_FIELDS.join(", ")})`, [])
     .addOption(new Option("--date-format <order>", "how CSV slash dates (02/01/2020) read, when the file cannot tell").choices(["DD/MM", "MM/DD"]))
+    .addOption(new Option("--encoding <name>", "the files' text encoding when they have no byte-order mark (default utf-8)").choices(DECLARABLE_ENCODINGS))
     .option("--json", "print one summary object")
     .addOption(new Option("--progress-ndjson", "write progress as JSON lines on stderr (used by the web app)").hideHelp())
     .addOption(new Option("--report-json", "print the full import report as JSON (used by the web app)").hideHelp())
     .addOption(new Option("--user <id>", "who imports (used by the web app)").hideHelp())
     .exitOverride()
-    .action(async (slug: string, files: string[], options: { format?: string; community?: string; skipInvalid?: boolean; map: string[]; dateFormat?: "DD/MM" | "MM/DD"; json?: boolean; progressNdjson?: boolean; reportJson?: boolean; user?: string }) => {
+    .action(async (slug: string, files: string[], options: { format?: string; community?: string; skipInvalid?: boolean; map: string[]; dateFormat?: "DD/MM" | "MM/DD"; encoding?: DeclaredEncoding; json?: boolean; progressNdjson?: boolean; reportJson?: boolean; user?: string }) => {
       const refiFiles = files.filter((file) => /\.(qdc|qdpx)$/i.test(file));
       if (refiFiles.length > 0) {
         if (files.length > 1) throw new UsageError("Import one REFI-QDA file (.qdc or .qdpx) at a time, without other files.");
@@ -74,7 +76,7 @@ export function registerImportCommands(program: Command, store: () => DocumentSt
         bar.update(Math.min(progress.bytesRead, progress.totalBytes), { posts: progress.posts, file: progress.file.split("/").pop() });
       };
       try {
-        const report = await importFiles({ store: store(), slug, files, format: options.format, community: options.community, skipInvalid: options.skipInvalid, columns, dateFormat: options.dateFormat, onProgress, userId: options.user });
+        const report = await importFiles({ store: store(), slug, files, format: options.format, community: options.community, skipInvalid: options.skipInvalid, columns, dateFormat: options.dateFormat, encoding: options.encoding, onProgress, userId: options.user });
         bar?.stop();
         if (options.reportJson) {
           printJson(report);

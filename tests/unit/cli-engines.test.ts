@@ -113,3 +113,48 @@ test(`the prebuilt CLI bundle runs the same commands as the TypeScript sources (
   expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ slug: "bundled" })]);
   await rm(folder, { recursive: true, force: true });
 });
+
+test(`netno import reads the upload form's options as the background job passes them: --encoding, --date-format (${TEST_ENGINE})`, async () => {
+  const store = await buildStore();
+  expect((await netno(store, ["project", "create", "latin", "--title", "Latin"])).code).toBe(0);
+  const { mkdtemp, writeFile } = await import("node:fs/promises");
+  const os = await import("node:os");
+  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-cli-latin1-"));
+  const file = path.join(folder, "forum.csv");
+  await writeFile(
+    file,
+    Buffer.from(
+      "id,thread,parent,author,body,timestamp\n1,t1,,ana,café crème,02/01/2020 10:00\n",
+      "latin1",
+    ),
+  );
+  const { importJobArgs } = await import("../../research/collection/import-jobs.js");
+  const args = importJobArgs({
+    slug: "latin",
+    userId: "cli",
+    files: [file],
+    dateFormat: "DD/MM",
+    encoding: "windows-1252",
+  });
+  expect(args).toEqual(
+    expect.arrayContaining(["--encoding", "windows-1252", "--date-format", "DD/MM"]),
+  );
+  // Without the options the same file is refused with what to do.
+  const refused = await netno(store, ["import", "latin", file, "--json"]);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toMatch(/--encoding windows-1252|--date-format/);
+  const imported = await netno(store, [...args.filter((arg) => arg !== "--report-json"), "--json"]);
+  expect(imported.stderr).toBe("");
+  expect(JSON.parse(imported.stdout)).toMatchObject({ posts: 1 });
+  const { projectSql } = await import("../../research/collection/corpus.js");
+  const { db, projectId } = await projectSql({ store, slug: "latin" });
+  expect(
+    await db
+      .selectFrom("posts")
+      .select(["text", "created_at"])
+      .where("project_id", "=", projectId)
+      .execute(),
+  ).toEqual([{ text: "café crème", created_at: "2020-01-02T10:00:00.000Z" }]);
+  const badChoice = await netno(store, ["import", "latin", file, "--encoding", "ebcdic"]);
+  expect(badChoice.code).toBe(2);
+}, 300_000);

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
@@ -67,11 +67,49 @@ test("a CSV file in Latin-1 is refused at its first non-UTF-8 row instead of sto
   ].join("\n");
   await writeFile(file, Buffer.from(text, "latin1"));
   await expect(importFiles({ store, slug, files: [file] })).rejects.toThrow(
-    /latin1\.csv, line 3: The row is not valid UTF-8 text/,
+    /latin1\.csv, line 3: The row is not valid UTF-8 text\. .*--encoding windows-1252/,
   );
   const utf8 = path.join(folder, "utf8.csv");
   await writeFile(utf8, text);
   expect(await importFiles({ store, slug, files: [utf8] })).toMatchObject({ posts: 2 });
+});
+
+test("a Latin-1 file imports as it is when its encoding is named; a byte-order mark still wins", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-latin1-"));
+  const csv = path.join(folder, "latin1.csv");
+  await writeFile(
+    csv,
+    Buffer.from(
+      [
+        "id,thread,parent,author,body,timestamp,title,url",
+        "1,t1,,ana,café crème à la gare,2024-06-01T10:00:00Z,Hello,",
+      ].join("\n"),
+      "latin1",
+    ),
+  );
+  const json = path.join(folder, "thread-latin1.json");
+  const thread = JSON.parse(
+    await readFile(path.resolve(__dirname, "../fixtures/reddit-thread.json"), "utf8"),
+  ) as unknown;
+  const accented = JSON.stringify(thread).replace(/inverter/g, "onduleur à bord");
+  await writeFile(json, Buffer.from(accented, "latin1"));
+  const bom = path.join(folder, "bom.csv");
+  await writeFile(
+    bom,
+    "\uFEFFid,thread,parent,author,body,timestamp,title,url\n9,t9,,cy,naïve déjà vu,2024-06-02T10:00:00Z,Hi,",
+  );
+  await importFiles({ store, slug, files: [csv, json, bom], encoding: "windows-1252" });
+  const { db, projectId } = await projectSql({ store, slug });
+  const texts = (
+    await db.selectFrom("posts").select("text").where("project_id", "=", projectId).execute()
+  ).map((row) => row.text);
+  expect(texts).toContain("café crème à la gare");
+  expect(texts).toContain("naïve déjà vu");
+  expect(texts.some((text) => text.includes("onduleur à bord"))).toBe(true);
+  expect(texts.join("")).not.toMatch(/Ã|\uFFFD/);
 });
 
 test("a truncated mbox does not import its cut-off last message as an empty post", async () => {

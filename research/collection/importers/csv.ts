@@ -2,7 +2,7 @@ import path from "node:path";
 import { parse } from "csv-parse";
 import { ResearchError } from "../../shared/errors.js";
 import { normalizeText } from "./html.js";
-import { openTextStream, toIsoDate } from "./read.js";
+import { NAME_THE_ENCODING, openTextStream, toIsoDate } from "./read.js";
 import type { CsvField, ImportEvent, Importer, SlashDateFormat } from "./types.js";
 
 /** 4CAT's minimal export schema, recognised without a mapping. */
@@ -102,7 +102,7 @@ export const csvImporter: Importer = {
             yield {
               kind: "invalid",
               where,
-              message: "The row is not valid UTF-8 text: re-export the file as UTF-8.",
+              message: `The row is not valid UTF-8 text. ${NAME_THE_ENCODING}`,
             } satisfies ImportEvent;
             continue;
           }

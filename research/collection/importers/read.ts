@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createReadStream, type ReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
@@ -13,19 +14,57 @@ export const MAX_JSON_DOCUMENT_BYTES = 512 * 1024 * 1024;
  * How a text file is encoded, from its byte-order mark: UTF-16 files are what a Windows shell redirect
  * (PowerShell's `>`) writes, and they are read like any other. Without a mark, UTF-8.
  */
-export type TextEncoding = "utf-8" | "utf-16le" | "utf-16be";
+export type TextEncoding = string;
+
+/**
+ * Encodings a researcher can name for a file without a byte-order mark (`--encoding`): what old forum
+ * dumps, Windows exports and mailing-list tools write. Names are WHATWG labels, as TextDecoder reads them.
+ */
+export const DECLARABLE_ENCODINGS = [
+  "utf-8",
+  "windows-1252",
+  "iso-8859-15",
+  "iso-8859-2",
+  "windows-1250",
+  "windows-1251",
+  "koi8-r",
+  "utf-16le",
+  "utf-16be",
+  "shift_jis",
+  "euc-jp",
+  "gb18030",
+  "big5",
+  "euc-kr",
+] as const;
+export type DeclaredEncoding = (typeof DECLARABLE_ENCODINGS)[number];
+
+/** The encoding the importing researcher declared, for every file read while the import runs. */
+const declaredEncoding = new AsyncLocalStorage<DeclaredEncoding | undefined>();
+
+/** Runs an import's reading with a declared encoding (undefined: UTF-8 unless a byte-order mark says). */
+export function withDeclaredEncoding<T>(
+  encoding: DeclaredEncoding | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  return declaredEncoding.run(encoding, work);
+}
+
+/** The sentence every "not UTF-8" message ends with: how to import the file as it is. */
+export const NAME_THE_ENCODING =
+  "Re-export it as UTF-8, or name its encoding (for Latin-1 files from Windows: --encoding windows-1252, or the upload form's Encoding).";
 
 export function encodingOfBytes(bytes: Uint8Array): TextEncoding {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return "utf-16le";
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return "utf-16be";
-  return "utf-8";
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return "utf-8";
+  return declaredEncoding.getStore() ?? "utf-8";
 }
 
 async function encodingOfFile(file: string): Promise<TextEncoding> {
   const handle = await open(file, "r");
   try {
-    const buffer = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(buffer, 0, 2, 0);
+    const buffer = Buffer.alloc(3);
+    const { bytesRead } = await handle.read(buffer, 0, 3, 0);
     return encodingOfBytes(buffer.subarray(0, bytesRead));
   } finally {
     await handle.close();
@@ -89,12 +128,12 @@ export async function readJsonDocument(file: string): Promise<unknown> {
     if (encoding !== "utf-8")
       throw new ResearchError(
         "import-failed",
-        `${path.basename(file)} starts as ${encoding.toUpperCase()} text but holds bytes that are not. Re-export it as UTF-8.`,
+        `${path.basename(file)} is read as ${encoding.toUpperCase()} text but holds bytes that are not. ${NAME_THE_ENCODING}`,
         { file },
       );
     throw new ResearchError(
       "import-failed",
-      `${path.basename(file)} is not valid UTF-8 text. Re-export it as UTF-8.`,
+      `${path.basename(file)} is not valid UTF-8 text. ${NAME_THE_ENCODING}`,
       { file, line: lineOfFirstInvalidByte(bytes) },
     );
   }
@@ -147,7 +186,7 @@ export async function* readNdjson(
       yield {
         kind: "invalid",
         where: { file, line: lineNumber },
-        message: `The line is not valid ${encoding.toUpperCase()} text.`,
+        message: `The line is not valid ${encoding.toUpperCase()} text. ${NAME_THE_ENCODING}`,
       };
       continue;
     }
