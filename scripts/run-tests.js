@@ -62,6 +62,7 @@ const FORMATTED = [
   "research/entree/withheld-quotes.ts",
   "tests/unit/withheld-quotes.test.ts",
   "research/accounts/users.ts",
+  "tests/unit/upload-route.test.ts",
   "tests/unit/project-boundary.test.ts",
   "tests/unit/roles-ethics-route.test.ts",
   "tests/unit/roles-commands.test.ts",

@@ -10,6 +10,7 @@ import { failForm, formAction, formValues } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import {
   DECLARABLE_ENCODINGS,
+  IMPORT_FORMATS,
   IMPORTERS,
   listCommunitySummaries,
   listImports,
@@ -51,7 +52,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 const ImportForm = z.object({
-  format: z.string().default(""),
+  format: z.enum(["", ...IMPORT_FORMATS]).default(""),
   community: z.string().trim().max(200).default(""),
   skipInvalid: z.string().optional(),
   mapId: z.string().trim().default(""),
