@@ -70,16 +70,20 @@ export async function generateRedditDump(file: string, posts: number): Promise<v
       await new Promise<void>((resolve) => out.once("drain", () => resolve()));
     written++;
     const ids = [`t3_${submission}`];
+    // What each post of the thread says first: replies quote it, as Reddit users do with "> ".
+    const openings = new Map<string, string>([[ids[0], line.selftext.split(/(?<=[.?!]) /)[0]]]);
     const comments = Math.min(posts - written, Math.floor(rand() * 20));
     for (let c = 0; c < comments; c++) {
       const id = `c${written.toString(36)}`;
       const parent = rand() < 0.4 ? ids[0] : pick(ids);
+      const own = body();
+      const text = rand() < 0.15 ? `> ${openings.get(parent) ?? ""}\n\n${own}` : own;
       const comment = {
         id,
         parent_id: parent,
         link_id: `t3_${submission}`,
         author: rand() < 0.03 ? "[deleted]" : pick(authors),
-        body: body(),
+        body: text,
         created_utc: created + c * 60,
         subreddit: "vandwellers",
         permalink: `/r/vandwellers/comments/${submission}/x/${id}/`,
@@ -88,6 +92,7 @@ export async function generateRedditDump(file: string, posts: number): Promise<v
       if (!out.write(`${JSON.stringify(comment)}\n`))
         await new Promise<void>((resolve) => out.once("drain", () => resolve()));
       ids.push(`t1_${id}`);
+      openings.set(`t1_${id}`, own.split(/(?<=[.?!]) /)[0]);
       written++;
     }
   }
