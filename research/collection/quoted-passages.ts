@@ -196,28 +196,32 @@ export function findQuotedPassages(text: string, html: string | null): QuotedPas
 
 const WITHHELD_LABEL = "[quote withheld]";
 const SHORT_LABEL = "[withheld]";
+const NAME_LABEL = "someone";
+
+/** A stretch to blank: quoted words (labelled "[quote withheld]") or a name (labelled "someone"). */
+export type BlankedSpan = { start: number; end: number; kind?: "words" | "name" };
 
 /**
  * The text with the given passages blanked out, keeping every offset: each code point becomes one code
  * point (line breaks and `>` markers stay, the words become spaces) and a label says what happened, so
  * codings on the rest of the post still point at the same words.
  */
-export function blankPassages(
-  text: string,
-  passages: Array<{ start: number; end: number }>,
-): string {
-  const merged: Array<{ start: number; end: number }> = [];
-  for (const { start, end } of [...passages].sort((a, b) => a.start - b.start)) {
+export function blankPassages(text: string, passages: BlankedSpan[]): string {
+  const merged: BlankedSpan[] = [];
+  for (const { start, end, kind } of [...passages].sort((a, b) => a.start - b.start)) {
     const last = merged[merged.length - 1];
-    if (last && start <= last.end) last.end = Math.max(last.end, end);
-    else merged.push({ start, end });
+    if (last && start <= last.end) {
+      last.end = Math.max(last.end, end);
+      if (kind !== "name") last.kind = "words";
+    } else merged.push({ start, end, kind });
   }
   let result = "";
   let at = 0;
-  for (const { start, end } of merged) {
+  for (const { start, end, kind } of merged) {
     result += text.slice(at, start);
     const lines = text.slice(start, end).split("\n");
     let labelled = false;
+    const labels = kind === "name" ? [NAME_LABEL] : [WITHHELD_LABEL, SHORT_LABEL];
     result += lines
       .map((line) => {
         const marker = /^[ \t]*(?:>[ \t]?)*/.exec(line)?.[0] ?? "";
@@ -225,12 +229,7 @@ export function blankPassages(
         if (points === 0) return marker;
         let label = "";
         if (!labelled) {
-          label =
-            points >= WITHHELD_LABEL.length
-              ? WITHHELD_LABEL
-              : points >= SHORT_LABEL.length
-                ? SHORT_LABEL
-                : "…";
+          label = labels.find((candidate) => points >= candidate.length) ?? "…";
           labelled = true;
         }
         return marker + label + " ".repeat(points - label.length);
@@ -239,6 +238,35 @@ export function blankPassages(
     at = end;
   }
   return result + text.slice(at);
+}
+
+/**
+ * Where the attribution line of a passage names any of these names: each occurrence, to be blanked
+ * too, so the line does not say who opted out ("alice_w:" becomes "someone:").
+ */
+export function namesInAttribution(
+  text: string,
+  passage: QuotedPassage,
+  names: string[],
+): BlankedSpan[] {
+  if (!passage.attribution) return [];
+  const at = text.lastIndexOf(passage.attribution, passage.start);
+  // Inside the passage (a BBCode tag) it is blanked already; far before it, it is another line.
+  if (at < 0 || at >= passage.start || passage.start - (at + passage.attribution.length) > 12)
+    return [];
+  const spans: BlankedSpan[] = [];
+  const line = passage.attribution;
+  for (const name of names.filter((candidate) => candidate.length >= 3)) {
+    const pattern = new RegExp(
+      `(^|[^\\p{L}\\p{N}_])(@?${escape(name).replace(/@/g, "(?:@|\\s+at\\s+)")})(?![\\p{L}\\p{N}_])`,
+      "giu",
+    );
+    for (const match of line.matchAll(pattern)) {
+      const start = at + (match.index ?? 0) + match[1].length;
+      spans.push({ start, end: start + match[2].length, kind: "name" });
+    }
+  }
+  return spans;
 }
 
 /** Names a member is attributed by: handle, its local part, display name (case-insensitive words). */

@@ -4,7 +4,9 @@ import {
   blankPassages,
   findQuotedPassages,
   isAttributedTo,
+  namesInAttribution,
   quotesFrom,
+  type BlankedSpan,
 } from "../collection/quoted-passages.js";
 import { parseJsonArray } from "../collection/corpus.js";
 import { postMatches } from "../collection/search.js";
@@ -188,6 +190,7 @@ async function reconsiderBatch(
           .where("thread_id", "in", [...new Set(posts.map((post) => post.thread_id))])
           .execute();
   const erasingSet = new Set(erasing);
+  const namesOf = new Map(quoted.map((member) => [member.id, member.names]));
   let changed = 0;
   for (const post of posts) {
     const originalText = post.withheld ? post.original_text! : post.text;
@@ -211,10 +214,18 @@ async function reconsiderBatch(
     });
     const withheld = passages.filter((passage) => passage.memberId !== null);
     const erased = withheld.filter((passage) => erasingSet.has(passage.memberId!));
+    // The passage and, in its attribution line, the member's name ("alice_w:" says who opted out).
+    const spansOf = (chosen: typeof withheld): BlankedSpan[] =>
+      chosen.flatMap((passage) => [
+        passage,
+        ...namesInAttribution(originalText, passage, namesOf.get(passage.memberId!) ?? []),
+      ]);
     // Erased words leave the kept original too, and the HTML (which holds them) goes for good.
-    const keptText = erased.length > 0 ? blankPassages(originalText, erased) : originalText;
+    const keptText =
+      erased.length > 0 ? blankPassages(originalText, spansOf(erased)) : originalText;
     const keptHtml = erased.length > 0 ? null : originalHtml;
-    const shownText = withheld.length > 0 ? blankPassages(originalText, withheld) : originalText;
+    const shownText =
+      withheld.length > 0 ? blankPassages(originalText, spansOf(withheld)) : originalText;
     const memberIds = [...new Set(withheld.map((passage) => passage.memberId!))].filter(
       (id) => !erasingSet.has(id),
     );

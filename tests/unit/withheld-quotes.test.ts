@@ -134,6 +134,11 @@ describe("an opted-out member's words quoted by others", () => {
     expect(posts.map((post) => post.text).join("\n")).not.toMatch(ALICE_WORDS);
     // Attributed (Bob's aside) and unattributed (Carol's blockquote, matched by Alice's own words).
     expect(posts.filter((post) => post.text.includes("[quote withheld]"))).toHaveLength(2);
+    // The attribution line no longer says who opted out.
+    expect(posts.map((post) => post.text).join("\n")).not.toMatch(/alice_w/);
+    expect(posts.find((post) => post.id === bob.id)!.text).toMatch(
+      /^someone:\n\n\[quote withheld\]/,
+    );
     // Dave quotes Bob, who did not opt out: untouched.
     expect(posts.find((post) => post.text.startsWith("bob_k:"))!.text).toContain(
       "I rolled back to version 2.1",
@@ -179,6 +184,10 @@ describe("an opted-out member's words quoted by others", () => {
     expect(posts).toHaveLength(2);
     expect(posts.map((post) => post.text).join("\n")).not.toMatch(ALICE_WORDS);
     const carol = posts.find((post) => post.text.startsWith("Bob Kane wrote:"))!;
+    expect(posts.map((post) => post.text).join("\n")).not.toMatch(/alice/i);
+    expect(posts.find((post) => post.text.startsWith("On Mon"))!.text).toMatch(
+      /^On Mon, 6 Jan 2025 09:00, someone {4}<someone {10}> wrote:\n> \[quote withheld\]/,
+    );
     // Bob's words quoted by Carol stay; Alice's, quoted inside them, go.
     expect(carol.text).toContain("> Sealant will not hold at motorway speed.");
     expect(carol.text).toContain("Magnetic mounts scratch the paint");
