@@ -114,10 +114,6 @@ export default function AccountSessions() {
   return (
     <>
       <h1>Your account</h1>
-      <p>
-        Every browser where you are signed in. End one you do not recognise; logging out ends the
-        session you use.
-      </p>
       {message ? (
         <p className="notice" role="status">
           {message}
@@ -126,6 +122,10 @@ export default function AccountSessions() {
       <FormError message={error} />
       <section className="card" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Signed in</h2>
+        <p>
+          Every browser where you are signed in. End one you do not recognise; logging out ends the
+          session you use.
+        </p>
         <table>
           <thead>
             <tr>
@@ -177,7 +177,7 @@ export default function AccountSessions() {
       <section className="card" aria-labelledby="password-heading">
         <h2 id="password-heading">Change your password</h2>
         <p>Every other session ends when the password changes; this one stays signed in.</p>
-        <Form method="post">
+        <Form method="post" style={{ maxWidth: "32rem" }}>
           <input type="hidden" name="intent" value="change-password" />
           <Field
             label="Current password"
