@@ -25,10 +25,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     listImports({ store, slug: project.slug, limit: 20 }),
   ]);
   // Set by the rename page's redirect, so the researcher sees that the rename took.
-  const renamed = new URL(request.url).searchParams.get("renamed")?.slice(0, 200) ?? null;
+  const search = new URL(request.url).searchParams;
+  const renamed = search.get("renamed")?.slice(0, 200) ?? null;
+  // Set by the remove-import page's redirect: how many posts went.
+  const removedPosts = /^\d{1,9}$/.test(search.get("removedPosts") ?? "")
+    ? Number(search.get("removedPosts"))
+    : null;
   return {
     slug: project.slug,
     renamed,
+    removedPosts,
     formats: IMPORTERS.map((importer) => ({ value: importer.format, label: importer.label })),
     communities: communities.map((community) => ({
       id: community.id,
@@ -103,7 +109,8 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function ImportPage() {
-  const { slug, renamed, formats, communities, imports } = useLoaderData<typeof loader>();
+  const { slug, renamed, removedPosts, formats, communities, imports } =
+    useLoaderData<typeof loader>();
   const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
   return (
     <div className="grid-2">
@@ -241,8 +248,14 @@ export default function ImportPage() {
           </table>
         )}
       </section>
-      <section className="card" aria-labelledby="imports-heading">
+      <section className="card" aria-labelledby="imports-heading" style={{ gridColumn: "1 / -1" }}>
         <h2 id="imports-heading">Imports</h2>
+        {removedPosts !== null ? (
+          <p className="notice" role="status">
+            The import was removed, with its {removedPosts.toLocaleString("en")} post
+            {removedPosts === 1 ? "" : "s"} and what was made on them.
+          </p>
+        ) : null}
         {imports.length === 0 ? (
           <p className="muted">Nothing imported yet.</p>
         ) : (
@@ -257,6 +270,9 @@ export default function ImportPage() {
                 <th className="num">New members</th>
                 <th className="num">Already present</th>
                 <th className="num">Skipped</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -270,6 +286,14 @@ export default function ImportPage() {
                   <td className="num">{entry.members}</td>
                   <td className="num">{entry.duplicates}</td>
                   <td className="num">{entry.skipped}</td>
+                  <td>
+                    <Link
+                      to={`/projects/${slug}/collection/imports/${entry.id}`}
+                      aria-label={`Remove the import of ${entry.files.join(", ")}`}
+                    >
+                      Remove…
+                    </Link>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,12 @@ import { sql, type Selectable } from "kysely";
 import { z } from "zod";
 import { ResearchError, parseInput } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
-import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
+import {
+  inTransaction,
+  type DocumentStore,
+  type Queryable,
+  type SqlEngine,
+} from "../store/index.js";
 import type { FieldNotesTable } from "../store/sql/schema.js";
 import { projectSql } from "./corpus.js";
 import { FieldNoteKindSchema, FieldNoteSchema, type FieldNote } from "./model.js";
@@ -211,4 +216,80 @@ export async function countFieldNotes({ store, slug }: WithProject): Promise<num
     .where("project_id", "=", projectId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+type FieldLink = { type?: unknown; id?: unknown };
+
+/**
+ * Drops field-note links to members and to posts that are about to go (an erasure: a member's posts;
+ * removing an import: the import's posts). Links are JSON text: only the notes holding such a link are
+ * read and rewritten. Returns how many notes changed. Runs before the posts are deleted.
+ */
+export async function unlinkFieldNotes(
+  trx: Queryable,
+  engine: SqlEngine,
+  projectId: string,
+  {
+    memberIds,
+    threadIds = [],
+    postsOf,
+  }: {
+    memberIds: string[];
+    threadIds?: string[];
+    postsOf: { column: "member_id" | "import_id"; value: string };
+  },
+): Promise<number> {
+  const postIds =
+    postsOf.column === "member_id"
+      ? sql`select p.id from posts p where p.project_id = ${projectId} and p.member_id = ${postsOf.value}`
+      : sql`select p.id from posts p where p.project_id = ${projectId} and p.import_id = ${postsOf.value}`;
+  const members = memberIds.length > 0 ? memberIds : [""];
+  const memberList = sql.join(members);
+  const threadList = sql.join(threadIds.length > 0 ? threadIds : [""]);
+  const query =
+    engine === "sqlite"
+      ? sql<{ id: string; links: string }>`select f.id, f.links from field_notes f
+          where f.project_id = ${projectId} and json_valid(f.links) and exists (
+            select 1 from json_each(f.links) j
+            where (json_extract(j.value, '$.type') = 'member' and json_extract(j.value, '$.id') in (${memberList}))
+               or (json_extract(j.value, '$.type') = 'thread' and json_extract(j.value, '$.id') in (${threadList}))
+               or (json_extract(j.value, '$.type') = 'post' and json_extract(j.value, '$.id') in (${postIds})))`
+      : sql<{ id: string; links: string }>`select f.id, f.links from field_notes f
+          where f.project_id = ${projectId} and exists (
+            select 1 from jsonb_array_elements(
+              case when jsonb_typeof(f.links::jsonb) = 'array' then f.links::jsonb else '[]'::jsonb end) j
+            where (j->>'type' = 'member' and j->>'id' in (${memberList}))
+               or (j->>'type' = 'thread' and j->>'id' in (${threadList}))
+               or (j->>'type' = 'post' and j->>'id' in (${postIds})))`;
+  const notes = (await query.execute(trx)).rows;
+  if (notes.length === 0) return 0;
+  const goingPosts = new Set(
+    (
+      await trx
+        .selectFrom("posts")
+        .select("id")
+        .where("project_id", "=", projectId)
+        .where(postsOf.column, "=", postsOf.value)
+        .execute()
+    ).map((row) => row.id),
+  );
+  const goingMembers = new Set(memberIds);
+  const goingThreads = new Set(threadIds);
+  for (const note of notes) {
+    const links: unknown = JSON.parse(note.links);
+    if (!Array.isArray(links)) continue;
+    const kept = links.filter((link: FieldLink) => {
+      if (link?.type === "member") return typeof link.id !== "string" || !goingMembers.has(link.id);
+      if (link?.type === "post") return typeof link.id !== "string" || !goingPosts.has(link.id);
+      if (link?.type === "thread") return typeof link.id !== "string" || !goingThreads.has(link.id);
+      return true;
+    });
+    await trx
+      .updateTable("field_notes")
+      .set({ links: JSON.stringify(kept) })
+      .where("project_id", "=", projectId)
+      .where("id", "=", note.id)
+      .execute();
+  }
+  return notes.length;
 }

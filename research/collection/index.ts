@@ -45,6 +45,7 @@ export {
   type SnippetPiece,
 } from "./search.js";
 export { listImports, type ImportSummary } from "./imports.js";
+export { previewImportRemoval, removeImport, type ImportRemoval } from "./remove-import.js";
 export {
   createFieldNote,
   updateFieldNote,

@@ -4,13 +4,9 @@ import { bumpCorpusRevision, projectSql, toMember } from "../collection/corpus.j
 import { PlatformSchema, type Member } from "../collection/model.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
-import {
-  inTransaction,
-  type DocumentStore,
-  type Queryable,
-  type SqlEngine,
-} from "../store/index.js";
+import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
 import type { ConsentEntriesTable, MembersTable } from "../store/sql/schema.js";
+import { unlinkFieldNotes } from "../collection/field-notes.js";
 import { insertAuditEvent } from "./audit.js";
 import { reconsiderQuotedPassages } from "./withheld-quotes.js";
 import { erasedMemberHash, personKeys } from "./consent-status.js";
@@ -426,7 +422,10 @@ export async function purgeMember({
         { members: [memberId] },
         { erasing: [memberId] },
       );
-      const notes = await unlinkFieldNotes(trx, database.engine, projectId, memberId);
+      const notes = await unlinkFieldNotes(trx, database.engine, projectId, {
+        memberIds: [memberId],
+        postsOf: { column: "member_id", value: memberId },
+      });
       const responses = await trx
         .deleteFrom("member_responses")
         .where("project_id", "=", projectId)
@@ -569,60 +568,4 @@ export async function purgeMember({
     await sql`pragma wal_checkpoint(TRUNCATE)`.execute(database.db).catch(() => undefined);
   }
   return result;
-}
-
-type FieldLink = { type?: unknown; id?: unknown };
-
-/**
- * Drops field-note links to the member and to their posts (links are JSON text): only the notes that
- * hold such a link are read and rewritten. Returns how many notes changed. Runs before the posts go.
- */
-async function unlinkFieldNotes(
-  trx: Queryable,
-  engine: SqlEngine,
-  projectId: string,
-  memberId: string,
-): Promise<number> {
-  const postIds = sql`select p.id from posts p where p.project_id = ${projectId} and p.member_id = ${memberId}`;
-  const query =
-    engine === "sqlite"
-      ? sql<{ id: string; links: string }>`select f.id, f.links from field_notes f
-          where f.project_id = ${projectId} and json_valid(f.links) and exists (
-            select 1 from json_each(f.links) j
-            where (json_extract(j.value, '$.type') = 'member' and json_extract(j.value, '$.id') = ${memberId})
-               or (json_extract(j.value, '$.type') = 'post' and json_extract(j.value, '$.id') in (${postIds})))`
-      : sql<{ id: string; links: string }>`select f.id, f.links from field_notes f
-          where f.project_id = ${projectId} and exists (
-            select 1 from jsonb_array_elements(
-              case when jsonb_typeof(f.links::jsonb) = 'array' then f.links::jsonb else '[]'::jsonb end) j
-            where (j->>'type' = 'member' and j->>'id' = ${memberId})
-               or (j->>'type' = 'post' and j->>'id' in (${postIds})))`;
-  const notes = (await query.execute(trx)).rows;
-  if (notes.length === 0) return 0;
-  const erasedPosts = new Set(
-    (
-      await trx
-        .selectFrom("posts")
-        .select("id")
-        .where("project_id", "=", projectId)
-        .where("member_id", "=", memberId)
-        .execute()
-    ).map((row) => row.id),
-  );
-  for (const note of notes) {
-    const links: unknown = JSON.parse(note.links);
-    if (!Array.isArray(links)) continue;
-    const kept = links.filter((link: FieldLink) => {
-      if (link?.type === "member") return link.id !== memberId;
-      if (link?.type === "post") return typeof link.id !== "string" || !erasedPosts.has(link.id);
-      return true;
-    });
-    await trx
-      .updateTable("field_notes")
-      .set({ links: JSON.stringify(kept) })
-      .where("project_id", "=", projectId)
-      .where("id", "=", note.id)
-      .execute();
-  }
-  return notes.length;
 }
