@@ -67,7 +67,6 @@ const FORMATTED = [
   "research/collection/field-notes.ts",
   "tests/unit/remove-import.test.ts",
   "app/routes/projects.$slug.collection.imports.$importId.tsx",
-  "app/routes/account.sessions.tsx",
   "tests/unit/project-boundary.test.ts",
   "tests/unit/roles-ethics-route.test.ts",
   "tests/unit/roles-commands.test.ts",
