@@ -27,6 +27,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   // Set by the rename page's redirect, so the researcher sees that the rename took.
   const search = new URL(request.url).searchParams;
   const renamed = search.get("renamed")?.slice(0, 200) ?? null;
+  const merged = search.get("merged")?.slice(0, 200) ?? null;
   // Set by the remove-import page's redirect: how many posts went.
   const removedPosts = /^\d{1,9}$/.test(search.get("removedPosts") ?? "")
     ? Number(search.get("removedPosts"))
@@ -34,6 +35,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     slug: project.slug,
     renamed,
+    merged,
     removedPosts,
     formats: IMPORTERS.map((importer) => ({ value: importer.format, label: importer.label })),
     communities: communities.map((community) => ({
@@ -109,7 +111,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function ImportPage() {
-  const { slug, renamed, removedPosts, formats, communities, imports } =
+  const { slug, renamed, merged, removedPosts, formats, communities, imports } =
     useLoaderData<typeof loader>();
   const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
   return (
@@ -208,6 +210,11 @@ export default function ImportPage() {
             Renamed to “{renamed}”.
           </p>
         ) : null}
+        {merged ? (
+          <p className="notice" role="status">
+            Merged into “{merged}”.
+          </p>
+        ) : null}
         {communities.length === 0 ? (
           <p className="muted">No data yet.</p>
         ) : (
@@ -237,9 +244,9 @@ export default function ImportPage() {
                   <td>
                     <Link
                       to={`/projects/${slug}/collection/communities/${community.id}`}
-                      aria-label={`Rename ${community.name}`}
+                      aria-label={`Rename or merge ${community.name}`}
                     >
-                      Rename
+                      Rename or merge
                     </Link>
                   </td>
                 </tr>

@@ -60,4 +60,4 @@ export {
   type ImportJob,
   type UploadReport,
 } from "./import-jobs.js";
-export { renameCommunity } from "./communities.js";
+export { mergeCommunities, renameCommunity } from "./communities.js";

@@ -2,7 +2,17 @@
 // another community of the platform has is a field error; a later import joins the renamed community.
 import path from "node:path";
 import { expect, test } from "vitest";
-import { importFiles, listCommunities } from "../../research/collection/index.js";
+import {
+  importFiles,
+  listCommunities,
+  listCommunitySummaries,
+  listThreads,
+} from "../../research/collection/index.js";
+import {
+  addCandidate,
+  compareCandidates,
+  linkCandidateSample,
+} from "../../research/discovery/index.js";
 import { addMember, buildProject, buildUser } from "../factories.js";
 import {
   bodyOf,
@@ -84,4 +94,84 @@ test("a community is renamed; a taken name is a field error; a strategist cannot
     await signInCookie(owner.id),
   );
   expect(statusOf(await missing.get().catch((e: unknown) => e))).toBe(404);
+});
+
+test("a community is merged into another of its platform: threads and posts move, it goes, discovery follows; other platforms and itself are refused", async () => {
+  const { store, owner } = await buildAppStore();
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  const strategist = await buildUser(store);
+  await addMember(store, project, strategist, "strategist", owner.id);
+  await importFiles({ store, slug, files: [CSV], community: "List split A" });
+  const other = path.resolve(__dirname, "../fixtures/custom.csv");
+  await importFiles({
+    store,
+    slug,
+    files: [other],
+    community: "List split B",
+    columns: { id: "post_no", author: "who", body: "message", timestamp: "posted" },
+  });
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  const communities = await listCommunities({ store, slug });
+  const a = communities.find((community) => community.name === "List split A")!;
+  const b = communities.find((community) => community.name === "List split B")!;
+  const reddit = communities.find((community) => community.platform === "reddit")!;
+  const candidate = await addCandidate({ store, slug, name: "The list", platform: "csv" });
+  await linkCandidateSample({ store, slug, candidateId: candidate.id, communityId: b.id });
+  const before = await listCommunitySummaries({ store, slug });
+  const postsOf = (id: string) => before.find((community) => community.id === id)!.posts;
+
+  const route = await import("../../app/routes/projects.$slug.collection.communities.$communityId");
+  const page = routeCaller(
+    route,
+    `/projects/${slug}/collection/communities/${b.id}`,
+    { slug, communityId: b.id },
+    await signInCookie(owner.id),
+  );
+  const loaded = bodyOf(await page.get()) as { mergeTargets: Array<{ id: string }> };
+  expect(loaded.mergeTargets.map((target) => target.id)).toEqual([a.id]);
+
+  for (const [intoCommunityId, message] of [
+    ["", /Choose the community/],
+    [b.id, /into itself/],
+    [reddit.id, /different platforms/],
+    ["no-such-community", /Choose a community of this project/],
+  ] as const) {
+    const refused = await page.post({ intent: "merge", intoCommunityId });
+    expect(statusOf(refused), intoCommunityId).toBe(400);
+    expect(bodyOf(refused)).toMatchObject({
+      fieldErrors: { intoCommunityId: expect.stringMatching(message) },
+    });
+  }
+  const asStrategist = routeCaller(
+    route,
+    `/projects/${slug}/collection/communities/${b.id}`,
+    { slug, communityId: b.id },
+    await signInCookie(strategist.id),
+  );
+  expect(statusOf(await asStrategist.post({ intent: "merge", intoCommunityId: a.id }))).toBe(403);
+
+  const merged = (await page.post({ intent: "merge", intoCommunityId: a.id })) as Response;
+  expect(merged.status).toBe(302);
+  expect(merged.headers.get("location")).toBe(
+    `/projects/${slug}/collection?merged=${encodeURIComponent("List split A")}`,
+  );
+  const after = await listCommunitySummaries({ store, slug });
+  expect(after.map((community) => community.name).sort()).toEqual(
+    ["List split A", reddit.name].sort(),
+  );
+  expect(after.find((community) => community.id === a.id)!.posts).toBe(
+    postsOf(a.id) + postsOf(b.id),
+  );
+  const { threads } = await listThreads({ store, slug, filter: { communityId: a.id } });
+  expect(threads.length).toBeGreaterThan(1);
+  const discovery = await compareCandidates({ store, slug });
+  const linked = discovery.find((row) => row.id === candidate.id)!;
+  expect(linked.communityId).toBe(a.id);
+  expect(linked.sampleName).toBe("List split A");
+  expect(statusOf(await page.get())).toBe(404);
 });
