@@ -222,12 +222,8 @@ export default function ImportPage() {
             <thead>
               <tr>
                 <th>Community</th>
-                <th>Platform</th>
                 <th className="num">Threads</th>
                 <th className="num">Posts</th>
-                <th>
-                  <span className="visually-hidden">Actions</span>
-                </th>
               </tr>
             </thead>
             <tbody>
@@ -237,18 +233,19 @@ export default function ImportPage() {
                     <a href={`/projects/${slug}/collection/threads?community=${community.id}`}>
                       {community.name}
                     </a>
+                    <br />
+                    <span className="small muted">
+                      {community.platform} ·{" "}
+                      <Link
+                        to={`/projects/${slug}/collection/communities/${community.id}`}
+                        aria-label={`Rename or merge ${community.name}`}
+                      >
+                        rename or merge
+                      </Link>
+                    </span>
                   </td>
-                  <td>{community.platform}</td>
                   <td className="num">{community.threads}</td>
                   <td className="num">{community.posts}</td>
-                  <td>
-                    <Link
-                      to={`/projects/${slug}/collection/communities/${community.id}`}
-                      aria-label={`Rename or merge ${community.name}`}
-                    >
-                      Rename or merge
-                    </Link>
-                  </td>
                 </tr>
               ))}
             </tbody>
