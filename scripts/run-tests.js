@@ -66,6 +66,8 @@ const FORMATTED = [
   "research/collection/remove-import.ts",
   "research/collection/field-notes.ts",
   "tests/unit/remove-import.test.ts",
+  "tests/unit/share-route.test.ts",
+  "app/routes/share.$token.tsx",
   "app/routes/projects.$slug.collection.imports.$importId.tsx",
   "tests/unit/project-boundary.test.ts",
   "tests/unit/roles-ethics-route.test.ts",

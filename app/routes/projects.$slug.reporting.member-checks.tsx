@@ -194,6 +194,7 @@ export default function MemberChecksPage() {
               <tr>
                 <th>Finding</th>
                 <th>Response</th>
+                <th>When</th>
                 <th>Comment</th>
                 <th>Quote removal</th>
               </tr>
@@ -203,6 +204,10 @@ export default function MemberChecksPage() {
                 <tr key={r.id}>
                   <td>{r.themeName}</td>
                   <td>{RATING[r.rating]}</td>
+                  <td className="small">
+                    {r.at.slice(0, 10)}
+                    {r.changedAt ? ` (changed ${r.changedAt.slice(0, 10)})` : ""}
+                  </td>
                   <td>{r.comment}</td>
                   <td>
                     {r.quote !== null ? (

@@ -1,5 +1,12 @@
 import { clientAddressOf } from "~/server/client-address.server";
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  createCookie,
+  data,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
+import { randomBytes } from "node:crypto";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { CloakedQuoteView } from "~/components/quote";
@@ -8,6 +15,7 @@ import { failForm, formAction, parseForm } from "~/server/forms.server";
 import { assertSameOrigin } from "~/server/guards.server";
 import {
   isResearchError,
+  listReviewerResponses,
   openShareLink,
   requireShareLink,
   respondToFinding,
@@ -35,27 +43,58 @@ function notFoundFor(error: unknown): unknown {
   });
 }
 
-export async function loader({ params }: LoaderFunctionArgs) {
+/**
+ * The reviewer's browser, remembered for the share pages only: a random value (no account, nothing
+ * about the person), so a reviewer changes their response instead of adding copies of it.
+ */
+const reviewerCookie = (request: Request) =>
+  createCookie("netno_reviewer", {
+    httpOnly: true,
+    sameSite: "lax",
+    path: "/share",
+    maxAge: 60 * 60 * 24 * 180,
+    secure:
+      new URL(request.url).protocol === "https:" ||
+      request.headers.get("x-forwarded-proto") === "https",
+  });
+
+/** The reviewer value the request carries, or a new one with the header that keeps it. */
+async function reviewerOf(request: Request): Promise<{ reviewer: string; headers: HeadersInit }> {
+  const cookie = reviewerCookie(request);
+  const known: unknown = await cookie.parse(request.headers.get("cookie"));
+  if (typeof known === "string" && /^[A-Za-z0-9_-]{22,64}$/.test(known))
+    return { reviewer: known, headers: {} };
+  const reviewer = randomBytes(18).toString("base64url");
+  return { reviewer, headers: { "Set-Cookie": await cookie.serialize(reviewer) } };
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
   const { link, report } = await openOrNotFound(params.token);
-  return {
-    expiresAt: link.expiresAt,
-    title: report.project.title,
-    themes: report.themes.map((theme) => ({
-      id: theme.id,
-      name: theme.name,
-      statement: theme.statement,
-      evidence: theme.evidence.map(({ ref, text, author, treatment }) => ({
-        ref,
-        text,
-        author,
-        treatment,
-        searchable: false,
-        searchUrl: null,
-        searchTested: true,
-        note: text === null ? "a paraphrase is being prepared" : "",
+  const { reviewer, headers } = await reviewerOf(request);
+  const mine = await listReviewerResponses({ store, token: params.token ?? "", reviewer });
+  return data(
+    {
+      expiresAt: link.expiresAt,
+      title: report.project.title,
+      themes: report.themes.map((theme) => ({
+        id: theme.id,
+        name: theme.name,
+        statement: theme.statement,
+        evidence: theme.evidence.map(({ ref, text, author, treatment }) => ({
+          ref,
+          text,
+          author,
+          treatment,
+          searchable: false,
+          searchUrl: null,
+          searchTested: true,
+          note: text === null ? "a paraphrase is being prepared" : "",
+        })),
+        mine: mine.get(theme.id) ?? null,
       })),
-    })),
-  };
+    },
+    { headers },
+  );
 }
 
 const ResponseForm = z.object({
@@ -83,18 +122,30 @@ export async function action(args: ActionFunctionArgs) {
       throw notFoundFor(error);
     });
     const input = parseForm(await request.formData(), ResponseForm);
-    await respondToFinding({
+    const { reviewer, headers } = await reviewerOf(request);
+    const { changed } = await respondToFinding({
       store,
       token,
       themeId: input.themeId,
       rating: input.rating,
       comment: input.comment,
       quoteRef: input.quoteRef || null,
+      reviewer,
     });
     shareThrottle.recordFailure(key); // counts responses: after a few, each further one waits longer
-    return { ok: true as const, message: "Thank you, your response was sent to the researchers." };
+    return data(
+      {
+        ok: true as const,
+        message: changed
+          ? "Thank you, your response was changed: the researchers see the new one."
+          : "Thank you, your response was sent to the researchers.",
+      },
+      { headers },
+    );
   });
 }
+
+const day = (iso: string) => new Date(iso).toLocaleDateString("en-GB", { dateStyle: "medium" });
 
 export default function SharedFindings() {
   const { expiresAt, title, themes } = useLoaderData<typeof loader>();
@@ -128,23 +179,60 @@ export default function SharedFindings() {
           {theme.evidence.map((quote) => (
             <CloakedQuoteView key={quote.ref} quote={quote} />
           ))}
-          <Form method="post" className="stack">
+          {/* Keyed by the answer, so a changed answer shows once the page reloads its data. */}
+          <Form
+            method="post"
+            className="stack"
+            key={theme.mine?.changedAt ?? theme.mine?.at ?? "new"}
+          >
             <input type="hidden" name="themeId" value={theme.id} />
+            {theme.mine ? (
+              <p className="small muted">
+                You answered on {day(theme.mine.at)}
+                {theme.mine.changedAt ? ` and changed it on ${day(theme.mine.changedAt)}` : ""}.
+                Sending again changes your answer.
+              </p>
+            ) : null}
             <fieldset>
               <legend>Does this ring true?</legend>
               <label>
-                <input type="radio" name="rating" value="rings-true" required /> Rings true
+                <input
+                  type="radio"
+                  name="rating"
+                  value="rings-true"
+                  required
+                  defaultChecked={theme.mine?.rating === "rings-true"}
+                />{" "}
+                Rings true
               </label>{" "}
               <label>
-                <input type="radio" name="rating" value="partly" /> Partly
+                <input
+                  type="radio"
+                  name="rating"
+                  value="partly"
+                  defaultChecked={theme.mine?.rating === "partly"}
+                />{" "}
+                Partly
               </label>{" "}
               <label>
-                <input type="radio" name="rating" value="does-not-ring-true" /> Doesn't ring true
+                <input
+                  type="radio"
+                  name="rating"
+                  value="does-not-ring-true"
+                  defaultChecked={theme.mine?.rating === "does-not-ring-true"}
+                />{" "}
+                Doesn&apos;t ring true
               </label>
             </fieldset>
             <div className="field">
               <label htmlFor={`c-${theme.id}`}>Comment (optional)</label>
-              <textarea id={`c-${theme.id}`} name="comment" rows={3} maxLength={4000} />
+              <textarea
+                id={`c-${theme.id}`}
+                name="comment"
+                rows={3}
+                maxLength={4000}
+                defaultValue={theme.mine?.comment ?? ""}
+              />
             </div>
             {theme.evidence.some((q) => q.text) ? (
               <div className="field">
@@ -163,7 +251,7 @@ export default function SharedFindings() {
                 </select>
               </div>
             ) : null}
-            <button type="submit">Send response</button>
+            <button type="submit">{theme.mine ? "Change my response" : "Send response"}</button>
           </Form>
         </article>
       ))}

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Selectable } from "kysely";
 import { requireCapability } from "../shared/roles.js";
 import { hashToken } from "../accounts/passwords.js";
@@ -42,6 +43,7 @@ function toMemberResponse(row: Selectable<MemberResponsesTable>): MemberResponse
     comment: row.comment,
     quoteRef: row.quote_ref,
     at: row.at,
+    changedAt: row.changed_at ?? null,
     handledAt: row.handled_at,
     handledBy: row.handled_by,
     handling: row.handling,
@@ -263,7 +265,58 @@ function cleanReviewerText(text: string): string {
     .slice(0, 4000);
 }
 
-/** A reviewer's response to one finding: rings true, partly, or not; a comment; "this quote is mine". */
+/**
+ * Who a reviewer is, for one link: a hash of the link and the random value their browser keeps in a
+ * cookie. Nothing about the person; another link's hash of the same browser differs.
+ */
+function reviewerKeyOf(linkId: string, reviewer: string | null | undefined): string | null {
+  if (!reviewer || reviewer.length < 16 || reviewer.length > 200) return null;
+  return createHash("sha256").update(`${linkId}:${reviewer}`).digest("hex");
+}
+
+export type ReviewerResponse = Pick<
+  MemberResponse,
+  "rating" | "comment" | "quoteRef" | "at" | "changedAt"
+>;
+
+/** The responses this reviewer (browser) gave through the link, by finding: what the form shows. */
+export async function listReviewerResponses({
+  store,
+  token,
+  reviewer,
+}: {
+  store: DocumentStore;
+  token: string;
+  reviewer: string | null | undefined;
+}): Promise<Map<string, ReviewerResponse>> {
+  const database = await sqlFor(store);
+  const { link } = await requireOpenLink(store, database.db, token);
+  const key = reviewerKeyOf(link.id, reviewer);
+  const found = new Map<string, ReviewerResponse>();
+  if (!key) return found;
+  const rows = await database.db
+    .selectFrom("member_responses")
+    .selectAll()
+    .where("link_id", "=", link.id)
+    .where("reviewer_key", "=", key)
+    .where("handled_at", "is", null)
+    .orderBy("at")
+    .execute();
+  for (const row of rows) {
+    const response = toMemberResponse(row);
+    if (!response) continue;
+    const { rating, comment, at, changedAt } = response;
+    // The quote refs a reviewer sees are positional: the stored coding id means nothing to them.
+    found.set(row.theme_id, { rating, comment, quoteRef: null, at, changedAt });
+  }
+  return found;
+}
+
+/**
+ * A reviewer's response to one finding: rings true, partly, or not; a comment; "this quote is mine".
+ * From a browser that responded to this finding before, it changes that response (unless the
+ * researchers already acted on it) instead of adding another. Returns whether it changed one.
+ */
 export async function respondToFinding({
   store,
   token,
@@ -271,6 +324,7 @@ export async function respondToFinding({
   rating,
   comment = "",
   quoteRef = null,
+  reviewer = null,
 }: {
   store: DocumentStore;
   token: string;
@@ -278,7 +332,9 @@ export async function respondToFinding({
   rating: MemberResponse["rating"];
   comment?: string;
   quoteRef?: string | null;
-}): Promise<void> {
+  /** The random value the reviewer's browser keeps for the share pages (a cookie), if any. */
+  reviewer?: string | null;
+}): Promise<{ changed: boolean }> {
   const database = await sqlFor(store);
   const { slug, projectId, link } = await requireOpenLink(store, database.db, token);
   if (!link.themeIds.includes(themeId)) {
@@ -307,22 +363,52 @@ export async function respondToFinding({
       field: "rating",
     });
   }
-  await database.db
-    .insertInto("member_responses")
-    .values({
-      id: newId(),
-      project_id: projectId,
-      link_id: link.id,
-      theme_id: themeId,
-      rating: parsedRating.data,
-      comment: cleanReviewerText(comment),
-      quote_ref: codingId,
-      at: nowIso(),
-      handled_at: null,
-      handled_by: null,
-      handling: "",
-    })
-    .execute();
+  const reviewerKey = reviewerKeyOf(link.id, reviewer);
+  return inTransaction(database, async (trx) => {
+    const earlier = reviewerKey
+      ? await trx
+          .selectFrom("member_responses")
+          .select("id")
+          .where("link_id", "=", link.id)
+          .where("theme_id", "=", themeId)
+          .where("reviewer_key", "=", reviewerKey)
+          .where("handled_at", "is", null)
+          .orderBy("at", "desc")
+          .executeTakeFirst()
+      : undefined;
+    if (earlier) {
+      await trx
+        .updateTable("member_responses")
+        .set({
+          rating: parsedRating.data,
+          comment: cleanReviewerText(comment),
+          // A removal request stays: the changed answer may only add one, never drop it unseen.
+          ...(codingId ? { quote_ref: codingId } : {}),
+          changed_at: nowIso(),
+        })
+        .where("id", "=", earlier.id)
+        .execute();
+      return { changed: true };
+    }
+    await trx
+      .insertInto("member_responses")
+      .values({
+        id: newId(),
+        project_id: projectId,
+        link_id: link.id,
+        theme_id: themeId,
+        rating: parsedRating.data,
+        comment: cleanReviewerText(comment),
+        quote_ref: codingId,
+        at: nowIso(),
+        handled_at: null,
+        handled_by: null,
+        handling: "",
+        reviewer_key: reviewerKey,
+      })
+      .execute();
+    return { changed: false };
+  });
 }
 
 /** The researcher acts on a removal request: the quote leaves every finding, with an audit entry. */

@@ -82,6 +82,8 @@ export const MemberResponseSchema = z.object({
   /** "This quote is mine, please remove or paraphrase it": the quote's reference in the shared view. */
   quoteRef: z.string().nullable().default(null),
   at: z.string(),
+  /** When the reviewer last changed it (they may, from the same browser), or null. */
+  changedAt: z.string().nullable().default(null),
   handledAt: z.string().nullable().default(null),
   handledBy: z.string().nullable().default(null),
   handling: z.string().default(""),

@@ -96,6 +96,11 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   await reviewer.getByLabel("This quote is mine, please remove or paraphrase it").selectOption("Q1");
   await reviewer.getByRole("button", { name: "Send response" }).click();
   await expect(reviewer.getByText("Thank you, your response was sent to the researchers.")).toBeVisible();
+  // The same browser changes its answer instead of adding a second one; the removal request stays.
+  await expect(reviewer.getByLabel("Partly")).toBeChecked();
+  await reviewer.getByLabel("Comment (optional)").fill("Mostly, but <b>we</b> also ask the manufacturer, often.");
+  await reviewer.getByRole("button", { name: "Change my response" }).click();
+  await expect(reviewer.getByText(/your response was changed/)).toBeVisible();
   // The link opens nothing else of the project.
   const elsewhere = await reviewer.request.get(`/projects/${slug}/reporting`, { maxRedirects: 0 });
   expect(elsewhere.status()).toBe(302);
@@ -104,7 +109,9 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   await page.reload();
   const responses = page.getByRole("table", { name: "Member check responses" });
   await expect(responses).toContainText("Partly");
-  await expect(responses).toContainText("Mostly, but we also ask the manufacturer.");
+  await expect(responses).toContainText("Mostly, but we also ask the manufacturer, often.");
+  await expect(responses.getByRole("row")).toHaveCount(2); // the header and one response
+  await expect(responses).toContainText(/changed \d{4}-\d{2}-\d{2}/);
   await responses.getByRole("button", { name: "Remove quote" }).click();
   await expect(page.getByText(/The quote was removed from every finding/)).toBeVisible();
 

@@ -462,5 +462,18 @@ export function migrationsFor(engine: SqlEngine): Record<string, Migration> {
         await db.schema.createIndex("withheld_quotes_project").on("withheld_quotes").column("project_id").execute();
       },
     },
+    "024-member-response-reviewer": {
+      async up(db: Kysely<unknown>) {
+        // A reviewer (a browser, by a random cookie; only a hash per link is kept) changes their response
+        // to a finding instead of adding copies of it; `changed_at` says when they last did.
+        await db.schema.alterTable("member_responses").addColumn("reviewer_key", "text").execute();
+        await db.schema.alterTable("member_responses").addColumn("changed_at", "text").execute();
+        await db.schema
+          .createIndex("member_responses_reviewer")
+          .on("member_responses")
+          .columns(["link_id", "theme_id", "reviewer_key"])
+          .execute();
+      },
+    },
   };
 }

@@ -237,6 +237,10 @@ export type MemberResponsesTable = {
   handled_at: string | null;
   handled_by: string | null;
   handling: string;
+  /** SHA-256 of the link id and the reviewer's browser cookie (migration 024), or null (no cookie). */
+  reviewer_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the reviewer last changed this response; null while it is as first sent. */
+  changed_at: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type JobsTable = {
