@@ -11,6 +11,7 @@ import {
   handleRemovalRequest,
   listMemberChecks,
   listThemes,
+  replaceShareLink,
   revokeShareLink,
   roleAllows,
 } from "~/server/research.server";
@@ -55,6 +56,7 @@ const ChecksForm = z.discriminatedUnion("intent", [
     label: z.string().default(""),
   }),
   z.object({ intent: z.literal("revoke"), linkId: z.string() }),
+  z.object({ intent: z.literal("replace"), linkId: z.string() }),
   z.object({ intent: z.literal("remove-quote"), responseId: z.string() }),
 ]);
 
@@ -70,6 +72,20 @@ export async function action(args: ActionFunctionArgs) {
     if (input.intent === "revoke") {
       await revokeShareLink({ store, slug: project.slug, linkId: input.linkId, userId: user.id });
       return { ok: true as const, message: "Link revoked.", url: null };
+    }
+    if (input.intent === "replace") {
+      const { token } = await replaceShareLink({
+        store,
+        slug: project.slug,
+        linkId: input.linkId,
+        userId: user.id,
+      });
+      return {
+        ok: true as const,
+        message:
+          "A new link replaces the old one, which no longer opens: copy the new one now, it is shown once.",
+        url: `${new URL(request.url).origin}/share/${token}`,
+      };
     }
     if (input.intent === "remove-quote") {
       await handleRemovalRequest({
@@ -175,6 +191,19 @@ export default function MemberChecksPage() {
                       <input type="hidden" name="linkId" value={link.id} />{" "}
                       <button type="submit" className="link small">
                         Revoke
+                      </button>
+                    </Form>
+                  ) : null}
+                  {link.state === "active" && canManageLinks ? (
+                    <Form method="post" style={{ display: "inline" }}>
+                      <input type="hidden" name="intent" value="replace" />
+                      <input type="hidden" name="linkId" value={link.id} />{" "}
+                      <button
+                        type="submit"
+                        className="link small"
+                        aria-label={`Replace ${link.label || "share link"} with a new link`}
+                      >
+                        New link in its place
                       </button>
                     </Form>
                   ) : null}

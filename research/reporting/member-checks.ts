@@ -139,6 +139,72 @@ export async function revokeShareLink({
   });
 }
 
+/**
+ * A new link in place of an old one, for the owner who lost the link they created (only its hash is
+ * kept, so it cannot be shown again): the old token stops working and the new one opens the same
+ * findings until the same day. Returns the new token, shown once.
+ */
+export async function replaceShareLink({
+  store,
+  slug,
+  linkId,
+  userId,
+}: WithProject & { linkId: string; userId: string }): Promise<{ token: string; link: ShareLink }> {
+  await requireCapability({ store, slug, userId, capability: "manageMemberChecks" });
+  const { database, project, projectId } = await projectSql({ store, slug });
+  const token = newToken();
+  const link = await inTransaction(database, async (trx) => {
+    const old = await trx
+      .selectFrom("share_links")
+      .selectAll()
+      .where("project_id", "=", projectId)
+      .where("id", "=", linkId)
+      .executeTakeFirst();
+    if (!old || old.revoked_at || old.expires_at <= nowIso())
+      throw new ResearchError(
+        "not-found",
+        "No such active share link: only a link still open can be replaced.",
+      );
+    const replacement: ShareLink = {
+      id: newId(),
+      tokenHash: hashToken(token),
+      themeIds: parseJsonArray(old.theme_ids),
+      label: old.label,
+      createdBy: userId,
+      createdAt: nowIso(),
+      expiresAt: old.expires_at,
+      revokedAt: null,
+    };
+    await trx
+      .updateTable("share_links")
+      .set({ revoked_at: replacement.createdAt })
+      .where("id", "=", linkId)
+      .execute();
+    await trx
+      .insertInto("share_links")
+      .values({
+        id: replacement.id,
+        project_id: projectId,
+        project_slug: project.slug,
+        token_hash: replacement.tokenHash,
+        theme_ids: JSON.stringify(replacement.themeIds),
+        label: replacement.label,
+        created_by: userId,
+        created_at: replacement.createdAt,
+        expires_at: replacement.expiresAt,
+        revoked_at: null,
+      })
+      .execute();
+    await insertAuditEvent(trx, projectId, {
+      by: userId,
+      action: "share-link-replaced",
+      detail: `link ${linkId} replaced by ${replacement.id} until ${replacement.expiresAt.slice(0, 10)}`,
+    });
+    return replacement;
+  });
+  return { token, link };
+}
+
 export type MemberChecks = {
   links: ShareLink[];
   responses: MemberResponse[];

@@ -1,17 +1,26 @@
 // The member-check page a community member opens from a share link: their browser is remembered by a
 // random cookie for the share pages only, so sending again changes their response (with its date)
-// instead of piling up copies; another browser's response is its own; a handled one is not touched.
+// instead of piling up copies; another browser's response is its own. The owner can put a new link
+// in place of one they lost.
 import path from "node:path";
 import { expect, test } from "vitest";
 import { applyCode, createCodes } from "../../research/coding/index.js";
 import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
-import { createShareLink, createTheme, listMemberChecks } from "../../research/reporting/index.js";
-import { buildProject } from "../factories.js";
+import { listAudit } from "../../research/entree/index.js";
+import {
+  createShareLink,
+  createTheme,
+  listMemberChecks,
+  openShareLink,
+} from "../../research/reporting/index.js";
+import { addMember, buildProject, buildUser } from "../factories.js";
 import {
   bodyOf,
   buildAppStore,
   ORIGIN,
   reloadAppForEachTest,
+  routeCaller,
+  signInCookie,
   statusOf,
 } from "../helpers/route-requests.js";
 
@@ -112,4 +121,61 @@ test("a reviewer changes their response from the same browser; another browser a
   // A rating outside the form's choices changes nothing.
   expect(statusOf(await respond(cookie, { rating: "maybe" }))).toBe(400);
   expect((await listMemberChecks({ store, slug })).responses).toHaveLength(2);
+});
+
+test("the owner puts a new link in place of one they lost: the old token opens nothing, the new one the same findings until the same day", async () => {
+  const { store, owner } = await buildAppStore();
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  const researcher = await buildUser(store);
+  await addMember(store, project, researcher, "researcher", owner.id);
+  const [code] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Repair" }] });
+  const theme = await createTheme({
+    store,
+    slug,
+    userId: owner.id,
+    name: "Self-repair",
+    statement: "Members fix their own gear.",
+    codeIds: [code.id],
+    confidence: "low",
+    evidenceCodingIds: [],
+  });
+  const { token, link } = await createShareLink({
+    store,
+    slug,
+    themeIds: [theme.id],
+    days: 7,
+    label: "feedback thread",
+    userId: owner.id,
+  });
+  const route = await import("../../app/routes/projects.$slug.reporting.member-checks");
+  const page = async (userId: string) =>
+    routeCaller(
+      route,
+      `/projects/${slug}/reporting/member-checks`,
+      { slug },
+      await signInCookie(userId),
+    );
+  expect(
+    statusOf(await (await page(researcher.id)).post({ intent: "replace", linkId: link.id })),
+  ).toBe(403);
+  const replaced = await (await page(owner.id)).post({ intent: "replace", linkId: link.id });
+  expect(statusOf(replaced)).toBe(200);
+  const url = (bodyOf(replaced) as { url: string }).url;
+  const fresh = url.split("/share/")[1];
+  expect(fresh).not.toBe(token);
+  await expect(openShareLink({ store, token })).rejects.toMatchObject({ code: "not-found" });
+  const opened = await openShareLink({ store, token: fresh });
+  expect(opened.link).toMatchObject({
+    themeIds: [theme.id],
+    label: "feedback thread",
+    expiresAt: link.expiresAt,
+  });
+  // The old link is revoked now: it cannot be replaced again.
+  expect(statusOf(await (await page(owner.id)).post({ intent: "replace", linkId: link.id }))).toBe(
+    404,
+  );
+  expect((await listAudit({ store, slug, limit: 1 }))[0]).toMatchObject({
+    action: "share-link-replaced",
+  });
 });
