@@ -60,10 +60,14 @@ export function SourceCoder({ source, text, codings, codes, action, canCode }: {
     ];
     setPicker(passages);
   }, [text]); // eslint-disable-line react-hooks/exhaustive-deps
-  const close = useCallback(() => setPicker(null), []);
+  // Back to the text once codes are applied (or the picker is closed), to select the next passage.
+  const close = useCallback(() => {
+    setPicker(null);
+    bodyRef.current?.focus();
+  }, []);
   return (
     <div>
-      <div ref={bodyRef} className="body" data-source-id={source.sourceId} onMouseUp={() => canCode && bodyRef.current && selectionIn(bodyRef.current, text) && open()}>
+      <div ref={bodyRef} tabIndex={-1} className="body" data-source-id={source.sourceId} onMouseUp={() => canCode && bodyRef.current && selectionIn(bodyRef.current, text) && open()}>
         <CodedText text={text} codings={codings} codes={styles} />
       </div>
       {codings.length > 0 ? (

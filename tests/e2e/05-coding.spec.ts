@@ -71,6 +71,19 @@ test("a researcher selects text with the mouse, applies a code, accepts a sugges
   await page.keyboard.press("Space");
   await page.keyboard.press("Enter");
   await expect(dusty.locator("mark")).toHaveText("Thanks, the charge controller was set to the wrong battery profile!");
+  // Focus is back on the text; number keys tick recent codes (2: Troubleshooting, applied before Diagnosis).
+  await expect(dusty.locator(".body")).toBeFocused();
+  await dusty.getByRole("button", { name: /Code a passage/ }).click();
+  const again = page.getByRole("dialog", { name: "Apply codes" });
+  await expect(again.getByText("Keys 1–2 tick your recent codes.")).toBeVisible();
+  await page.keyboard.press("2");
+  await expect(again.getByLabel("Troubleshooting")).toBeChecked();
+  await expect(again.getByLabel("Diagnosis")).not.toBeChecked();
+  await again.getByRole("button", { name: "Apply codes" }).click();
+  const dustyCodes = dusty.getByRole("list", { name: /Codes on/ });
+  await expect(dustyCodes).toContainText("Troubleshooting");
+  await dusty.getByRole("button", { name: /Remove code Troubleshooting/ }).click();
+  await expect(dustyCodes).not.toContainText("Troubleshooting");
   await page.screenshot({ path: "test-results/screens/coding.png", fullPage: true });
 
   // A suggestion: the keyword rule from "Power system"'s definition finds a battery passage.
