@@ -67,6 +67,8 @@ const FORMATTED = [
   "research/collection/field-notes.ts",
   "tests/unit/remove-import.test.ts",
   "tests/unit/share-route.test.ts",
+  "tests/unit/coding-threads-route.test.ts",
+  "app/routes/projects.$slug.coding.threads._index.tsx",
   "app/routes/share.$token.tsx",
   "app/routes/projects.$slug.collection.imports.$importId.tsx",
   "tests/unit/project-boundary.test.ts",

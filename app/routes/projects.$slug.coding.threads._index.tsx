@@ -3,25 +3,33 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { store } from "~/server/context.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { countCodingsOfThreads, listThreads } from "~/server/research.server";
+import { countCodingsOfThreads, listCommunities, listThreads } from "~/server/research.server";
 
 const PAGE_SIZE = 100;
 const Query = z.object({
   q: z.string().max(200).catch(""),
+  community: z.string().max(100).catch(""),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
   const search = new URL(request.url).searchParams;
-  const { q, page } = Query.parse({
+  const parsed = Query.parse({
     q: search.get("q") ?? "",
+    community: search.get("community") ?? "",
     page: search.get("page") ?? undefined,
   });
+  const { q, page } = parsed;
+  const communities = await listCommunities({ store, slug: project.slug });
+  // An unknown community (an old link after a merge) filters nothing rather than showing nothing.
+  const community = communities.some((entry) => entry.id === parsed.community)
+    ? parsed.community
+    : "";
   const { threads, total } = await listThreads({
     store,
     slug: project.slug,
-    filter: { keyword: q || undefined },
+    filter: { keyword: q || undefined, communityId: community || undefined },
     limit: PAGE_SIZE,
     offset: (page - 1) * PAGE_SIZE,
   });
@@ -34,6 +42,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     slug: project.slug,
     q,
+    community,
+    communities: communities.map((entry) => ({ id: entry.id, name: entry.name })),
     page,
     total,
     pageSize: PAGE_SIZE,
@@ -49,14 +59,28 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function CodeDataPage() {
-  const { slug, q, page, total, pageSize, threads } = useLoaderData<typeof loader>();
+  const { slug, q, community, communities, page, total, pageSize, threads } =
+    useLoaderData<typeof loader>();
   const first = (page - 1) * pageSize;
   const pageLink = (to: number) =>
-    `?${new URLSearchParams({ ...(q ? { q } : {}), page: String(to) })}`;
+    `?${new URLSearchParams({ ...(q ? { q } : {}), ...(community ? { community } : {}), page: String(to) })}`;
   return (
     <section aria-labelledby="code-data-heading">
       <h2 id="code-data-heading">Choose a thread to code</h2>
       <Form method="get" className="row" role="search">
+        {communities.length > 1 ? (
+          <div className="field">
+            <label htmlFor="community">Community</label>
+            <select id="community" name="community" defaultValue={community}>
+              <option value="">All</option>
+              {communities.map((entry) => (
+                <option key={entry.id} value={entry.id}>
+                  {entry.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <div className="field" style={{ flex: 1 }}>
           <label htmlFor="q">Keyword</label>
           <input id="q" type="search" name="q" defaultValue={q} />
