@@ -7,6 +7,7 @@ import {
   importFiles,
   listCommunities,
   iterateVisiblePosts,
+  type CorpusPost,
 } from "../../research/collection/index.js";
 import { addMember, buildProject, buildUser } from "../factories.js";
 import {
