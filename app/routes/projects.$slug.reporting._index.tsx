@@ -122,6 +122,42 @@ export async function action(args: ActionFunctionArgs) {
   });
 }
 
+type Segment = { id: string; codeId: string; quote: string; coders: string[]; source: string };
+
+/** Coded segments to cite, grouped by code, each with where it comes from and who coded it. */
+function SegmentChoices({
+  name,
+  segments,
+  codes,
+}: {
+  name: "evidence" | "counter";
+  segments: Segment[];
+  codes: Array<{ id: string; name: string }>;
+}) {
+  const groups = codes
+    .map((code) => ({ code, segments: segments.filter((s) => s.codeId === code.id) }))
+    .filter((group) => group.segments.length > 0);
+  return (
+    <div className="code-list">
+      {groups.map(({ code, segments: ofCode }) => (
+        <div key={code.id}>
+          <p className="small" style={{ margin: ".4rem 0 .1rem" }}>
+            <strong>{code.name}</strong>
+          </p>
+          {ofCode.map((s) => (
+            <label key={s.id} style={{ display: "block" }} className="small">
+              <input type="checkbox" name={name} value={s.id} /> “{s.quote}”{" "}
+              <span className="muted">
+                · {s.source} · coded by {s.coders.join(", ")}
+              </span>
+            </label>
+          ))}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 type Quote = ReturnType<typeof useLoaderData<typeof loader>>["themes"][number]["evidence"][number];
 
 function QuoteWithTreatment({
@@ -269,23 +305,11 @@ export default function FindingsPage() {
                 <div className="grid-2">
                   <fieldset>
                     <legend>Supporting evidence</legend>
-                    <div className="code-list">
-                      {segments.map((s) => (
-                        <label key={s.id} style={{ display: "block" }} className="small">
-                          <input type="checkbox" name="evidence" value={s.id} /> “{s.quote}”
-                        </label>
-                      ))}
-                    </div>
+                    <SegmentChoices name="evidence" segments={segments} codes={codes} />
                   </fieldset>
                   <fieldset>
                     <legend>Counter-evidence</legend>
-                    <div className="code-list">
-                      {segments.map((s) => (
-                        <label key={s.id} style={{ display: "block" }} className="small">
-                          <input type="checkbox" name="counter" value={s.id} /> “{s.quote}”
-                        </label>
-                      ))}
-                    </div>
+                    <SegmentChoices name="counter" segments={segments} codes={codes} />
                   </fieldset>
                 </div>
               ) : null}

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { visibleCodings } from "../analysis/coding-queries.js";
 import { projectSql, visiblePosts } from "../collection/corpus.js";
+import { coderNames } from "../coding/coders.js";
 import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
 import type { NamedMember } from "./cloaking.js";
@@ -143,9 +144,21 @@ export async function countCommunityActivity(
   );
 }
 
-export type EvidenceSegment = { id: string; codeId: string; quote: string };
+export type EvidenceSegment = {
+  /** The coding a theme cites (the first, when several coders marked the same passage with the code). */
+  id: string;
+  codeId: string;
+  quote: string;
+  /** Who coded it: one name, or several when coders agreed on the same passage. */
+  coders: string[];
+  /** Where it comes from, as researchers see it: the thread and the author's pseudonym, or the note. */
+  source: string;
+};
 
-/** The first coded segments a theme can cite as evidence (visible sources only), oldest first. */
+/**
+ * Coded segments a theme can cite as evidence (visible sources only), oldest first: one entry per code
+ * and passage, however many coders marked it, with who coded it and where it comes from.
+ */
 export async function listEvidenceSegments({
   store,
   slug,
@@ -159,16 +172,52 @@ export async function listEvidenceSegments({
 }): Promise<EvidenceSegment[]> {
   const { db, projectId } = await projectSql({ store, slug });
   const rows = await visibleCodings(db, projectId)
-    .select(["c.id", "c.code_id", "c.quote"])
+    .leftJoin("posts as sp", (join) =>
+      join.onRef("sp.id", "=", "c.source_id").on("c.source_type", "=", "post"),
+    )
+    .leftJoin("threads as st", "st.id", "sp.thread_id")
+    .leftJoin("members as sm", "sm.id", "sp.member_id")
+    .leftJoin("field_notes as sf", (join) =>
+      join.onRef("sf.id", "=", "c.source_id").on("c.source_type", "=", "fieldnote"),
+    )
+    .select([
+      "c.id",
+      "c.code_id",
+      "c.quote",
+      "c.coder_id",
+      "c.source_id",
+      "c.start_cp",
+      "c.end_cp",
+      "st.title as thread_title",
+      "sm.pseudonym as pseudonym",
+      "sf.title as note_title",
+    ])
     .orderBy("c.created_at")
     .orderBy("c.id")
     .limit(limit)
     .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    codeId: row.code_id,
-    quote: [...row.quote].slice(0, quoteLength).join(""),
-  }));
+  const names = await coderNames({ store, slug });
+  const segments = new Map<string, EvidenceSegment>();
+  for (const row of rows) {
+    const key = `${row.code_id}|${row.source_id}|${Number(row.start_cp)}|${Number(row.end_cp)}`;
+    const coder = names.get(row.coder_id) ?? "a former coder";
+    const known = segments.get(key);
+    if (known) {
+      if (!known.coders.includes(coder)) known.coders.push(coder);
+      continue;
+    }
+    segments.set(key, {
+      id: row.id,
+      codeId: row.code_id,
+      quote: [...row.quote].slice(0, quoteLength).join(""),
+      coders: [coder],
+      source:
+        row.note_title !== null
+          ? `field note “${row.note_title}”`
+          : `${row.pseudonym ?? "a former member"} in “${row.thread_title ?? "a thread"}”`,
+    });
+  }
+  return [...segments.values()];
 }
 
 /** The original wording of the given coded segments (researchers see it to write paraphrases). */

@@ -22,6 +22,7 @@ import {
   EXPORT_FORMATS,
 } from "../../research/reporting/index.js";
 import type { CloakingLevel } from "../../research/entree/index.js";
+import { sqlFor } from "../../research/store/index.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
 import { strFromU8, unzipSync } from "fflate";
 
@@ -380,6 +381,28 @@ test("an opt-out recorded after a report was built takes the member's quotes out
   ).toBe(false);
 });
 
+test("the evidence picker lists a passage once per code, with its source and every coder who marked it", async () => {
+  const { store, slug, owner, ids } = await projectWithFindings("medium");
+  const colleague = await buildUser(store, { name: "Rosa Colleague" });
+  const { db } = await sqlFor(store);
+  const first = await db
+    .selectFrom("codings")
+    .selectAll()
+    .where("id", "=", ids[2])
+    .executeTakeFirstOrThrow();
+  // A second coder marks the same passage with the same code.
+  await db
+    .insertInto("codings")
+    .values({ ...first, id: "second-coder-coding", coder_id: colleague.id })
+    .execute();
+  const segments = await listEvidenceSegments({ store, slug });
+  expect(segments).toHaveLength(4);
+  const shared = segments.find((segment) => segment.id === ids[2])!;
+  expect(shared.coders.sort()).toEqual([owner.name, "Rosa Colleague"].sort());
+  expect(shared.source).toMatch(/^\S.* in “Solar setup keeps dying & I'm stuck”$/);
+  expect(shared.source).not.toMatch(/wrench_wendy/);
+});
+
 test("Markdown exports escape markup only, not every punctuation mark", async () => {
   const { escapeMarkdown } = await import("../../research/reporting/exports.js");
   expect(escapeMarkdown("Works (mostly)! Cost: $40 {approx.} + tax.")).toBe(
@@ -388,7 +411,7 @@ test("Markdown exports escape markup only, not every punctuation mark", async ()
   expect(escapeMarkdown("*really* _that_ `code` [link](x) <b> a|b")).toBe(
     "\\*really\\* \\_that\\_ \\`code\\` \\[link\\](x) \\<b> a\\|b",
   );
-  expect(escapeMarkdown("# not a heading\n> not a quote\n- not a list\n2024. A year\nA - dash")).toBe(
-    "\\# not a heading\n\\> not a quote\n\\- not a list\n2024\\. A year\nA - dash",
-  );
+  expect(
+    escapeMarkdown("# not a heading\n> not a quote\n- not a list\n2024. A year\nA - dash"),
+  ).toBe("\\# not a heading\n\\> not a quote\n\\- not a list\n2024\\. A year\nA - dash");
 });
