@@ -8,15 +8,18 @@ import {
   Scripts,
   ScrollRestoration,
   isRouteErrorResponse,
+  useFetchers,
   useLoaderData,
+  useNavigation,
   useRouteError,
 } from "@remix-run/react";
+import { useEffect, useState } from "react";
 import { getOptionalUser } from "~/server/guards.server";
 import stylesheet from "~/styles/app.css";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: stylesheet },
-  { rel: "icon", href: "data:," },
+  { rel: "icon", href: "/favicon.ico" },
 ];
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -69,10 +72,35 @@ function Header({ user }: { user: { name: string; isAdmin: boolean } | null }) {
   );
 }
 
+/**
+ * Says the workbench is working when a page load or a form takes more than a moment (a large page, a
+ * save, an import starting), so nobody clicks again wondering whether anything happened.
+ */
+function BusyIndicator() {
+  const navigation = useNavigation();
+  const fetchers = useFetchers();
+  const busy = navigation.state !== "idle" || fetchers.some((fetcher) => fetcher.state !== "idle");
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (!busy) {
+      setShown(false);
+      return;
+    }
+    const timer = setTimeout(() => setShown(true), 400);
+    return () => clearTimeout(timer);
+  }, [busy]);
+  return (
+    <div className="busy-indicator" role="status" aria-live="polite">
+      {shown ? (navigation.state === "submitting" ? "Saving…" : "Working…") : ""}
+    </div>
+  );
+}
+
 export default function App() {
   const { user } = useLoaderData<typeof loader>();
   return (
     <>
+      <BusyIndicator />
       <Header user={user} />
       <main id="main">
         <Outlet />
