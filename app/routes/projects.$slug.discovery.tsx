@@ -146,7 +146,7 @@ const DiscoveryForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("decide"),
     candidateId: z.string(),
-    status: z.enum(["selected", "rejected", "undecided"]),
+    status: z.enum(["selected", "rejected", "undecided"], { message: "Choose a decision." }),
     reason: z.string().default(""),
   }),
 ]);
@@ -402,9 +402,11 @@ export default function DiscoveryPage() {
                   <SelectField
                     label="Decision"
                     name="status"
-                    defaultValue={decision.value("status", c.decision?.status ?? "selected")}
+                    defaultValue={decision.value("status", c.decision?.status ?? "")}
                     error={decision.fieldErrors.status}
                     options={[
+                      // Nothing chosen until the researcher chooses: no accidental selection.
+                      { value: "", label: "Choose a decision" },
                       { value: "selected", label: "Select: study this community" },
                       { value: "rejected", label: "Reject" },
                       { value: "undecided", label: "Undecided" },

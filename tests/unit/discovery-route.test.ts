@@ -51,6 +51,16 @@ test("a failed decision is scoped to its candidate's form and echoes what was ty
   // Nor does the page-level message repeat it.
   expect(formState(answer).formError).toBeUndefined();
   expect((await compareCandidates({ store, slug })).every((c) => c.decision === null)).toBe(true);
+  // The decision select starts empty: sending it so is a field error, not a silent "selected".
+  const undecided = await discovery.post({
+    intent: "decide",
+    formId: `decide-${first.id}`,
+    candidateId: first.id,
+    status: "",
+    reason: "Looks good",
+  });
+  expect(statusOf(undecided)).toBe(400);
+  expect(bodyOf(undecided)).toMatchObject({ fieldErrors: { status: "Choose a decision." } });
 
   const decided = await discovery.post({
     intent: "decide",
