@@ -10,7 +10,10 @@ const FALLBACK =
   );
 
 /** The shared data folder next to the repository, found from this file (not the working directory). */
-const SHARED_DATA = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../../shared/data");
+const SHARED_DATA = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  "../../../shared/data",
+);
 
 function vocabulary(): string[] {
   const mbox = path.join(SHARED_DATA, "mbox-spamassassin-ham/hard-ham-1.mbox");
