@@ -129,6 +129,46 @@ export async function mergeCommunities({
           `"${source.name}" (${source.platform}) and "${target.name}" (${target.platform}) are on different platforms: only communities of one platform can be merged.`,
           { field: "intoCommunityId" },
         );
+      // A thread both communities hold (the same forum exported twice) becomes one: the source's posts
+      // and thread memos join the target's thread, and the source's copy goes.
+      const twins = await trx
+        .selectFrom("threads as s")
+        .innerJoin("threads as t", (join) =>
+          join
+            .onRef("t.project_id", "=", "s.project_id")
+            .onRef("t.source_id", "=", "s.source_id")
+            .on("t.community_id", "=", intoCommunityId),
+        )
+        .select(["s.id as from_id", "t.id as into_id"])
+        .where("s.project_id", "=", projectId)
+        .where("s.community_id", "=", communityId)
+        .execute();
+      for (const twin of twins) {
+        await trx
+          .updateTable("posts")
+          .set({ thread_id: twin.into_id })
+          .where("project_id", "=", projectId)
+          .where("thread_id", "=", twin.from_id)
+          .execute();
+        await trx
+          .updateTable("memos")
+          .set({ target_id: twin.into_id })
+          .where("project_id", "=", projectId)
+          .where("target_type", "=", "thread")
+          .where("target_id", "=", twin.from_id)
+          .execute();
+        await trx
+          .updateTable("threads")
+          .set((eb) => ({
+            last_post_at: eb
+              .selectFrom("posts as rp")
+              .select((inner) => inner.fn.max("rp.created_at").as("latest"))
+              .whereRef("rp.thread_id", "=", "threads.id"),
+          }))
+          .where("id", "=", twin.into_id)
+          .execute();
+        await trx.deleteFrom("threads").where("id", "=", twin.from_id).execute();
+      }
       const threads = await trx
         .updateTable("threads")
         .set({ community_id: intoCommunityId })

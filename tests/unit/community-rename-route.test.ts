@@ -175,3 +175,33 @@ test("a community is merged into another of its platform: threads and posts move
   expect(linked.sampleName).toBe("List split A");
   expect(statusOf(await page.get())).toBe(404);
 });
+
+test("merging communities that hold the same thread (one forum exported twice) makes it one thread", async () => {
+  const { store, owner } = await buildAppStore();
+  const { slug } = await buildProject(store, owner);
+  const { mkdtemp, writeFile } = await import("node:fs/promises");
+  const os = await import("node:os");
+  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-merge-"));
+  const header = "id,thread_id,author,body,timestamp,subject";
+  const first = path.join(folder, "march.csv");
+  const second = path.join(folder, "april.csv");
+  await writeFile(first, `${header}\n1,t1,ana,Heater smells,2024-03-01 10:00:00,Heater\n`);
+  await writeFile(second, `${header}\n2,t1,bo,Still smells,2024-04-01 10:00:00,Heater\n`);
+  await importFiles({ store, slug, files: [first], community: "Forum (March)" });
+  await importFiles({ store, slug, files: [second], community: "Forum (April)" });
+  const communities = await listCommunities({ store, slug });
+  const march = communities.find((community) => community.name === "Forum (March)")!;
+  const april = communities.find((community) => community.name === "Forum (April)")!;
+  const { mergeCommunities } = await import("../../research/collection/index.js");
+  const merged = await mergeCommunities({
+    store,
+    slug,
+    communityId: april.id,
+    intoCommunityId: march.id,
+    userId: owner.id,
+  });
+  expect(merged).toMatchObject({ name: "Forum (March)", posts: 1 });
+  const { threads } = await listThreads({ store, slug });
+  expect(threads).toMatchObject([{ title: "Heater", postCount: 2 }]);
+  expect(threads[0].lastPostAt?.slice(0, 10)).toBe("2024-04-01");
+});
