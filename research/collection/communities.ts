@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { requireCapability } from "../shared/roles.js";
 import { ResearchError } from "../shared/errors.js";
 import type { DocumentStore } from "../store/index.js";
@@ -166,6 +167,16 @@ export async function mergeCommunities({
               .whereRef("rp.thread_id", "=", "threads.id"),
           }))
           .where("id", "=", twin.into_id)
+          .execute();
+        // Field notes linked to the source's copy now link to the one thread (links are stored as
+        // {"type":..,"id":..} text, key order fixed, so the link is found by its text).
+        const fromLink = JSON.stringify({ type: "thread", id: twin.from_id });
+        const intoLink = JSON.stringify({ type: "thread", id: twin.into_id });
+        await trx
+          .updateTable("field_notes")
+          .set({ links: sql<string>`replace(links, ${fromLink}, ${intoLink})` })
+          .where("project_id", "=", projectId)
+          .where("links", "like", `%${twin.from_id}%`)
           .execute();
         await trx.deleteFrom("threads").where("id", "=", twin.from_id).execute();
       }

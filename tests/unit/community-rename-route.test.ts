@@ -192,7 +192,19 @@ test("merging communities that hold the same thread (one forum exported twice) m
   const communities = await listCommunities({ store, slug });
   const march = communities.find((community) => community.name === "Forum (March)")!;
   const april = communities.find((community) => community.name === "Forum (April)")!;
-  const { mergeCommunities } = await import("../../research/collection/index.js");
+  const { mergeCommunities, createFieldNote, getFieldNote } =
+    await import("../../research/collection/index.js");
+  const aprilThread = (await listThreads({ store, slug, filter: { communityId: april.id } }))
+    .threads[0];
+  const note = await createFieldNote({
+    store,
+    slug,
+    authorId: owner.id,
+    kind: "observational",
+    title: "April",
+    markdown: "Smell again.",
+    links: [{ type: "thread", id: aprilThread.id }],
+  });
   const merged = await mergeCommunities({
     store,
     slug,
@@ -204,4 +216,7 @@ test("merging communities that hold the same thread (one forum exported twice) m
   const { threads } = await listThreads({ store, slug });
   expect(threads).toMatchObject([{ title: "Heater", postCount: 2 }]);
   expect(threads[0].lastPostAt?.slice(0, 10)).toBe("2024-04-01");
+  expect((await getFieldNote({ store, slug, noteId: note.id }))!.links).toEqual([
+    { type: "thread", id: threads[0].id },
+  ]);
 });
