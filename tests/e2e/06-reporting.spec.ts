@@ -117,6 +117,9 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
 
   // A strategist reads guidelines and findings, never raw posts.
   await page.getByRole("button", { name: "Log out" }).click();
+  // Wait for the logout to land: its answer clears the session cookie, and arriving after the next login
+  // it would sign the strategist out again (this journey failed that way now and then).
+  await expect(page).toHaveURL(/\/login$/);
   await loginAs(page, strategist);
   await page.goto(`/projects/${slug}/reporting/guidelines`);
   await expect(page.getByRole("heading", { name: /Peer troubleshooting/ })).toBeVisible();
