@@ -5,7 +5,12 @@ import type { DocumentStore } from "../store/index.js";
 import { discoveryFile } from "../discovery/model.js";
 import { insertAuditEvent } from "../entree/audit.js";
 import { projectKeys } from "../projects/model.js";
-import { bumpCorpusRevision, parseJsonArray, projectSql } from "./corpus.js";
+import {
+  bumpCorpusRevision,
+  parseJsonArray,
+  projectSql,
+  refreshThreadsLastPost,
+} from "./corpus.js";
 import { inTransaction } from "../store/index.js";
 
 /**
@@ -158,16 +163,7 @@ export async function mergeCommunities({
           .where("target_type", "=", "thread")
           .where("target_id", "=", twin.from_id)
           .execute();
-        await trx
-          .updateTable("threads")
-          .set((eb) => ({
-            last_post_at: eb
-              .selectFrom("posts as rp")
-              .select((inner) => inner.fn.max("rp.created_at").as("latest"))
-              .whereRef("rp.thread_id", "=", "threads.id"),
-          }))
-          .where("id", "=", twin.into_id)
-          .execute();
+        await refreshThreadsLastPost(trx, projectId, [twin.into_id]);
         // Field notes linked to the source's copy now link to the one thread (links are stored as
         // {"type":..,"id":..} text, key order fixed, so the link is found by its text).
         const fromLink = JSON.stringify({ type: "thread", id: twin.from_id });

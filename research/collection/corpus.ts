@@ -225,6 +225,29 @@ export async function bumpCorpusRevision(trx: Queryable, projectId: string): Pro
     .execute();
 }
 
+/**
+ * Recomputes the latest post of the given threads after posts left or joined them (an erasure, a removed
+ * import, a merge), so the threads list sorts them by what they still hold.
+ */
+export async function refreshThreadsLastPost(
+  trx: Queryable,
+  projectId: string,
+  threadIds: string[],
+): Promise<void> {
+  for (let i = 0; i < threadIds.length; i += ID_CHUNK)
+    await trx
+      .updateTable("threads")
+      .set((eb) => ({
+        last_post_at: eb
+          .selectFrom("posts as rp")
+          .select((inner) => inner.fn.max("rp.created_at").as("latest"))
+          .whereRef("rp.thread_id", "=", "threads.id"),
+      }))
+      .where("project_id", "=", projectId)
+      .where("id", "in", threadIds.slice(i, i + ID_CHUNK))
+      .execute();
+}
+
 export type CorpusCounts = { posts: number; threads: number; members: number; withheldPosts: number; withheldMembers: number };
 
 /** What the corpus holds and how much of it is withheld because members opted out. */

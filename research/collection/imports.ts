@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { DocumentStore } from "../store/index.js";
+import type { ImportsTable } from "../store/sql/schema.js";
 import { parseJsonArray, projectSql } from "./corpus.js";
 
 export type ImportSummary = {
@@ -35,7 +37,12 @@ export async function listImports({
     .orderBy("imported_at", "desc")
     .limit(limit)
     .execute();
-  return rows.map((row) => ({
+  return rows.map(toImportSummary);
+}
+
+/** An imports row as the rest of the core sees it. */
+export function toImportSummary(row: Selectable<ImportsTable>): ImportSummary {
+  return {
     id: row.id,
     importedAt: row.imported_at,
     importedBy: row.imported_by,
@@ -49,5 +56,5 @@ export async function listImports({
     skipped: Number(row.skipped),
     orphans: Number(row.orphans),
     notCollected: Number(row.not_collected),
-  }));
+  };
 }

@@ -2,9 +2,14 @@ import { insertAuditEvent } from "../entree/audit.js";
 import { ResearchError } from "../shared/errors.js";
 import { requireCapability } from "../shared/roles.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
-import { bumpCorpusRevision, parseJsonArray, projectSql } from "./corpus.js";
+import {
+  bumpCorpusRevision,
+  parseJsonArray,
+  projectSql,
+  refreshThreadsLastPost,
+} from "./corpus.js";
 import { unlinkFieldNotes } from "./field-notes.js";
-import type { ImportSummary } from "./imports.js";
+import { toImportSummary, type ImportSummary } from "./imports.js";
 
 /**
  * Removing an import as a whole: a wrong file, a test upload, a community that turned out to be out of
@@ -152,24 +157,6 @@ async function communitiesLeftEmpty(
   return rows.map((row) => row.id);
 }
 
-function summaryOf(row: Awaited<ReturnType<typeof importRow>>): ImportSummary {
-  return {
-    id: row.id,
-    importedAt: row.imported_at,
-    importedBy: row.imported_by,
-    format: row.format,
-    files: parseJsonArray(row.files),
-    communityIds: parseJsonArray(row.community_ids),
-    posts: Number(row.posts),
-    threads: Number(row.threads),
-    members: Number(row.members),
-    duplicates: Number(row.duplicates),
-    skipped: Number(row.skipped),
-    orphans: Number(row.orphans),
-    notCollected: Number(row.not_collected),
-  };
-}
-
 async function countRemoval(db: Queryable, projectId: string, importId: string) {
   const row = await importRow(db, projectId, importId);
   const count = async (query: Promise<{ n: number | string | bigint }>) => Number((await query).n);
@@ -244,7 +231,7 @@ export async function previewImportRemoval({
   const { db, projectId } = await projectSql({ store, slug });
   const counted = await countRemoval(db, projectId, importId);
   return {
-    import: summaryOf(counted.row),
+    import: toImportSummary(counted.row),
     posts: counted.posts,
     threads: counted.threads.length,
     communities: counted.communities.length,
@@ -395,18 +382,7 @@ export async function removeImport({
           .execute();
       const goneThreads = new Set(counted.threads);
       const keptThreads = touchedThreads.filter((id) => !goneThreads.has(id));
-      for (let i = 0; i < keptThreads.length; i += ID_CHUNK)
-        await trx
-          .updateTable("threads")
-          .set((eb) => ({
-            last_post_at: eb
-              .selectFrom("posts as rp")
-              .select((inner) => inner.fn.max("rp.created_at").as("latest"))
-              .whereRef("rp.thread_id", "=", "threads.id"),
-          }))
-          .where("project_id", "=", projectId)
-          .where("id", "in", keptThreads.slice(i, i + ID_CHUNK))
-          .execute();
+      await refreshThreadsLastPost(trx, projectId, keptThreads);
       await trx
         .deleteFrom("imports")
         .where("project_id", "=", projectId)

@@ -1,6 +1,11 @@
 import { sql, type Selectable } from "kysely";
 import { requireCapability } from "../shared/roles.js";
-import { bumpCorpusRevision, projectSql, toMember } from "../collection/corpus.js";
+import {
+  bumpCorpusRevision,
+  projectSql,
+  refreshThreadsLastPost,
+  toMember,
+} from "../collection/corpus.js";
 import { PlatformSchema, type Member } from "../collection/model.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
@@ -21,9 +26,6 @@ export const corpusLockKey = (projectId: string) => `corpus:${projectId}`;
 
 /** What a thread opened by an erased member is called from then on (its replies by others stay). */
 export const ERASED_TITLE = "(title withheld: its author was erased)";
-
-/** Chunks for `in (...)` lists, as in the corpus queries. */
-const ID_CHUNK = 500;
 
 /** Matches listed in an ambiguity error; a handle shared by more is still an error, just shorter. */
 const MAX_LISTED_MATCHES = 20;
@@ -493,19 +495,7 @@ export async function purgeMember({
         .where("project_id", "=", projectId)
         .where("member_id", "=", memberId)
         .executeTakeFirst();
-      for (let i = 0; i < threadIds.length; i += ID_CHUNK) {
-        await trx
-          .updateTable("threads")
-          .set((eb) => ({
-            last_post_at: eb
-              .selectFrom("posts as rp")
-              .select((inner) => inner.fn.max("rp.created_at").as("latest"))
-              .whereRef("rp.thread_id", "=", "threads.id"),
-          }))
-          .where("project_id", "=", projectId)
-          .where("id", "in", threadIds.slice(i, i + ID_CHUNK))
-          .execute();
-      }
+      await refreshThreadsLastPost(trx, projectId, threadIds);
       await trx
         .deleteFrom("consent_entries")
         .where("project_id", "=", projectId)
