@@ -1,3 +1,5 @@
+import type { SubmissionResult } from "@conform-to/react";
+
 /**
  * The failure an action answered, scoped to one form of the page: a page with a form per item passes
  * that form's id, and only the form that was submitted shows the errors and gets its values back.
@@ -7,13 +9,17 @@ export type FormState = {
   fieldErrors: Record<string, string>;
   /** The submitted value of a field after a failed submit, else the fallback (usually stored data). */
   value: (name: string, fallback?: string) => string | undefined;
+  /** Every submitted value of a repeated field (ticked boxes, a multiple select), else the fallback. */
+  values: (name: string, fallback?: string[]) => string[] | undefined;
+  /** Conform's reply for this form, to hand to `useForm({ lastResult })`; absent for other forms. */
+  lastResult?: SubmissionResult<string[]>;
 };
 
 type Failure = {
   ok: false;
   formError?: string;
   fieldErrors?: Record<string, string>;
-  values?: Record<string, string | string[]>;
+  result?: SubmissionResult<string[]>;
   formId?: string;
 };
 
@@ -26,18 +32,48 @@ function isFailure(actionData: unknown): actionData is Failure {
   );
 }
 
+/** A value at a Conform path ("judgements.relevance.score") in the reply's nested initial value. */
+function atPath(root: unknown, name: string): unknown {
+  let node = root;
+  for (const part of name.split(/\.|\[(\d+)\]/).filter(Boolean)) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
 export function formState(actionData: unknown, formId?: string): FormState {
   const failure = isFailure(actionData) ? actionData : null;
   // An unscoped failure belongs to the page's one unnamed form; a named form claims only its own.
   const mine = failure !== null && (failure.formId ?? undefined) === formId;
-  if (!mine) return { fieldErrors: {}, value: (_name, fallback) => fallback };
+  if (!mine)
+    return {
+      fieldErrors: {},
+      value: (_name, fallback) => fallback,
+      values: (_name, fallback) => fallback,
+    };
+  const result = failure.result;
+  // Conform leaves empty fields out of what it echoes; a field that was sent empty stays empty.
+  const sent = (name: string) => {
+    const value = atPath(result?.initialValue, name);
+    if (value === undefined && result?.fields?.includes(name)) return "";
+    return value;
+  };
   return {
     formError: failure.formError,
     fieldErrors: failure.fieldErrors ?? {},
+    lastResult: result,
     value: (name, fallback) => {
-      const sent = failure.values?.[name];
-      if (sent === undefined) return fallback;
-      return Array.isArray(sent) ? sent[0] : sent;
+      const value = sent(name);
+      if (value === undefined) return fallback;
+      return Array.isArray(value) ? String(value[0] ?? "") : String(value);
+    },
+    values: (name, fallback) => {
+      if (!result) return fallback;
+      const value = sent(name);
+      // After a failed submit an absent repeated field means nothing was ticked.
+      if (value === undefined || value === "") return [];
+      return (Array.isArray(value) ? value : [value]).map(String);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { Form } from "@remix-run/react";
+import { ConfirmedRemoval } from "~/components/confirmed-removal";
 import { useId } from "react";
 
 export type MemoView = { id: string; target: string; html: string; author: string; createdAt: string };
@@ -15,7 +16,7 @@ export function MemoPanel({ memos, targets, canWrite, title = "Memos" }: { memos
         <article key={memo.id} className="small" style={{ borderBottom: "1px solid var(--line)", padding: ".4rem 0" }}>
           <p className="muted" style={{ margin: 0 }}>{memo.author}, {memo.createdAt.slice(0, 16).replace("T", " ")}{targets.length > 1 ? ` · about ${labelOf.get(memo.target) ?? memo.target}` : ""}</p>
           <div className="note-body" dangerouslySetInnerHTML={{ __html: memo.html }} />
-          {canWrite ? <Form method="post"><input type="hidden" name="intent" value="delete-memo" /><input type="hidden" name="memoId" value={memo.id} /><button type="submit" className="link small">Delete memo</button></Form> : null}
+          {canWrite ? <ConfirmedRemoval fields={{ intent: "delete-memo", memoId: memo.id }} label="Delete memo" question="Delete this memo?" confirmLabel="Yes, delete" /> : null}
         </article>
       ))}
       {canWrite ? (

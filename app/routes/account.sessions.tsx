@@ -7,7 +7,7 @@ import {
   listSessions,
   revokeSession,
 } from "~/server/research.server";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { failForm, formAction, parseForm } from "~/server/forms.server";
@@ -106,7 +106,7 @@ export default function AccountSessions() {
   const { sessions } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const message = actionData && "message" in actionData ? actionData.message : null;
-  const { formError, fieldErrors } = actionErrors(actionData);
+  const { formError, fieldErrors } = formState(actionData);
   const passwordFields = ["currentPassword", "newPassword", "confirmPassword"];
   const error =
     formError ??

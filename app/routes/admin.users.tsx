@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { createAccount, createInvite, listUsers } from "~/server/research.server";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -38,7 +38,7 @@ export async function action(args: ActionFunctionArgs) {
 export default function AdminUsers() {
   const { users } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = actionErrors(actionData);
+  const { formError, fieldErrors } = formState(actionData);
   const success = actionData && "ok" in actionData && actionData.ok ? actionData : null;
   return (
     <>

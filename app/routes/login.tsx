@@ -3,7 +3,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { needsFirstAccount, verifyLogin } from "~/server/research.server";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { loginThrottle, store } from "~/server/context.server";
 import { env } from "~/server/env.server";
@@ -49,7 +49,7 @@ export async function action(args: ActionFunctionArgs) {
 
 export default function Login() {
   const { openRegistration } = useLoaderData<typeof loader>();
-  const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
+  const { formError, fieldErrors } = formState(useActionData<typeof action>());
   const [searchParams] = useSearchParams();
   const busy = useNavigation().state !== "idle";
   return (

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField } from "~/components/field";
 import { MemoPanel } from "~/components/memo-panel";
 import { store } from "~/server/context.server";
@@ -39,9 +39,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-// An unticked checkbox is absent from the form data, so the key must be optional (zod 4 decides that
-// from `.optional()`, not from a union with undefined).
-const checkbox = z.literal("on").optional().transform((value) => value === "on");
+// An unticked checkbox is absent from the form data; Conform reads a ticked one ("on") as true.
+const checkbox = z.boolean().default(false);
 const CodebookForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("create"),
@@ -66,9 +65,7 @@ const CodebookForm = z.discriminatedUnion("intent", [
   }),
   z.object({
     intent: z.literal("merge"),
-    codeIds: z
-      .union([z.string(), z.array(z.string())])
-      .transform((v) => (Array.isArray(v) ? v : [v])),
+    codeIds: z.array(z.string()).min(1, "Tick the codes to merge."),
     targetId: z.string(),
     reason: z.string().default(""),
   }),
@@ -81,7 +78,7 @@ const CodebookForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("delete"),
     codeId: z.string(),
-    confirm: z.literal("on", { message: "Tick the box to confirm." }),
+    confirm: z.literal(true, { message: "Tick the box to confirm." }),
     reason: z.string().default(""),
   }),
 ]);
@@ -307,7 +304,7 @@ function CodeTree({
 export default function CodebookPage() {
   const { slug, codes, history, memos, canCode } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = actionErrors(actionData);
+  const { formError, fieldErrors } = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   const options = codes.map((code) => ({ value: code.id, label: code.name }));
   return (

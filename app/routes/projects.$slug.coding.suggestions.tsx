@@ -2,7 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@rem
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { env } from "~/server/env.server";
@@ -76,10 +76,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const ids = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+// Ticked boxes and multiple selects: Conform reads one value or several as a list.
+const ids = z.array(z.string()).default([]);
 /** Bulk buttons send intent accept/reject with the ticked boxes; a row's own button sends accept:ID or reject:ID. */
 const SuggestionForm = z.object({
   intent: z.string().regex(/^(accept|reject|annotate|compute)(:[0-9a-f]+)?$/, "Unknown action."),
@@ -144,7 +142,7 @@ export default function SuggestionsPage() {
   const { slug, codeName, canCode, suggestionsJob, annotationJob, codes, suggestions, precision } =
     data;
   const actionData = useActionData<typeof action>();
-  const { formError } = actionErrors(actionData);
+  const { formError } = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   const revalidator = useRevalidator();
   const running = suggestionsJob?.state === "running" || annotationJob?.state === "running";

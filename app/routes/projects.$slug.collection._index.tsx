@@ -1,12 +1,12 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField } from "~/components/field";
 import { UploadForm } from "~/components/upload-form";
 import { store } from "~/server/context.server";
 import { env } from "~/server/env.server";
-import { failForm, formAction, formValues } from "~/server/forms.server";
+import { failForm, formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import {
   DECLARABLE_ENCODINGS,
@@ -60,33 +60,36 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 const ImportForm = z.object({
-  format: z.enum(["", ...IMPORT_FORMATS]).default(""),
+  format: z.enum(IMPORT_FORMATS, { message: "Choose a format from the list." }).optional(),
   community: z.string().trim().max(200).default(""),
-  skipInvalid: z.string().optional(),
+  skipInvalid: z.boolean().default(false),
   mapId: z.string().trim().default(""),
   mapAuthor: z.string().trim().default(""),
   mapBody: z.string().trim().default(""),
   mapThread: z.string().trim().default(""),
   mapTimestamp: z.string().trim().default(""),
-  dateFormat: z.enum(["", "DD/MM", "MM/DD"]).default(""),
-  encoding: z.enum(["", ...DECLARABLE_ENCODINGS]).default(""),
+  dateFormat: z.enum(["DD/MM", "MM/DD"], { message: "Choose DD/MM or MM/DD." }).optional(),
+  encoding: z.enum(DECLARABLE_ENCODINGS, { message: "Choose an encoding from the list." }).optional(),
 });
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
     const { form, folder, files } = await receiveUploads(request);
-    const parsed = ImportForm.safeParse(formValues(form));
-    if (!parsed.success || files.length === 0) {
+    if (files.length === 0) {
       await discardUploads(folder);
-      failForm(
-        files.length === 0
-          ? "Choose at least one file to import."
-          : "The import options are not valid.",
-        files.length === 0 ? "files" : undefined,
-      );
+      failForm("Choose at least one file to import.", "files");
     }
-    const options = parsed.data!;
+    let options: z.output<typeof ImportForm>;
+    try {
+      // Only the text fields: the files were saved to the folder already and are never echoed back.
+      const fields = new FormData();
+      for (const [name, value] of form) if (typeof value === "string") fields.append(name, value);
+      options = parseForm(fields, ImportForm);
+    } catch (error) {
+      await discardUploads(folder);
+      throw error;
+    }
     const job = startImportJob({
       dataDir: env.dataDir,
       slug: project.slug,
@@ -95,7 +98,7 @@ export async function action(args: ActionFunctionArgs) {
       cleanup: folder,
       format: options.format || undefined,
       community: options.community || undefined,
-      skipInvalid: options.skipInvalid === "on",
+      skipInvalid: options.skipInvalid,
       dateFormat: options.dateFormat || undefined,
       encoding: options.encoding || undefined,
       columns: {
@@ -113,7 +116,10 @@ export async function action(args: ActionFunctionArgs) {
 export default function ImportPage() {
   const { slug, renamed, merged, removedPosts, formats, communities, imports } =
     useLoaderData<typeof loader>();
-  const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
+  // Without JavaScript a refused upload comes back as this page: the options are filled in again (files
+  // cannot be, browsers never prefill a file input).
+  const sent = formState(useActionData<typeof action>());
+  const { formError, fieldErrors } = sent;
   return (
     <div className="grid-2">
       <section className="card" aria-labelledby="import-heading">
@@ -146,20 +152,26 @@ export default function ImportPage() {
           <SelectField
             label="Format"
             name="format"
+            defaultValue={sent.value("format", "")}
+            error={fieldErrors.format}
             options={[{ value: "", label: "Detect automatically" }, ...formats]}
           />
           <Field
             label="Community name"
             name="community"
+            defaultValue={sent.value("community")}
+            error={fieldErrors.community}
             hint="Optional: otherwise taken from the data (subreddit, list, forum) or the file name."
           />
           <label>
-            <input type="checkbox" name="skipInvalid" /> Skip invalid records and list them in the
+            <input type="checkbox" name="skipInvalid" defaultChecked={sent.value("skipInvalid") === "on"} /> Skip invalid records and list them in the
             report
           </label>
           <SelectField
             label="Encoding"
             name="encoding"
+            defaultValue={sent.value("encoding", "")}
+            error={fieldErrors.encoding}
             hint="Only for files that are not UTF-8 and carry no byte-order mark, such as old Latin-1 exports."
             options={[
               { value: "", label: "UTF-8 (or as the file's byte-order mark says)" },
@@ -184,14 +196,16 @@ export default function ImportPage() {
               4CAT exports (id, thread_id, author, body, timestamp) need no mapping.
             </p>
             <div className="row">
-              <Field label="Id column" name="mapId" />
-              <Field label="Author column" name="mapAuthor" />
-              <Field label="Text column" name="mapBody" />
-              <Field label="Thread column" name="mapThread" />
-              <Field label="Time column" name="mapTimestamp" />
+              <Field label="Id column" name="mapId" defaultValue={sent.value("mapId")} />
+              <Field label="Author column" name="mapAuthor" defaultValue={sent.value("mapAuthor")} />
+              <Field label="Text column" name="mapBody" defaultValue={sent.value("mapBody")} />
+              <Field label="Thread column" name="mapThread" defaultValue={sent.value("mapThread")} />
+              <Field label="Time column" name="mapTimestamp" defaultValue={sent.value("mapTimestamp")} />
               <SelectField
                 label="Dates like 02/01/2020"
                 name="dateFormat"
+                defaultValue={sent.value("dateFormat", "")}
+                error={fieldErrors.dateFormat}
                 options={[
                   { value: "", label: "Tell from the file (asks when it cannot)" },
                   { value: "DD/MM", label: "Day first (2 January)" },

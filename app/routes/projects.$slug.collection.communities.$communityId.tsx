@@ -6,7 +6,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -78,7 +78,7 @@ export async function action(args: ActionFunctionArgs) {
 
 export default function RenameCommunityPage() {
   const { slug, community, mergeTargets } = useLoaderData<typeof loader>();
-  const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
+  const { formError, fieldErrors } = formState(useActionData<typeof action>());
   return (
     <>
       <section className="card" aria-labelledby="rename-heading">

@@ -6,7 +6,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { failForm, formAction, parseForm } from "~/server/forms.server";
@@ -53,7 +53,7 @@ const plural = (count: number, one: string, many = `${one}s`) =>
 
 export default function RemoveImportPage() {
   const { slug, removal } = useLoaderData<typeof loader>();
-  const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
+  const { formError, fieldErrors } = formState(useActionData<typeof action>());
   const when = new Date(removal.import.importedAt).toLocaleString("en-GB", {
     dateStyle: "medium",
     timeStyle: "short",

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { ConfirmedRemoval } from "~/components/confirmed-removal";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { FieldNoteForm } from "~/components/field-note-form";
 import { store } from "~/server/context.server";
 import { countFieldNotes, FieldNoteFormSchema, parseNoteLinks } from "~/server/field-notes.server";
@@ -138,7 +139,7 @@ export async function action(args: ActionFunctionArgs) {
 export default function FieldNotesPage() {
   const { aboutLink, notes, total } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { fieldErrors, formError } = actionErrors(actionData);
+  const { fieldErrors, formError } = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <div className="grid-2" style={{ gridTemplateColumns: "minmax(0, 3fr) minmax(280px, 2fr)" }}>
@@ -185,13 +186,13 @@ export default function FieldNotesPage() {
               ))}
             </p>
             <div className="note-body" dangerouslySetInnerHTML={{ __html: note.html }} />
-            <Form method="post">
-              <input type="hidden" name="intent" value="delete-note" />
-              <input type="hidden" name="noteId" value={note.id} />
-              <button type="submit" className="link small" aria-label={`Delete note ${note.title}`}>
-                Delete
-              </button>
-            </Form>
+            <ConfirmedRemoval
+              fields={{ intent: "delete-note", noteId: note.id }}
+              label="Delete"
+              accessibleLabel={`Delete note ${note.title}`}
+              question={`Delete the field note "${note.title}"? Its text is gone for good.`}
+              confirmLabel="Yes, delete"
+            />
           </article>
         ))}
       </section>

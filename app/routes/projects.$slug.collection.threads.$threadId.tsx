@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { FieldNoteForm } from "~/components/field-note-form";
 import { store } from "~/server/context.server";
 import { FieldNoteFormSchema, parseNoteLinks } from "~/server/field-notes.server";
@@ -74,7 +74,7 @@ function PostItem({ post, slug }: { post: PostView; slug: string }) {
 export default function ThreadPage() {
   const { slug, thread, roots, notes } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { fieldErrors } = actionErrors(actionData);
+  const { fieldErrors } = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <div className="grid-2" style={{ gridTemplateColumns: "minmax(0, 2fr) minmax(260px, 1fr)" }}>

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { formState } from "~/components/form-state";
+import { formState, type FormState } from "~/components/form-state";
+import { ConfirmedRemoval } from "~/components/confirmed-removal";
 import { Field, FormError, SelectField } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -10,10 +11,8 @@ import {
   DEFAULT_BASE_URLS,
   addCandidate,
   compareCandidates,
-  decideCandidate,
+  assessCandidate,
   getObjectives,
-  judgeCandidate,
-  linkCandidateSample,
   listCommunities,
   removeCandidate,
   searchCommunities,
@@ -105,6 +104,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
+// One indicator's row of a candidate's card: judgements.<indicator>.score and .comment.
+const judgement = z
+  .object({
+    score: z.enum(["1", "2", "3", "4", "5"], { message: "A judgement is a score from 1 to 5." }).optional(),
+    comment: z.string().default(""),
+  })
+  .optional();
+
 const DiscoveryForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("search"),
@@ -125,28 +132,20 @@ const DiscoveryForm = z.discriminatedUnion("intent", [
   }),
   z.object({ intent: z.literal("remove"), candidateId: z.string() }),
   z.object({
-    intent: z.literal("link-sample"),
+    intent: z.literal("assess"),
     candidateId: z.string(),
-    communityId: z.string().default(""),
-  }),
-  z.object({
-    intent: z.literal("judge"),
-    candidateId: z.string(),
-    indicator: z.enum([
-      "relevance",
-      "activity",
-      "interactivity",
-      "substance",
-      "heterogeneity",
-      "richness",
-    ]),
-    score: z.string().default(""),
-    comment: z.string().default(""),
-  }),
-  z.object({
-    intent: z.literal("decide"),
-    candidateId: z.string(),
-    status: z.enum(["selected", "rejected", "undecided"], { message: "Choose a decision." }),
+    communityId: z.string().optional(),
+    judgements: z
+      .object({
+        relevance: judgement,
+        activity: judgement,
+        interactivity: judgement,
+        substance: judgement,
+        heterogeneity: judgement,
+        richness: judgement,
+      })
+      .default({}),
+    decision: z.enum(["selected", "rejected"], { message: "Choose a decision." }).optional(),
     reason: z.string().default(""),
   }),
 ]);
@@ -177,34 +176,24 @@ export async function action(args: ActionFunctionArgs) {
       case "remove":
         await removeCandidate({ store, slug, candidateId: input.candidateId });
         break;
-      case "link-sample":
-        await linkCandidateSample({
+      case "assess": {
+        const saved = await assessCandidate({
           store,
           slug,
           candidateId: input.candidateId,
-          communityId: input.communityId || null,
-        });
-        break;
-      case "judge":
-        await judgeCandidate({
-          store,
-          slug,
-          candidateId: input.candidateId,
-          indicator: input.indicator,
-          score: input.score ? Number(input.score) : null,
-          comment: input.comment,
-        });
-        break;
-      case "decide":
-        await decideCandidate({
-          store,
-          slug,
-          candidateId: input.candidateId,
-          status: input.status === "undecided" ? null : input.status,
-          reason: input.reason,
           userId: user.id,
+          communityId: input.communityId || null,
+          judgements: Object.fromEntries(
+            Object.entries(input.judgements).map(([indicator, row]) => [
+              indicator,
+              { score: row?.score ? Number(row.score) : null, comment: row?.comment ?? "" },
+            ]),
+          ),
+          decision: input.decision ?? null,
+          reason: input.reason,
         });
-        break;
+        return { ok: true as const, message: `Assessment of ${saved.name} saved.` };
+      }
     }
     return { ok: true as const, message: null };
   });
@@ -214,6 +203,152 @@ const pct = (value: number | null | undefined) =>
   value === null || value === undefined ? "—" : `${Math.round(value * 100)}%`;
 const num = (value: number | null | undefined, digits = 1) =>
   value === null || value === undefined ? "—" : value.toFixed(digits);
+
+/**
+ * One candidate, one form: its sample, the six judgements and the decision are saved together by one
+ * button (a refused part, such as a decision without a reason, keeps everything typed and saves nothing).
+ */
+function CandidateCard({
+  candidate: c,
+  communities,
+  card,
+  removal,
+}: {
+  candidate: CandidateComparison;
+  communities: Array<{ id: string; name: string }>;
+  card: FormState;
+  removal: FormState;
+}) {
+  const judgementError = (indicator: string) =>
+    card.fieldErrors[`judgements.${indicator}.score`] ??
+    card.fieldErrors[`judgements.${indicator}.comment`];
+  return (
+    <section className="card candidate-card" id={`candidate-${c.id}`} aria-labelledby={`candidate-heading-${c.id}`}>
+      <div className="candidate-head">
+        <h2 id={`candidate-heading-${c.id}`}>{c.name}</h2>
+        <ConfirmedRemoval
+          fields={{ intent: "remove", candidateId: c.id, formId: `remove-${c.id}` }}
+          label="Remove candidate"
+          accessibleLabel={`Remove candidate ${c.name}`}
+          question={`Remove ${c.name} from the candidates, with its judgements and decision?`}
+        />
+      </div>
+      <FormError message={removal.formError} />
+      <p className="small muted">
+        {c.platform}
+        {c.url ? (
+          <>
+            {" "}
+            ·{" "}
+            <a href={c.url} rel="noreferrer noopener" target="_blank">
+              {c.url}
+            </a>
+          </>
+        ) : null}{" "}
+        · {c.visibility}
+        {c.size !== null ? ` · ${c.size} members (stated)` : ""}
+        {c.language ? ` · ${c.language}` : ""} · from {c.origin}
+        {c.decision ? ` · ${c.decision.status} on ${c.decision.at.slice(0, 10)}` : ""}
+      </p>
+      {c.notes ? <p className="small">{c.notes}</p> : null}
+      <Form method="post" className="candidate-form" aria-label={`Assessment of ${c.name}`}>
+        <input type="hidden" name="intent" value="assess" />
+        <input type="hidden" name="candidateId" value={c.id} />
+        <input type="hidden" name="formId" value={`assess-${c.id}`} />
+        <FormError message={card.formError} />
+        <div className="candidate-grid">
+          <table className="compact" aria-label={`Judgements of ${c.name}`}>
+            <caption className="small muted">Your judgement, 1 (weak) to 5 (strong)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Criterion</th>
+                <th scope="col">Score</th>
+                <th scope="col">Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {INDICATORS.map((indicator) => {
+                const error = judgementError(indicator.id);
+                const stored = c.judgements[indicator.id];
+                return (
+                  <tr key={indicator.id}>
+                    <th scope="row">{indicator.label}</th>
+                    <td>
+                      <select
+                        name={`judgements.${indicator.id}.score`}
+                        aria-label={`${indicator.label} score for ${c.name}`}
+                        aria-invalid={error ? true : undefined}
+                        defaultValue={card.value(
+                          `judgements.${indicator.id}.score`,
+                          stored?.score ? String(stored.score) : "",
+                        )}
+                      >
+                        <option value="">–</option>
+                        {[1, 2, 3, 4, 5].map((n) => (
+                          <option key={n} value={n}>
+                            {n}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>
+                      <input
+                        type="text"
+                        name={`judgements.${indicator.id}.comment`}
+                        aria-label={`${indicator.label} comment for ${c.name}`}
+                        defaultValue={card.value(`judgements.${indicator.id}.comment`, stored?.comment ?? "")}
+                      />
+                      {error ? (
+                        <span className="error small" role="alert">
+                          {error}
+                        </span>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <div className="stack">
+            <SelectField
+              label="Sample data"
+              name="communityId"
+              defaultValue={card.value("communityId", c.communityId ?? "")}
+              error={card.fieldErrors.communityId}
+              hint="The imported community whose posts the figures above are computed from."
+              options={[
+                { value: "", label: "None yet (import a sample first)" },
+                ...communities.map((co) => ({ value: co.id, label: co.name })),
+              ]}
+            />
+            <SelectField
+              label="Decision"
+              name="decision"
+              defaultValue={card.value("decision", c.decision?.status ?? "")}
+              error={card.fieldErrors.decision}
+              options={[
+                // Nothing chosen until the researcher chooses: no accidental selection.
+                { value: "", label: "Not decided yet" },
+                { value: "selected", label: "Select: study this community" },
+                { value: "rejected", label: "Reject" },
+              ]}
+            />
+            <Field
+              label="Reason"
+              name="reason"
+              multiline
+              rows={3}
+              hint="Needed for a decision: it is part of the method."
+              defaultValue={card.value("reason", c.decision?.reason ?? "")}
+              error={card.fieldErrors.reason}
+            />
+          </div>
+        </div>
+        <button type="submit">Save assessment</button>
+      </Form>
+    </section>
+  );
+}
 
 export default function DiscoveryPage() {
   const { slug, sort, dir, candidates, defaultQuery, hasKeywords, baseUrls, communities } =
@@ -340,165 +475,15 @@ export default function DiscoveryPage() {
         ) : null}
       </section>
 
-      {candidates.map((c) => {
-        const sample = formState(actionData, `sample-${c.id}`);
-        const decision = formState(actionData, `decide-${c.id}`);
-        const removal = formState(actionData, `remove-${c.id}`);
-        return (
-          <section
-            key={c.id}
-            className="card"
-            id={`candidate-${c.id}`}
-            aria-labelledby={`candidate-heading-${c.id}`}
-          >
-            <h2 id={`candidate-heading-${c.id}`}>{c.name}</h2>
-            <p className="small muted">
-              {c.platform}
-              {c.url ? (
-                <>
-                  {" "}
-                  ·{" "}
-                  <a href={c.url} rel="noreferrer noopener" target="_blank">
-                    {c.url}
-                  </a>
-                </>
-              ) : null}{" "}
-              · {c.visibility}
-              {c.size !== null ? ` · ${c.size} members (stated)` : ""}
-              {c.language ? ` · ${c.language}` : ""} · from {c.origin}
-            </p>
-            {c.notes ? <p className="small">{c.notes}</p> : null}
-            <div className="grid-2">
-              <div>
-                <Form method="post" className="row">
-                  <input type="hidden" name="intent" value="link-sample" />
-                  <input type="hidden" name="candidateId" value={c.id} />
-                  <input type="hidden" name="formId" value={`sample-${c.id}`} />
-                  <SelectField
-                    label="Sample data"
-                    name="communityId"
-                    defaultValue={sample.value("communityId", c.communityId ?? "")}
-                    error={sample.fieldErrors.communityId ?? sample.formError}
-                    options={[
-                      { value: "", label: "None (import a sample on the data collection page)" },
-                      ...communities.map((co) => ({ value: co.id, label: co.name })),
-                    ]}
-                  />
-                  <button type="submit" className="secondary">
-                    Use as sample
-                  </button>
-                </Form>
-                <h3>Decision</h3>
-                {c.decision ? (
-                  <p className="small">
-                    {c.decision.status} on {c.decision.at.slice(0, 10)}: {c.decision.reason}
-                  </p>
-                ) : null}
-                <Form method="post" className="stack">
-                  <input type="hidden" name="intent" value="decide" />
-                  <input type="hidden" name="candidateId" value={c.id} />
-                  <input type="hidden" name="formId" value={`decide-${c.id}`} />
-                  <FormError message={decision.formError} />
-                  <SelectField
-                    label="Decision"
-                    name="status"
-                    defaultValue={decision.value("status", c.decision?.status ?? "")}
-                    error={decision.fieldErrors.status}
-                    options={[
-                      // Nothing chosen until the researcher chooses: no accidental selection.
-                      { value: "", label: "Choose a decision" },
-                      { value: "selected", label: "Select: study this community" },
-                      { value: "rejected", label: "Reject" },
-                      { value: "undecided", label: "Undecided" },
-                    ]}
-                  />
-                  <Field
-                    label="Reason"
-                    name="reason"
-                    multiline
-                    rows={2}
-                    defaultValue={decision.value("reason", c.decision?.reason)}
-                    error={decision.fieldErrors.reason}
-                  />
-                  <button type="submit">Record decision</button>
-                </Form>
-                <Form method="post" style={{ marginTop: ".5rem" }}>
-                  <input type="hidden" name="intent" value="remove" />
-                  <input type="hidden" name="candidateId" value={c.id} />
-                  <input type="hidden" name="formId" value={`remove-${c.id}`} />
-                  <FormError message={removal.formError} />
-                  <button type="submit" className="link small">
-                    Remove candidate
-                  </button>
-                </Form>
-              </div>
-              <div>
-                <h3>Your judgement</h3>
-                <table aria-label={`Judgements of ${c.name}`}>
-                  <tbody>
-                    {INDICATORS.map((indicator) => {
-                      const judgement = formState(actionData, `judge-${c.id}-${indicator.id}`);
-                      const judgementError =
-                        judgement.formError ?? Object.values(judgement.fieldErrors)[0];
-                      return (
-                        <tr key={indicator.id}>
-                          <th scope="row">{indicator.label}</th>
-                          <td>
-                            <Form method="post" className="row">
-                              <input type="hidden" name="intent" value="judge" />
-                              <input type="hidden" name="candidateId" value={c.id} />
-                              <input type="hidden" name="indicator" value={indicator.id} />
-                              <input
-                                type="hidden"
-                                name="formId"
-                                value={`judge-${c.id}-${indicator.id}`}
-                              />
-                              <select
-                                name="score"
-                                aria-label={`${indicator.label} score for ${c.name}`}
-                                aria-invalid={judgementError ? true : undefined}
-                                defaultValue={judgement.value(
-                                  "score",
-                                  String(c.judgements[indicator.id]?.score ?? ""),
-                                )}
-                              >
-                                <option value="">–</option>
-                                {[1, 2, 3, 4, 5].map((n) => (
-                                  <option key={n} value={n}>
-                                    {n}
-                                  </option>
-                                ))}
-                              </select>
-                              <input
-                                type="text"
-                                name="comment"
-                                aria-label={`${indicator.label} comment for ${c.name}`}
-                                defaultValue={judgement.value(
-                                  "comment",
-                                  c.judgements[indicator.id]?.comment ?? "",
-                                )}
-                                style={{ width: "12rem" }}
-                              />
-                              <button type="submit" className="secondary small">
-                                Save
-                              </button>
-                              {judgementError ? (
-                                <span className="error small" role="alert">
-                                  {judgementError}
-                                </span>
-                              ) : null}
-                            </Form>
-                          </td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
-            </div>
-          </section>
-        );
-      })}
+      {candidates.map((c) => (
+        <CandidateCard
+          key={c.id}
+          candidate={c}
+          communities={communities}
+          card={formState(actionData, `assess-${c.id}`)}
+          removal={formState(actionData, `remove-${c.id}`)}
+        />
+      ))}
 
       <div className="grid-2">
         <section className="card" aria-labelledby="search-heading">

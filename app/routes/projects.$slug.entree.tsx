@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField } from "~/components/field";
 import { store } from "~/server/context.server";
-import { failForm, formAction, formValues, parseForm } from "~/server/forms.server";
+import { failForm, formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import {
   CLOAKING_IMPLICATIONS,
@@ -89,9 +89,15 @@ const PLAN_CHOICE_FIELDS = [
 ] as const;
 
 const EntreeForm = z.discriminatedUnion("intent", [
-  z
-    .object({ intent: z.literal("save-plan"), stage: z.string(), note: z.string().default("") })
-    .loose(),
+  z.object({
+    intent: z.literal("save-plan"),
+    stage: z.string(),
+    note: z.string().default(""),
+    ...Object.fromEntries(
+      [...PLAN_TEXT_FIELDS, ...PLAN_CHOICE_FIELDS].map((field) => [field, z.string().default("")]),
+    ),
+    pseudonymisedFields: z.array(z.string()).default([]),
+  }),
   z.object({ intent: z.literal("draft-disclosure") }),
   z.object({
     intent: z.literal("save-disclosure"),
@@ -120,16 +126,7 @@ export async function action(args: ActionFunctionArgs) {
     const slug = project.slug;
     switch (input.intent) {
       case "save-plan": {
-        const values = formValues(formData);
-        const plan: Record<string, unknown> = {};
-        for (const field of [...PLAN_TEXT_FIELDS, ...PLAN_CHOICE_FIELDS])
-          plan[field] = typeof values[field] === "string" ? values[field] : "";
-        const fields = values.pseudonymisedFields;
-        plan.pseudonymisedFields = Array.isArray(fields)
-          ? fields
-          : typeof fields === "string"
-            ? [fields]
-            : [];
+        const { intent: _intent, stage: _stage, note: _note, ...plan } = input;
         const version = await saveEthicsPlan({
           store,
           slug,
@@ -321,7 +318,7 @@ export default function EntreePage() {
     audit,
   } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = actionErrors(actionData);
+  const { formError, fieldErrors } = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   const plan = overview.plan;
   const missing = overview.checklist.filter((item) => !item.done);

@@ -11,6 +11,7 @@ import {
   editKeyword, editResearchQuestion, editSensitizingConcept,
 } from "~/server/research.server";
 import { formState } from "~/components/form-state";
+import { ConfirmedRemoval } from "~/components/confirmed-removal";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
@@ -64,13 +65,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 function RemoveButton({ intent, id, label }: { intent: string; id: string; label: string }) {
-  return (
-    <Form method="post" style={{ display: "inline" }}>
-      <input type="hidden" name="intent" value={intent} />
-      <input type="hidden" name="id" value={id} />
-      <button type="submit" className="link small" aria-label={label}>Remove</button>
-    </Form>
-  );
+  return <ConfirmedRemoval fields={{ intent, id }} label="Remove" accessibleLabel={label} question={`${label}?`} />;
 }
 
 /**

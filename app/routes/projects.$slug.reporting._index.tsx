@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { ConfirmedRemoval } from "~/components/confirmed-removal";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField } from "~/components/field";
 import { CloakedQuoteView } from "~/components/quote";
 import { store } from "~/server/context.server";
@@ -65,10 +66,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const list = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+// Ticked boxes and multiple selects: Conform reads one value or several as a list.
+const list = z.array(z.string()).default([]);
 const FindingsForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("create-theme"),
@@ -84,7 +83,7 @@ const FindingsForm = z.discriminatedUnion("intent", [
     intent: z.literal("treat-quote"),
     codingId: z.string(),
     paraphrase: z.string().default(""),
-    searchTested: z.string().optional(),
+    searchTested: z.boolean().default(false),
   }),
 ]);
 
@@ -103,7 +102,7 @@ export async function action(args: ActionFunctionArgs) {
         slug,
         codingId: input.codingId,
         paraphrase: input.paraphrase,
-        searchTested: input.searchTested === "on",
+        searchTested: input.searchTested,
       });
       return { ok: true as const, message: "Quote treatment saved." };
     }
@@ -216,7 +215,7 @@ export default function FindingsPage() {
   const { canEdit, cloakingLevel, ethicsIncomplete, themes, codes, segments } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = actionErrors(actionData);
+  const { formError, fieldErrors } = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <>
@@ -265,13 +264,13 @@ export default function FindingsPage() {
             </>
           ) : null}
           {canEdit ? (
-            <Form method="post">
-              <input type="hidden" name="intent" value="delete-theme" />
-              <input type="hidden" name="themeId" value={theme.id} />
-              <button type="submit" className="link small">
-                Delete theme
-              </button>
-            </Form>
+            <ConfirmedRemoval
+              fields={{ intent: "delete-theme", themeId: theme.id }}
+              label="Delete theme"
+              accessibleLabel={`Delete theme ${theme.name}`}
+              question={`Delete the theme "${theme.name}" and its guideline?`}
+              confirmLabel="Yes, delete"
+            />
           ) : null}
         </article>
       ))}

@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField } from "~/components/field";
 import { NetworkMap } from "~/components/network-map";
 import { store } from "~/server/context.server";
-import { formAction, formValues, parseForm } from "~/server/forms.server";
+import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import { buildReportData, roleAllows, saveGuideline } from "~/server/research.server";
 
@@ -39,39 +39,52 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
+const text = z.string().default("");
+// The impact rows are three parallel lists, one entry per row of the table (empty rows are dropped).
+const list = z.array(z.string().default("")).default([]);
+const GuidelineForm = z.object({
+  themeId: z.string(),
+  touchpoint: text,
+  experience: text,
+  responses: z.array(z.string()).default([]),
+  recommendation: text,
+  responsible: text,
+  involved: text,
+  impactEvent: list,
+  impactResponsible: list,
+  impactInvolved: list,
+  priority: text,
+  successMeasure: text,
+});
+
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project } = await requireProjectCapability(request, params.slug, "code");
     const formData = await request.formData();
-    const { themeId } = parseForm(formData, z.object({ themeId: z.string() }));
-    const values = formValues(formData);
-    const asList = (value: unknown) =>
-      (Array.isArray(value) ? value : typeof value === "string" ? [value] : []).map(String);
-    const events = asList(values.impactEvent);
-    const responsibles = asList(values.impactResponsible);
-    const involved = asList(values.impactInvolved);
-    const impact = events
+    const { themeId, ...values } = parseForm(formData, GuidelineForm);
+    const responsibles = values.impactResponsible;
+    const involved = values.impactInvolved;
+    const impact = values.impactEvent
       .map((event, i) => ({
         event: event.trim(),
         responsible: (responsibles[i] ?? "").trim(),
         involved: (involved[i] ?? "").trim(),
       }))
       .filter((row) => row.event);
-    const text = (name: string) => (typeof values[name] === "string" ? String(values[name]) : "");
     await saveGuideline({
       store,
       slug: project.slug,
       themeId,
       guideline: {
-        touchpoint: text("touchpoint"),
-        experience: text("experience"),
-        responses: asList(values.responses),
-        recommendation: text("recommendation"),
-        responsible: text("responsible"),
-        involved: text("involved"),
+        touchpoint: values.touchpoint,
+        experience: values.experience,
+        responses: values.responses,
+        recommendation: values.recommendation,
+        responsible: values.responsible,
+        involved: values.involved,
         impact,
-        priority: text("priority"),
-        successMeasure: text("successMeasure"),
+        priority: values.priority,
+        successMeasure: values.successMeasure,
       },
     });
     return { ok: true as const, message: "Guideline saved." };
@@ -81,7 +94,7 @@ export async function action(args: ActionFunctionArgs) {
 export default function GuidelinesPage() {
   const { canEdit, themeMap, themes } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError } = actionErrors(actionData);
+  const { formError } = formState(actionData);
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <>

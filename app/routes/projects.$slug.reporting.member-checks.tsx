@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -44,10 +44,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const list = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+// Ticked boxes and multiple selects: Conform reads one value or several as a list.
+const list = z.array(z.string()).default([]);
 const ChecksForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("create-link"),
@@ -125,7 +123,7 @@ const RATING = {
 export default function MemberChecksPage() {
   const { canManageLinks, themes, links, responses } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = actionErrors(actionData);
+  const { formError, fieldErrors } = formState(actionData);
   const success = actionData && "message" in actionData ? actionData : null;
   return (
     <>

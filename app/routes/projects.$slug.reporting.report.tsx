@@ -1,9 +1,10 @@
+import { z } from "zod";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
-import { formAction, formValues } from "~/server/forms.server";
+import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import {
   CRITERIA,
@@ -32,22 +33,33 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
+const ReportSettingsForm = z.object({
+  limitations: z.string().default(""),
+  // selfAssessment.<criterion>.score and .note, one row of the table per criterion.
+  selfAssessment: z
+    .partialRecord(
+      z.enum(CRITERIA),
+      z.object({
+        score: z.enum(["1", "2", "3", "4", "5"]).optional(),
+        note: z.string().default(""),
+      }),
+    )
+    .default({}),
+});
+
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project } = await requireProjectCapability(request, params.slug, "code");
-    const values = formValues(await request.formData());
+    const values = parseForm(await request.formData(), ReportSettingsForm);
     const selfAssessment: Record<string, { score: number | null; note: string }> = {};
     for (const criterion of CRITERIA) {
-      const score = Number(values[`score-${criterion}`]);
-      selfAssessment[criterion] = {
-        score: Number.isInteger(score) && score >= 1 && score <= 5 ? score : null,
-        note: String(values[`note-${criterion}`] ?? ""),
-      };
+      const row = values.selfAssessment[criterion];
+      selfAssessment[criterion] = { score: row?.score ? Number(row.score) : null, note: row?.note ?? "" };
     }
     await saveReportSettings({
       store,
       slug: project.slug,
-      limitations: String(values.limitations ?? ""),
+      limitations: values.limitations,
       selfAssessment,
     });
     return { ok: true as const, message: "Saved." };
@@ -58,7 +70,7 @@ export default function ReportPage() {
   const { slug, canEdit, canReadData, preview, limitations, selfAssessment } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError } = actionErrors(actionData);
+  const { formError } = formState(actionData);
   const base = `/projects/${slug}/reporting/download`;
   return (
     <>
@@ -121,7 +133,7 @@ export default function ReportPage() {
                     <th scope="row">{row.criterion}</th>
                     <td>
                       <select
-                        name={`score-${row.criterion}`}
+                        name={`selfAssessment.${row.criterion}.score`}
                         aria-label={`${row.criterion} score`}
                         defaultValue={row.score ?? ""}
                       >
@@ -136,7 +148,7 @@ export default function ReportPage() {
                     <td>
                       <input
                         type="text"
-                        name={`note-${row.criterion}`}
+                        name={`selfAssessment.${row.criterion}.note`}
                         aria-label={`${row.criterion} note`}
                         defaultValue={row.note}
                       />

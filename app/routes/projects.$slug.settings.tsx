@@ -1,4 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { ConfirmedRemoval } from "~/components/confirmed-removal";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import {
@@ -144,13 +145,12 @@ export default function ProjectSettings() {
                   </td>
                   <td>{member.role}</td>
                   <td>
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="remove-member" />
-                      <input type="hidden" name="userId" value={member.userId} />
-                      <button type="submit" className="link" aria-label={`Remove ${member.name}`}>
-                        Remove
-                      </button>
-                    </Form>
+                    <ConfirmedRemoval
+                      fields={{ intent: "remove-member", userId: member.userId }}
+                      label="Remove"
+                      accessibleLabel={`Remove ${member.name}`}
+                      question={`Remove ${member.name} from the team? Their codings and memos stay.`}
+                    />
                   </td>
                 </tr>
               ))}

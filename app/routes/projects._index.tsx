@@ -7,7 +7,7 @@ import {
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { createProject, listProjectsForUser } from "~/server/research.server";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -67,7 +67,7 @@ export async function action(args: ActionFunctionArgs) {
 
 export default function Projects() {
   const { projects, canCreate } = useLoaderData<typeof loader>();
-  const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
+  const { formError, fieldErrors } = formState(useActionData<typeof action>());
   const [searchParams] = useSearchParams();
   const showArchived = searchParams.get("archived") === "1";
   return (

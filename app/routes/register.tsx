@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { createAccount } from "~/server/research.server";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { env } from "~/server/env.server";
@@ -34,7 +34,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function Register() {
-  const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
+  const { formError, fieldErrors } = formState(useActionData<typeof action>());
   const busy = useNavigation().state !== "idle";
   return (
     <div className="card narrow">

@@ -2,7 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { createFirstAdmin, needsFirstAccount } from "~/server/research.server";
-import { actionErrors } from "~/components/action-result";
+import { formState } from "~/components/form-state";
 import { Field, FormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -28,7 +28,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function Setup() {
-  const { formError, fieldErrors } = actionErrors(useActionData<typeof action>());
+  const { formError, fieldErrors } = formState(useActionData<typeof action>());
   const busy = useNavigation().state !== "idle";
   return (
     <div className="card narrow">

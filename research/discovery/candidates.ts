@@ -5,6 +5,7 @@ import { objectivesFile } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
 import { ResearchError, parseInput } from "../shared/errors.js";
+import { requireCapability } from "../shared/roles.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
 import { computeCommunityIndicators, type Indicators } from "./indicators.js";
@@ -120,54 +121,72 @@ export async function linkCandidateSample({
   });
 }
 
-/** The researcher's own 1-5 judgement of one indicator, with a comment. */
-export async function judgeCandidate({
-  store,
-  slug,
-  candidateId,
-  indicator,
-  score,
-  comment = "",
-}: WithProject & {
-  candidateId: string;
-  indicator: IndicatorName;
-  score: number | null;
-  comment?: string;
-}): Promise<void> {
-  const name = parseInput(IndicatorNameSchema, indicator);
-  if (score !== null && !(Number.isInteger(score) && score >= 1 && score <= 5))
-    throw new ResearchError("invalid-input", "A judgement is a score from 1 to 5.", {
-      field: "score",
-    });
-  await updateCandidates(store, slug, (candidates) => {
-    findCandidate(candidates, candidateId).judgements[name] = { score, comment: comment.trim() };
-  });
-}
+export const CandidateAssessmentSchema = z.object({
+  /** The imported community whose posts are the sample; null for none. */
+  communityId: z.string().nullable(),
+  judgements: z.partialRecord(
+    IndicatorNameSchema,
+    z.object({
+      score: z
+        .number()
+        .int()
+        .min(1, "A judgement is a score from 1 to 5.")
+        .max(5, "A judgement is a score from 1 to 5.")
+        .nullable(),
+      comment: z.string().max(2_000).default(""),
+    }),
+  ),
+  /** Null leaves the candidate undecided (and takes back an earlier decision). */
+  decision: z.enum(["selected", "rejected"]).nullable(),
+  reason: z.string().max(10_000).default(""),
+});
+export type CandidateAssessment = z.input<typeof CandidateAssessmentSchema>;
 
-/** Selects (or rejects) a candidate; the decision and its reason are kept. Selection makes it a studied community. */
-export async function decideCandidate({
+/**
+ * Saves everything the researcher says about one candidate at once (its sample, the six judgements, the
+ * decision and its reason) in one write, so a refused part (a decision without a reason) changes nothing.
+ */
+export async function assessCandidate({
   store,
   slug,
   candidateId,
-  status,
-  reason,
   userId,
-}: WithProject & {
-  candidateId: string;
-  status: "selected" | "rejected" | null;
-  reason: string;
-  userId: string;
-}): Promise<void> {
-  if (status && !reason.trim())
+  ...assessment
+}: WithProject & { candidateId: string; userId: string } & CandidateAssessment): Promise<Candidate> {
+  await requireCapability({ store, slug, userId, capability: "editPlan" });
+  const clean = parseInput(CandidateAssessmentSchema, assessment);
+  if (clean.decision && !clean.reason.trim())
     throw new ResearchError(
       "invalid-input",
       "Give the reason for this decision: it is part of the method.",
       { field: "reason" },
     );
-  await updateCandidates(store, slug, (candidates) => {
-    findCandidate(candidates, candidateId).decision = status
-      ? { status, reason: reason.trim(), at: nowIso(), by: userId }
-      : null;
+  if (clean.communityId) {
+    const communities = await listCommunities({ store, slug });
+    if (!communities.some((community) => community.id === clean.communityId))
+      throw new ResearchError("invalid-input", "That community has no imported data.", {
+        field: "communityId",
+      });
+  }
+  return updateCandidates(store, slug, (candidates) => {
+    const candidate = findCandidate(candidates, candidateId);
+    candidate.communityId = clean.communityId;
+    for (const [indicator, judgement] of Object.entries(clean.judgements)) {
+      if (!judgement) continue;
+      const comment = judgement.comment.trim();
+      // A row left empty (no score, no words) is no judgement, and clears one made before.
+      if (judgement.score === null && !comment) delete candidate.judgements[indicator as IndicatorName];
+      else candidate.judgements[indicator as IndicatorName] = { score: judgement.score, comment };
+    }
+    const reason = clean.reason.trim();
+    const unchanged =
+      candidate.decision?.status === clean.decision && candidate.decision?.reason === reason;
+    // A decision keeps its date and author while it stands; saving the card again changes neither.
+    if (!unchanged)
+      candidate.decision = clean.decision
+        ? { status: clean.decision, reason, at: nowIso(), by: userId }
+        : null;
+    return candidate;
   });
 }
 

@@ -43,10 +43,12 @@ test("a researcher fills objectives, compares two candidates, selects one, write
 
   const vanlife = page.getByRole("region", { name: "r/VanLife" });
   await vanlife.getByLabel("Sample data", { exact: true }).selectOption({ label: "r/VanLife" });
-  await vanlife.getByRole("button", { name: "Use as sample" }).click();
+  await vanlife.getByRole("button", { name: "Save assessment" }).click();
+  await expect(page.getByText("Assessment of r/VanLife saved.")).toBeVisible();
   const forum = page.getByRole("region", { name: "uBlock support forum" });
   await forum.getByLabel("Sample data", { exact: true }).selectOption({ label: "uBlock forum" });
-  await forum.getByRole("button", { name: "Use as sample" }).click();
+  await forum.getByRole("button", { name: "Save assessment" }).click();
+  await expect(page.getByText("Assessment of uBlock support forum saved.")).toBeVisible();
 
   const table = page.getByRole("table", { name: "Candidate comparison" });
   const vanRow = table.getByRole("row").filter({ hasText: "r/VanLife" });
@@ -64,10 +66,15 @@ test("a researcher fills objectives, compares two candidates, selects one, write
 
   await vanlife.getByLabel("Relevant score for r/VanLife", { exact: true }).selectOption("5");
   await vanlife.getByLabel("Relevant comment for r/VanLife", { exact: true }).fill("Core repair talk");
-  await vanlife.getByRole("row", { name: /Relevant/ }).getByRole("button", { name: "Save" }).click();
   await vanlife.getByLabel("Decision", { exact: true }).selectOption("selected");
+  // A decision without its reason is refused, and what was typed stays in the card.
+  await vanlife.getByRole("button", { name: "Save assessment" }).click();
+  await expect(vanlife.getByText("Give the reason for this decision: it is part of the method.")).toBeVisible();
+  await expect(vanlife.getByLabel("Relevant comment for r/VanLife", { exact: true })).toHaveValue("Core repair talk");
+  await expect(forum.getByText("Give the reason for this decision")).toHaveCount(0);
   await vanlife.getByLabel("Reason", { exact: true }).fill("Most relevant, active repair discussions");
-  await vanlife.getByRole("button", { name: "Record decision" }).click();
+  await vanlife.getByRole("button", { name: "Save assessment" }).click();
+  await expect(vanlife.getByLabel("Relevant score for r/VanLife", { exact: true })).toHaveValue("5");
   await expect(page.getByRole("row").filter({ hasText: "r/VanLife" }).getByText("selected")).toBeVisible();
   await page.screenshot({ path: "test-results/screens/discovery.png", fullPage: true });
 

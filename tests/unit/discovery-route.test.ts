@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { formState } from "../../app/components/form-state";
 import { addCandidate, compareCandidates } from "../../research/discovery/candidates.js";
-import { buildProject } from "../factories.js";
+import { addMember, buildProject, buildUser } from "../factories.js";
 import {
   bodyOf,
   buildAppStore,
@@ -13,7 +13,7 @@ import {
 
 reloadAppForEachTest();
 
-test("a failed decision is scoped to its candidate's form and echoes what was typed", async () => {
+test("a candidate's card is saved whole; a refused card is scoped to its candidate and echoes what was typed", async () => {
   const { store, owner } = await buildAppStore();
   const { slug } = await buildProject(store, owner);
   const first = await addCandidate({ store, slug, name: "r/vandwellers", platform: "reddit" });
@@ -25,54 +25,113 @@ test("a failed decision is scoped to its candidate's form and echoes what was ty
     { slug },
     await signInCookie(owner.id),
   );
-
-  // Selecting without a reason is refused: the reason is part of the method.
-  const failed = await discovery.post({
-    intent: "decide",
-    formId: `decide-${first.id}`,
-    candidateId: first.id,
-    status: "rejected",
-    reason: "   ",
+  const card = (candidateId: string, fields: Record<string, string>) => ({
+    intent: "assess",
+    formId: `assess-${candidateId}`,
+    candidateId,
+    ...fields,
   });
+
+  // Selecting without a reason is refused: the reason is part of the method; the judgement typed
+  // beside it is neither saved nor lost.
+  const failed = await discovery.post(
+    card(first.id, {
+      "judgements.relevance.score": "4",
+      "judgements.relevance.comment": "Repair talk",
+      decision: "rejected",
+      reason: "   ",
+    }),
+  );
   expect(statusOf(failed)).toBe(400);
   const answer = bodyOf(failed);
   expect(answer).toMatchObject({
     ok: false,
-    formId: `decide-${first.id}`,
+    formId: `assess-${first.id}`,
     fieldErrors: { reason: expect.any(String) },
-    values: { status: "rejected", candidateId: first.id },
+    result: { initialValue: { decision: "rejected", candidateId: first.id } },
   });
-  const mine = formState(answer, `decide-${first.id}`);
-  const theirs = formState(answer, `decide-${second.id}`);
+  const mine = formState(answer, `assess-${first.id}`);
+  const theirs = formState(answer, `assess-${second.id}`);
   expect(mine.fieldErrors.reason).toEqual(expect.any(String));
-  expect(mine.value("status", "selected")).toBe("rejected");
+  expect(mine.value("decision", "selected")).toBe("rejected");
+  expect(mine.value("judgements.relevance.comment")).toBe("Repair talk");
   expect(theirs.fieldErrors).toEqual({});
-  expect(theirs.value("status", "selected")).toBe("selected");
+  expect(theirs.value("decision", "selected")).toBe("selected");
   // Nor does the page-level message repeat it.
   expect(formState(answer).formError).toBeUndefined();
   expect((await compareCandidates({ store, slug })).every((c) => c.decision === null)).toBe(true);
-  // The decision select starts empty: sending it so is a field error, not a silent "selected".
-  const undecided = await discovery.post({
-    intent: "decide",
-    formId: `decide-${first.id}`,
-    candidateId: first.id,
-    status: "",
-    reason: "Looks good",
-  });
-  expect(statusOf(undecided)).toBe(400);
-  expect(bodyOf(undecided)).toMatchObject({ fieldErrors: { status: "Choose a decision." } });
+  expect((await compareCandidates({ store, slug })).every((c) => !c.judgements.relevance)).toBe(
+    true,
+  );
 
-  const decided = await discovery.post({
-    intent: "decide",
-    formId: `decide-${first.id}`,
-    candidateId: first.id,
-    status: "rejected",
-    reason: "Too few replies.",
+  // A score outside 1 to 5 is an error under that row.
+  const outOfRange = await discovery.post(card(first.id, { "judgements.activity.score": "9" }));
+  expect(statusOf(outOfRange)).toBe(400);
+  expect(bodyOf(outOfRange)).toMatchObject({
+    fieldErrors: { "judgements.activity.score": "A judgement is a score from 1 to 5." },
   });
+
+  // Every field optional: an empty card saves and decides nothing.
+  const empty = await discovery.post(card(first.id, {}));
+  expect(statusOf(empty)).toBe(200);
+  expect(
+    (await compareCandidates({ store, slug })).find((c) => c.id === first.id)?.decision,
+  ).toBeNull();
+
+  const decided = await discovery.post(
+    card(first.id, {
+      "judgements.relevance.score": "4",
+      "judgements.relevance.comment": "Repair talk",
+      "judgements.activity.score": "",
+      decision: "rejected",
+      reason: "Too few replies.",
+    }),
+  );
   expect(statusOf(decided)).toBe(200);
   const after = await compareCandidates({ store, slug });
-  expect(after.find((c) => c.id === first.id)?.decision).toMatchObject({ status: "rejected" });
+  const assessed = after.find((c) => c.id === first.id);
+  expect(assessed?.decision).toMatchObject({ status: "rejected", reason: "Too few replies." });
+  expect(assessed?.judgements).toEqual({
+    relevance: { score: 4, comment: "Repair talk" },
+  });
   expect(after.find((c) => c.id === second.id)?.decision).toBeNull();
+
+  // "Not decided yet" takes a decision back.
+  await discovery.post(card(first.id, { decision: "" }));
+  expect(
+    (await compareCandidates({ store, slug })).find((c) => c.id === first.id)?.decision,
+  ).toBeNull();
+});
+
+test("only the owner and researchers assess candidates; strategists are refused", async () => {
+  const { store, owner } = await buildAppStore();
+  const project = await buildProject(store, owner);
+  const candidate = await addCandidate({
+    store,
+    slug: project.slug,
+    name: "r/x",
+    platform: "reddit",
+  });
+  const route = await import("../../app/routes/projects.$slug.discovery");
+  for (const [role, status] of [
+    ["researcher", 200],
+    ["strategist", 403],
+  ] as const) {
+    const user = await buildUser(store);
+    await addMember(store, project, user, role, owner.id);
+    const caller = routeCaller(
+      route,
+      `/projects/${project.slug}/discovery`,
+      { slug: project.slug },
+      await signInCookie(user.id),
+    );
+    const answer = await caller.post({
+      intent: "assess",
+      candidateId: candidate.id,
+      "judgements.richness.score": "3",
+    });
+    expect(statusOf(answer), role).toBe(status);
+  }
 });
 
 test("a hand-added candidate with a bad size keeps every typed field; optional fields may be absent", async () => {
@@ -103,7 +162,7 @@ test("a hand-added candidate with a bad size keeps every typed field; optional f
   expect(bodyOf(failed)).toMatchObject({
     formId: "add",
     fieldErrors: { size: expect.any(String) },
-    values: echoed,
+    result: { initialValue: echoed },
   });
   expect(formState(bodyOf(failed), "add").value("notes")).toBe("Found through a member.");
   expect(await compareCandidates({ store, slug })).toHaveLength(0);

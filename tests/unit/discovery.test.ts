@@ -7,14 +7,14 @@ import {
   addCandidate,
   compareCandidates,
   computeCommunityIndicators,
-  decideCandidate,
+  assessCandidate,
   giniCoefficient,
   linkCandidateSample,
   listStudiedCommunities,
   median,
 } from "../../research/discovery/index.js";
 import { addKeyword, saveScope } from "../../research/objectives/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { addMember, buildProject, buildStore, buildUser } from "../factories.js";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures");
 
@@ -74,7 +74,8 @@ test("indicators are computed from a community's posts as counted by hand", asyn
 test("candidates are compared on their sample data and a selection keeps its reason", async () => {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
-  const { slug } = await buildProject(store, owner);
+  const project = await buildProject(store, owner);
+  const { slug } = project;
   await addKeyword({ store, slug, term: "solar", synonyms: ["battery"] });
   await saveScope({ store, slug, from: "2023-11-01", to: "2023-11-30" });
   await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
@@ -101,24 +102,37 @@ test("candidates are compared on their sample data and a selection keeps its rea
   expect(sampled.indicators?.posts).toBe(6);
   expect(sampled.indicators?.postsPerDay).toBeCloseTo(6 / 30, 5);
   expect(unsampled.indicators).toBeNull();
-  await expect(
-    decideCandidate({
-      store,
-      slug,
-      candidateId: candidate.id,
-      status: "selected",
-      reason: " ",
-      userId: owner.id,
-    }),
-  ).rejects.toThrow(/reason/);
-  await decideCandidate({
+  // The card is saved whole: a decision without a reason refuses the lot, the judgements included.
+  const card = {
     store,
     slug,
     candidateId: candidate.id,
-    status: "selected",
-    reason: "Active repair talk",
     userId: owner.id,
-  });
+    communityId: community.id,
+    judgements: { relevance: { score: 5, comment: "Core repair talk" } },
+  };
+  await expect(
+    assessCandidate({ ...card, decision: "selected", reason: " " }),
+  ).rejects.toMatchObject({ location: { field: "reason" } });
+  expect((await compareCandidates({ store, slug }))[0].judgements).toEqual({});
+  await expect(
+    assessCandidate({ ...card, judgements: { activity: { score: 7 } }, decision: null }),
+  ).rejects.toThrow(/score from 1 to 5/);
+  const saved = await assessCandidate({ ...card, decision: "selected", reason: "Active repair talk" });
+  expect(saved.judgements.relevance).toEqual({ score: 5, comment: "Core repair talk" });
+  // Saving the card again without a change keeps the decision's date.
+  const again = await assessCandidate({ ...card, decision: "selected", reason: "Active repair talk" });
+  expect(again.decision?.at).toBe(saved.decision?.at);
+  // A strategist may not assess; someone outside the project finds no project.
+  const strategist = await buildUser(store);
+  await addMember(store, project, strategist, "strategist", owner.id);
+  await expect(
+    assessCandidate({ ...card, userId: strategist.id, decision: "rejected", reason: "No" }),
+  ).rejects.toMatchObject({ code: "forbidden" });
+  const outsider = await buildUser(store);
+  await expect(
+    assessCandidate({ ...card, userId: outsider.id, decision: "rejected", reason: "No" }),
+  ).rejects.toMatchObject({ code: "not-found" });
   const studied = await listStudiedCommunities({ store, slug });
   expect(studied.map((c) => [c.name, c.decision?.reason])).toEqual([
     ["r/VanLife", "Active repair talk"],

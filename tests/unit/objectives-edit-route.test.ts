@@ -81,7 +81,7 @@ test("research questions, keywords and concepts are edited in place; a duplicate
     ok: false,
     formId: `edit-keyword-${keyword}`,
     fieldErrors: { term: '"Battery" is already a keyword.' },
-    values: { term: "Battery" },
+    result: { initialValue: { term: "Battery" } },
   });
   expect((await getObjectives({ store, slug })).keywords[0].term).toBe("solar*");
 

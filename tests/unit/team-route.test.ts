@@ -35,7 +35,7 @@ test("adding an unknown email is a field error under the email field, and nothin
     ok: false,
     formId: "add-member",
     fieldErrors: { email: expect.stringContaining("nobody@example.org") },
-    values: { email: "nobody@example.org", role: "researcher" },
+    result: { initialValue: { email: "nobody@example.org", role: "researcher" } },
   });
   expect(await listProjectMembers({ store, slug })).toHaveLength(1);
 
@@ -44,7 +44,7 @@ test("adding an unknown email is a field error under the email field, and nothin
   expect(statusOf(empty)).toBe(400);
   expect(bodyOf(empty)).toMatchObject({
     fieldErrors: { email: expect.any(String) },
-    values: { role: "strategist" },
+    result: { initialValue: { role: "strategist" } },
   });
 
   const added = await settings.post({

@@ -58,15 +58,20 @@ function formWith(fields: Record<string, string>, file = "id,author,body\n1,ana,
 test("options outside the form's choices are refused before any job starts; no upload is left behind", async () => {
   const { send } = await uploadPage();
   const before = await uploadFolders();
-  const refused: Array<Record<string, string>> = [
-    { encoding: "ebcdic" },
-    { dateFormat: "YYYY/DD" },
-    { format: "word" },
+  const refused: Array<[Record<string, string>, string, string]> = [
+    [{ encoding: "ebcdic" }, "encoding", "Choose an encoding from the list."],
+    [{ dateFormat: "YYYY/DD" }, "dateFormat", "Choose DD/MM or MM/DD."],
+    [{ format: "word" }, "format", "Choose a format from the list."],
   ];
-  for (const fields of refused) {
+  for (const [fields, field, message] of refused) {
     const answer = await send(formWith(fields));
     expect(statusOf(answer), JSON.stringify(fields)).toBe(400);
-    expect(bodyOf(answer)).toMatchObject({ formError: "The import options are not valid." });
+    // Under the field that was wrong, with the other options echoed back and no file in the echo.
+    expect(bodyOf(answer)).toMatchObject({
+      fieldErrors: { [field]: message },
+      result: { initialValue: fields },
+    });
+    expect(JSON.stringify(bodyOf(answer))).not.toContain("posts.csv");
   }
   const noFile = new FormData();
   noFile.append("encoding", "windows-1252");
