@@ -1,4 +1,12 @@
 import type { SubmissionResult } from "@conform-to/react";
+import type { z } from "zod";
+
+/**
+ * Conform turns an empty field into "absent", so zod would say "expected string, received undefined";
+ * the browser and the server both say this instead.
+ */
+export const missingFieldMessage: z.core.$ZodErrorMap = (issue) =>
+  issue.code === "invalid_type" && issue.input === undefined ? "Fill in this field." : undefined;
 
 /**
  * The failure an action answered, scoped to one form of the page: a page with a form per item passes
@@ -11,6 +19,8 @@ export type FormState = {
   value: (name: string, fallback?: string) => string | undefined;
   /** Every submitted value of a repeated field (ticked boxes, a multiple select), else the fallback. */
   values: (name: string, fallback?: string[]) => string[] | undefined;
+  /** Whether a checkbox was ticked in the refused submit, else the fallback (usually stored data). */
+  checked: (name: string, fallback: boolean) => boolean;
   /** Conform's reply for this form, to hand to `useForm({ lastResult })`; absent for other forms. */
   lastResult?: SubmissionResult<string[]>;
 };
@@ -51,6 +61,7 @@ export function formState(actionData: unknown, formId?: string): FormState {
       fieldErrors: {},
       value: (_name, fallback) => fallback,
       values: (_name, fallback) => fallback,
+      checked: (_name, fallback) => fallback,
     };
   const result = failure.result;
   // Conform leaves empty fields out of what it echoes; a field that was sent empty stays empty.
@@ -68,6 +79,8 @@ export function formState(actionData: unknown, formId?: string): FormState {
       if (value === undefined) return fallback;
       return Array.isArray(value) ? String(value[0] ?? "") : String(value);
     },
+    // An unticked box is absent from what was sent: after a refused submit absent means unticked.
+    checked: (name, fallback) => (result ? sent(name) === "on" || sent(name) === true : fallback),
     values: (name, fallback) => {
       if (!result) return fallback;
       const value = sent(name);

@@ -1,7 +1,9 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, SerializeFrom } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
+import { useScopedForm } from "~/components/use-scoped-form";
 import { Field, FormError, SelectField } from "~/components/field";
 import { MemoPanel } from "~/components/memo-panel";
 import { store } from "~/server/context.server";
@@ -212,88 +214,7 @@ function CodeTree({
           {code.draft ? <span className="pill">draft</span> : null}
           {code.affective ? <span className="pill">affective</span> : null}
           {code.definition ? <div className="small muted">{code.definition}</div> : null}
-          <details>
-            <summary className="small">Edit “{code.name}”</summary>
-            <Form method="post" className="stack">
-              <input type="hidden" name="intent" value="edit" />
-              <input type="hidden" name="codeId" value={code.id} />
-              <Field label="Name" name="name" defaultValue={code.name} required />
-              <SelectField
-                label="Parent"
-                name="parentId"
-                defaultValue={code.parentId ?? ""}
-                options={[
-                  { value: "", label: "Top level" },
-                  ...codes
-                    .filter((c) => c.id !== code.id)
-                    .map((c) => ({ value: c.id, label: c.name })),
-                ]}
-              />
-              <Field
-                label="Definition"
-                name="definition"
-                multiline
-                rows={2}
-                defaultValue={code.definition}
-              />
-              <Field
-                label="Include when"
-                name="inclusion"
-                multiline
-                rows={2}
-                defaultValue={code.inclusion}
-              />
-              <Field
-                label="Exclude when"
-                name="exclusion"
-                multiline
-                rows={2}
-                defaultValue={code.exclusion}
-              />
-              <Field
-                label="Example"
-                name="example"
-                multiline
-                rows={2}
-                defaultValue={code.example}
-              />
-              <div className="row">
-                <div className="field">
-                  <label htmlFor={`colour-${code.id}`}>Colour</label>
-                  <input
-                    id={`colour-${code.id}`}
-                    type="color"
-                    name="colour"
-                    defaultValue={
-                      code.colour.length === 4
-                        ? `#${[...code.colour.slice(1)].map((c) => c + c).join("")}`
-                        : code.colour
-                    }
-                  />
-                </div>
-                <label>
-                  <input type="checkbox" name="affective" defaultChecked={code.affective} />{" "}
-                  Affective (strong-sentiment suggestions)
-                </label>
-                <label>
-                  <input type="checkbox" name="draft" defaultChecked={code.draft} /> Draft
-                </label>
-              </div>
-              <Field label="Why (kept in the code history)" name="reason" />
-              <button type="submit">Save code</button>
-            </Form>
-            <Form method="post" className="row">
-              <input type="hidden" name="intent" value="delete" />
-              <input type="hidden" name="codeId" value={code.id} />
-              <label>
-                <input type="checkbox" name="confirm" /> Delete “{code.name}” and its {code.count}{" "}
-                coded segment{code.count === 1 ? "" : "s"}
-              </label>
-              <button type="submit" className="secondary">
-                Delete code
-              </button>
-            </Form>
-          </details>
+          <CodeEditForms code={code} codes={codes} />
           <CodeTree codes={codes} parentId={code.id} slug={slug} depth={depth + 1} />
         </li>
       ))}
@@ -301,10 +222,95 @@ function CodeTree({
   );
 }
 
+type CodebookEntry = SerializeFrom<typeof loader>["codes"][number];
+
+/** A code's edit and delete forms, folded under its name; a refused change opens them again. */
+function CodeEditForms({ code, codes }: { code: CodebookEntry; codes: CodebookEntry[] }) {
+  const actionData = useActionData<typeof action>();
+  const edit = useScopedForm(actionData, `edit-${code.id}`, CodebookForm);
+  const removal = useScopedForm(actionData, `delete-${code.id}`, CodebookForm);
+  const { state } = edit;
+  const error = (name: string) => edit.fields[name]?.errors?.[0];
+  const refused = Boolean(edit.form.errors?.length || edit.state.lastResult || removal.state.lastResult);
+  return (
+    <details open={refused || undefined}>
+      <summary className="small">Edit “{code.name}”</summary>
+      <Form method="post" className="stack" {...getFormProps(edit.form)}>
+        <input type="hidden" name="intent" value="edit" />
+        <input type="hidden" name="codeId" value={code.id} />
+        <input type="hidden" name="formId" value={edit.form.id} />
+        <FormError message={edit.form.errors?.[0]} />
+        <Field label="Name" name="name" defaultValue={state.value("name", code.name)} required error={error("name")} />
+        <SelectField
+          label="Parent"
+          name="parentId"
+          defaultValue={state.value("parentId", code.parentId ?? "")}
+          error={error("parentId")}
+          options={[
+            { value: "", label: "Top level" },
+            ...codes.filter((c) => c.id !== code.id).map((c) => ({ value: c.id, label: c.name })),
+          ]}
+        />
+        <Field label="Definition" name="definition" multiline rows={2} defaultValue={state.value("definition", code.definition)} error={error("definition")} />
+        <Field label="Include when" name="inclusion" multiline rows={2} defaultValue={state.value("inclusion", code.inclusion)} error={error("inclusion")} />
+        <Field label="Exclude when" name="exclusion" multiline rows={2} defaultValue={state.value("exclusion", code.exclusion)} error={error("exclusion")} />
+        <Field label="Example" name="example" multiline rows={2} defaultValue={state.value("example", code.example)} error={error("example")} />
+        <div className="row">
+          <div className="field">
+            <label htmlFor={`colour-${code.id}`}>Colour</label>
+            <input
+              id={`colour-${code.id}`}
+              type="color"
+              name="colour"
+              defaultValue={state.value(
+                "colour",
+                code.colour.length === 4
+                  ? `#${[...code.colour.slice(1)].map((c) => c + c).join("")}`
+                  : code.colour,
+              )}
+            />
+            {error("colour") ? <span className="error">{error("colour")}</span> : null}
+          </div>
+          <label>
+            <input type="checkbox" name="affective" defaultChecked={state.checked("affective", code.affective)} />{" "}
+            Affective (strong-sentiment suggestions)
+          </label>
+          <label>
+            <input type="checkbox" name="draft" defaultChecked={state.checked("draft", code.draft)} /> Draft
+          </label>
+        </div>
+        <Field label="Why (kept in the code history)" name="reason" defaultValue={state.value("reason")} error={error("reason")} />
+        <button type="submit">Save code</button>
+      </Form>
+      <Form method="post" className="row" {...getFormProps(removal.form)}>
+        <input type="hidden" name="intent" value="delete" />
+        <input type="hidden" name="codeId" value={code.id} />
+        <input type="hidden" name="formId" value={removal.form.id} />
+        <label>
+          <input type="checkbox" name="confirm" /> Delete “{code.name}” and its {code.count}{" "}
+          coded segment{code.count === 1 ? "" : "s"}
+        </label>
+        <button type="submit" className="secondary">
+          Delete code
+        </button>
+        {removal.fields.confirm?.errors?.[0] || removal.form.errors?.[0] ? (
+          <span className="error" role="alert">
+            {removal.fields.confirm?.errors?.[0] ?? removal.form.errors?.[0]}
+          </span>
+        ) : null}
+      </Form>
+    </details>
+  );
+}
+
 export default function CodebookPage() {
   const { slug, codes, history, memos, canCode } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = formState(actionData);
+  // Each form names itself; an unnamed failure (a memo form) is shown at the top of the page.
+  const { formError } = formState(actionData);
+  const create = useScopedForm(actionData, "create-code", CodebookForm);
+  const merge = useScopedForm(actionData, "merge-codes", CodebookForm);
+  const split = useScopedForm(actionData, "split-code", CodebookForm);
   const message = actionData && "message" in actionData ? actionData.message : null;
   const options = codes.map((code) => ({ value: code.id, label: code.name }));
   return (
@@ -330,17 +336,38 @@ export default function CodebookPage() {
         <div>
           <section className="card" aria-labelledby="new-code-heading">
             <h2 id="new-code-heading">New code</h2>
-            <Form method="post" className="stack" key={codes.length}>
+            <Form method="post" className="stack" key={codes.length} {...getFormProps(create.form)}>
               <input type="hidden" name="intent" value="create" />
-              <Field label="Code name" name="name" required error={fieldErrors.name} />
-              <Field label="Definition" name="definition" multiline rows={2} />
+              <input type="hidden" name="formId" value={create.form.id} />
+              <FormError message={create.form.errors?.[0]} />
+              <Field
+                label="Code name"
+                name="name"
+                required
+                defaultValue={create.state.value("name")}
+                error={create.fields.name?.errors?.[0]}
+              />
+              <Field
+                label="Definition"
+                name="definition"
+                multiline
+                rows={2}
+                defaultValue={create.state.value("definition")}
+              />
               <SelectField
                 label="Parent code"
                 name="parentId"
+                defaultValue={create.state.value("parentId", "")}
+                error={create.fields.parentId?.errors?.[0]}
                 options={[{ value: "", label: "Top level" }, ...options]}
               />
               <label>
-                <input type="checkbox" name="affective" /> Affective
+                <input
+                  type="checkbox"
+                  name="affective"
+                  defaultChecked={create.state.checked("affective", false)}
+                />{" "}
+                Affective
               </label>
               <button type="submit">Create code</button>
             </Form>
@@ -348,18 +375,40 @@ export default function CodebookPage() {
           {codes.length >= 2 ? (
             <section className="card" aria-labelledby="merge-heading">
               <h2 id="merge-heading">Merge codes</h2>
-              <Form method="post" className="stack">
+              <Form method="post" className="stack" {...getFormProps(merge.form)}>
                 <input type="hidden" name="intent" value="merge" />
-                <fieldset>
+                <input type="hidden" name="formId" value={merge.form.id} />
+                <FormError message={merge.form.errors?.[0]} />
+                <fieldset aria-invalid={merge.fields.codeIds?.errors ? true : undefined}>
                   <legend className="small">Codes to merge</legend>
                   {codes.map((code) => (
                     <label key={code.id} style={{ display: "block" }}>
-                      <input type="checkbox" name="codeIds" value={code.id} /> {code.name}
+                      <input
+                        type="checkbox"
+                        name="codeIds"
+                        value={code.id}
+                        defaultChecked={merge.state.values("codeIds", [])?.includes(code.id)}
+                      />{" "}
+                      {code.name}
                     </label>
                   ))}
+                  {merge.fields.codeIds?.errors ? (
+                    <span className="error">{merge.fields.codeIds.errors[0]}</span>
+                  ) : null}
                 </fieldset>
-                <SelectField label="Into" name="targetId" options={options} />
-                <Field label="Why" name="reason" error={fieldErrors.codeIds} />
+                <SelectField
+                  label="Into"
+                  name="targetId"
+                  options={options}
+                  defaultValue={merge.state.value("targetId")}
+                  error={merge.fields.targetId?.errors?.[0]}
+                />
+                <Field
+                  label="Why"
+                  name="reason"
+                  defaultValue={merge.state.value("reason")}
+                  error={merge.fields.reason?.errors?.[0]}
+                />
                 <button type="submit">Merge</button>
               </Form>
             </section>
@@ -367,16 +416,30 @@ export default function CodebookPage() {
           {codes.length >= 1 ? (
             <section className="card" aria-labelledby="split-heading">
               <h2 id="split-heading">Split a code</h2>
-              <Form method="post" className="stack">
+              <Form method="post" className="stack" {...getFormProps(split.form)}>
                 <input type="hidden" name="intent" value="split" />
-                <SelectField label="Code to split" name="codeId" options={options} />
+                <input type="hidden" name="formId" value={split.form.id} />
+                <FormError message={split.form.errors?.[0]} />
+                <SelectField
+                  label="Code to split"
+                  name="codeId"
+                  options={options}
+                  defaultValue={split.state.value("codeId")}
+                  error={split.fields.codeId?.errors?.[0]}
+                />
                 <Field
                   label="New codes"
                   name="into"
                   hint="Names separated by commas; they become sub-codes."
-                  error={fieldErrors.into}
+                  defaultValue={split.state.value("into")}
+                  error={split.fields.into?.errors?.[0]}
                 />
-                <Field label="Why" name="reason" />
+                <Field
+                  label="Why"
+                  name="reason"
+                  defaultValue={split.state.value("reason")}
+                  error={split.fields.reason?.errors?.[0]}
+                />
                 <button type="submit">Split</button>
               </Form>
             </section>

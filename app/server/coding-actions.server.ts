@@ -6,10 +6,8 @@ import { formAction, parseForm } from "./forms.server";
 import { requireProjectCapability } from "./guards.server";
 import { MemoForm, runMemoForm } from "./memos.server";
 
-const codeIdList = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
+// One ticked code or several: Conform reads the repeated name as a list.
+const codeIdList = z.array(z.string()).default([]);
 
 /** The coding forms shared by the coding workspace and the retrieval view. */
 export const CodingForm = z.discriminatedUnion("intent", [

@@ -6,14 +6,13 @@ export const FieldNoteFormSchema = z.object({
   kind: z.enum(["observational", "reflective", "methodological", "theoretical"]),
   title: z.string(),
   markdown: z.string().default(""),
-  link: z.union([z.string(), z.array(z.string())]).optional(),
+  link: z.array(z.string()).default([]),
 });
 
 export function parseNoteLinks(
-  link: string | string[] | undefined,
+  link: string[],
 ): Array<{ type: "thread" | "post" | "member"; id: string }> {
-  const values = link === undefined ? [] : Array.isArray(link) ? link : [link];
-  return values.flatMap((value) => {
+  return link.flatMap((value) => {
     const [type, id] = value.split(":");
     return (type === "thread" || type === "post" || type === "member") && id ? [{ type, id }] : [];
   });

@@ -3,6 +3,7 @@ import { parseWithZod } from "@conform-to/zod/v4";
 import { data, type ActionFunctionArgs } from "@remix-run/node";
 import type { z } from "zod";
 import { isResearchError } from "#research/shared/errors";
+import { missingFieldMessage } from "~/components/form-state";
 import { toResponse } from "./guards.server";
 
 export type FieldErrors = Record<string, string>;
@@ -40,10 +41,6 @@ class FormFailure extends Error {
     super("Invalid form");
   }
 }
-
-// Conform turns an empty field into "absent"; zod would then say "expected string, received undefined".
-const missingFieldMessage: z.core.$ZodErrorMap = (issue) =>
-  issue.code === "invalid_type" && issue.input === undefined ? "Fill in this field." : undefined;
 
 function hiddenFields(submission: AnySubmission): string[] {
   return Object.keys(submission.payload).filter((name) => SECRET_FIELD.test(name));

@@ -28,6 +28,29 @@ test("without JavaScript a researcher logs in, writes a research question, codes
   await post.getByRole("button", { name: "Code whole text" }).click();
   await expect(page.getByRole("article").filter({ hasText: "insulation question" }).locator("mark")).toHaveText("Hi all, insulation question: wool or foam?");
 
+  // A refused code edit comes back in that code's form with what was typed, unticked boxes unticked.
+  await page.goto(`/projects/${slug}/coding`);
+  await page.getByLabel("Code name", { exact: true }).fill("Warmth");
+  await page.getByRole("button", { name: "Create code" }).click();
+  await page.getByText("Edit “Warmth”").click();
+  const warmth = page.locator("details", { hasText: "Edit “Warmth”" }).first();
+  await warmth.getByLabel("Name", { exact: true }).fill("Insulation");
+  await warmth.getByLabel("Definition", { exact: true }).fill("feeling warm in the van");
+  await warmth.getByLabel("Draft", { exact: true }).check();
+  await warmth.getByRole("button", { name: "Save code" }).click();
+  const refused = page.locator("details[open]", { hasText: "Edit “Warmth”" });
+  await expect(refused.getByText(/already/)).toBeVisible();
+  await expect(refused.getByLabel("Definition", { exact: true })).toHaveValue("feeling warm in the van");
+  await expect(refused.getByLabel("Draft", { exact: true })).toBeChecked();
+  await expect(page.getByRole("region", { name: "New code" }).getByText(/already/)).toHaveCount(0);
+  await page.screenshot({ path: "test-results/screens/codebook-refused-edit-no-js.png", fullPage: true });
+
+  // A removal asks first, without JavaScript too.
+  await page.goto(`/projects/${slug}/objectives`);
+  await page.getByText("Remove", { exact: true }).first().click();
+  await page.getByRole("button", { name: "Yes, remove" }).click();
+  await expect(page.locator("li > strong", { hasText: "What do builders trust?" })).toHaveCount(0);
+
   await page.goto(`/projects/${slug}/entree`);
   await page.getByLabel("Consent of Lena", { exact: true }).selectOption("paraphrase-only");
   await page.getByRole("button", { name: "Record consent of Lena" }).click();

@@ -118,10 +118,18 @@ test("candidates are compared on their sample data and a selection keeps its rea
   await expect(
     assessCandidate({ ...card, judgements: { activity: { score: 7 } }, decision: null }),
   ).rejects.toThrow(/score from 1 to 5/);
-  const saved = await assessCandidate({ ...card, decision: "selected", reason: "Active repair talk" });
+  const saved = await assessCandidate({
+    ...card,
+    decision: "selected",
+    reason: "Active repair talk",
+  });
   expect(saved.judgements.relevance).toEqual({ score: 5, comment: "Core repair talk" });
   // Saving the card again without a change keeps the decision's date.
-  const again = await assessCandidate({ ...card, decision: "selected", reason: "Active repair talk" });
+  const again = await assessCandidate({
+    ...card,
+    decision: "selected",
+    reason: "Active repair talk",
+  });
   expect(again.decision?.at).toBe(saved.decision?.at);
   // A strategist may not assess; someone outside the project finds no project.
   const strategist = await buildUser(store);
