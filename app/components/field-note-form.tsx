@@ -1,5 +1,4 @@
-import { Form } from "@remix-run/react";
-import { Field } from "./field";
+import { Field, ScopedForm, ScopedFormError, SelectField } from "./field";
 
 const KINDS = [
   { value: "observational", label: "Observational: what happened" },
@@ -9,29 +8,55 @@ const KINDS = [
 ];
 
 /** The field-note editor; `links` are hidden fields tying the note to threads, posts or members. */
-export function FieldNoteForm({ action, links = [], errors = {}, defaults }: { action?: string; links?: Array<{ type: string; id: string; label: string }>; errors?: Record<string, string>; defaults?: { kind: string; title: string; markdown: string } }) {
+export function FieldNoteForm({
+  action,
+  links = [],
+  errors = {},
+  defaults,
+}: {
+  action?: string;
+  links?: Array<{ type: string; id: string; label: string }>;
+  errors?: Record<string, string>;
+  defaults?: { kind: string; title: string; markdown: string };
+}) {
   return (
-    <Form method="post" action={action} className="stack">
+    <ScopedForm formId="field-note" method="post" action={action} className="stack">
       <input type="hidden" name="intent" value="save-note" />
-      <div className="field">
-        <label htmlFor="note-kind">Kind of note</label>
-        <select id="note-kind" name="kind" defaultValue={defaults?.kind ?? "observational"}>
-          {KINDS.map((kind) => <option key={kind.value} value={kind.value}>{kind.label}</option>)}
-        </select>
-      </div>
-      <Field label="Note title" name="title" required defaultValue={defaults?.title} error={errors.title} />
-      <Field label="Note (Markdown)" name="markdown" multiline rows={6} defaultValue={defaults?.markdown} error={errors.markdown} />
+      <ScopedFormError />
+      <SelectField
+        label="Kind of note"
+        name="kind"
+        defaultValue={defaults?.kind ?? "observational"}
+        options={KINDS}
+        error={errors.kind}
+      />
+      <Field
+        label="Note title"
+        name="title"
+        required
+        defaultValue={defaults?.title}
+        error={errors.title}
+      />
+      <Field
+        label="Note (Markdown)"
+        name="markdown"
+        multiline
+        rows={6}
+        defaultValue={defaults?.markdown}
+        error={errors.markdown}
+      />
       {links.length > 0 ? (
         <fieldset>
           <legend className="small">About</legend>
           {links.map((link) => (
             <label key={`${link.type}:${link.id}`} className="small" style={{ display: "block" }}>
-              <input type="checkbox" name="link" value={`${link.type}:${link.id}`} defaultChecked /> {link.label}
+              <input type="checkbox" name="link" value={`${link.type}:${link.id}`} defaultChecked />{" "}
+              {link.label}
             </label>
           ))}
         </fieldset>
       ) : null}
       <button type="submit">Save field note</button>
-    </Form>
+    </ScopedForm>
   );
 }

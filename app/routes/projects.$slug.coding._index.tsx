@@ -1,10 +1,10 @@
 import { getFormProps } from "@conform-to/react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, SerializeFrom } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
 import { useScopedForm } from "~/components/use-scoped-form";
-import { Field, FormError, SelectField } from "~/components/field";
+import { Field, FormError, SelectField, ScopedForm } from "~/components/field";
 import { MemoPanel } from "~/components/memo-panel";
 import { store } from "~/server/context.server";
 import { loadMemoViews, MemoForm, runMemoForm } from "~/server/memos.server";
@@ -231,16 +231,28 @@ function CodeEditForms({ code, codes }: { code: CodebookEntry; codes: CodebookEn
   const removal = useScopedForm(actionData, `delete-${code.id}`, CodebookForm);
   const { state } = edit;
   const error = (name: string) => edit.fields[name]?.errors?.[0];
-  const refused = Boolean(edit.form.errors?.length || edit.state.lastResult || removal.state.lastResult);
+  const refused = Boolean(
+    edit.form.errors?.length || edit.state.lastResult || removal.state.lastResult,
+  );
   return (
     <details open={refused || undefined}>
       <summary className="small">Edit “{code.name}”</summary>
-      <Form method="post" className="stack" {...getFormProps(edit.form)}>
+      <ScopedForm
+        formId={edit.form.id}
+        method="post"
+        className="stack"
+        {...getFormProps(edit.form)}
+      >
         <input type="hidden" name="intent" value="edit" />
         <input type="hidden" name="codeId" value={code.id} />
-        <input type="hidden" name="formId" value={edit.form.id} />
         <FormError message={edit.form.errors?.[0]} />
-        <Field label="Name" name="name" defaultValue={state.value("name", code.name)} required error={error("name")} />
+        <Field
+          label="Name"
+          name="name"
+          defaultValue={state.value("name", code.name)}
+          required
+          error={error("name")}
+        />
         <SelectField
           label="Parent"
           name="parentId"
@@ -251,10 +263,38 @@ function CodeEditForms({ code, codes }: { code: CodebookEntry; codes: CodebookEn
             ...codes.filter((c) => c.id !== code.id).map((c) => ({ value: c.id, label: c.name })),
           ]}
         />
-        <Field label="Definition" name="definition" multiline rows={2} defaultValue={state.value("definition", code.definition)} error={error("definition")} />
-        <Field label="Include when" name="inclusion" multiline rows={2} defaultValue={state.value("inclusion", code.inclusion)} error={error("inclusion")} />
-        <Field label="Exclude when" name="exclusion" multiline rows={2} defaultValue={state.value("exclusion", code.exclusion)} error={error("exclusion")} />
-        <Field label="Example" name="example" multiline rows={2} defaultValue={state.value("example", code.example)} error={error("example")} />
+        <Field
+          label="Definition"
+          name="definition"
+          multiline
+          rows={2}
+          defaultValue={state.value("definition", code.definition)}
+          error={error("definition")}
+        />
+        <Field
+          label="Include when"
+          name="inclusion"
+          multiline
+          rows={2}
+          defaultValue={state.value("inclusion", code.inclusion)}
+          error={error("inclusion")}
+        />
+        <Field
+          label="Exclude when"
+          name="exclusion"
+          multiline
+          rows={2}
+          defaultValue={state.value("exclusion", code.exclusion)}
+          error={error("exclusion")}
+        />
+        <Field
+          label="Example"
+          name="example"
+          multiline
+          rows={2}
+          defaultValue={state.value("example", code.example)}
+          error={error("example")}
+        />
         <div className="row">
           <div className="field">
             <label htmlFor={`colour-${code.id}`}>Colour</label>
@@ -272,23 +312,41 @@ function CodeEditForms({ code, codes }: { code: CodebookEntry; codes: CodebookEn
             {error("colour") ? <span className="error">{error("colour")}</span> : null}
           </div>
           <label>
-            <input type="checkbox" name="affective" defaultChecked={state.checked("affective", code.affective)} />{" "}
+            <input
+              type="checkbox"
+              name="affective"
+              defaultChecked={state.checked("affective", code.affective)}
+            />{" "}
             Affective (strong-sentiment suggestions)
           </label>
           <label>
-            <input type="checkbox" name="draft" defaultChecked={state.checked("draft", code.draft)} /> Draft
+            <input
+              type="checkbox"
+              name="draft"
+              defaultChecked={state.checked("draft", code.draft)}
+            />{" "}
+            Draft
           </label>
         </div>
-        <Field label="Why (kept in the code history)" name="reason" defaultValue={state.value("reason")} error={error("reason")} />
+        <Field
+          label="Why (kept in the code history)"
+          name="reason"
+          defaultValue={state.value("reason")}
+          error={error("reason")}
+        />
         <button type="submit">Save code</button>
-      </Form>
-      <Form method="post" className="row" {...getFormProps(removal.form)}>
+      </ScopedForm>
+      <ScopedForm
+        formId={removal.form.id}
+        method="post"
+        className="row"
+        {...getFormProps(removal.form)}
+      >
         <input type="hidden" name="intent" value="delete" />
         <input type="hidden" name="codeId" value={code.id} />
-        <input type="hidden" name="formId" value={removal.form.id} />
         <label>
-          <input type="checkbox" name="confirm" /> Delete “{code.name}” and its {code.count}{" "}
-          coded segment{code.count === 1 ? "" : "s"}
+          <input type="checkbox" name="confirm" /> Delete “{code.name}” and its {code.count} coded
+          segment{code.count === 1 ? "" : "s"}
         </label>
         <button type="submit" className="secondary">
           Delete code
@@ -298,7 +356,7 @@ function CodeEditForms({ code, codes }: { code: CodebookEntry; codes: CodebookEn
             {removal.fields.confirm?.errors?.[0] ?? removal.form.errors?.[0]}
           </span>
         ) : null}
-      </Form>
+      </ScopedForm>
     </details>
   );
 }
@@ -336,9 +394,14 @@ export default function CodebookPage() {
         <div>
           <section className="card" aria-labelledby="new-code-heading">
             <h2 id="new-code-heading">New code</h2>
-            <Form method="post" className="stack" key={codes.length} {...getFormProps(create.form)}>
+            <ScopedForm
+              formId={create.form.id}
+              method="post"
+              className="stack"
+              key={codes.length}
+              {...getFormProps(create.form)}
+            >
               <input type="hidden" name="intent" value="create" />
-              <input type="hidden" name="formId" value={create.form.id} />
               <FormError message={create.form.errors?.[0]} />
               <Field
                 label="Code name"
@@ -370,14 +433,18 @@ export default function CodebookPage() {
                 Affective
               </label>
               <button type="submit">Create code</button>
-            </Form>
+            </ScopedForm>
           </section>
           {codes.length >= 2 ? (
             <section className="card" aria-labelledby="merge-heading">
               <h2 id="merge-heading">Merge codes</h2>
-              <Form method="post" className="stack" {...getFormProps(merge.form)}>
+              <ScopedForm
+                formId={merge.form.id}
+                method="post"
+                className="stack"
+                {...getFormProps(merge.form)}
+              >
                 <input type="hidden" name="intent" value="merge" />
-                <input type="hidden" name="formId" value={merge.form.id} />
                 <FormError message={merge.form.errors?.[0]} />
                 <fieldset aria-invalid={merge.fields.codeIds?.errors ? true : undefined}>
                   <legend className="small">Codes to merge</legend>
@@ -410,15 +477,19 @@ export default function CodebookPage() {
                   error={merge.fields.reason?.errors?.[0]}
                 />
                 <button type="submit">Merge</button>
-              </Form>
+              </ScopedForm>
             </section>
           ) : null}
           {codes.length >= 1 ? (
             <section className="card" aria-labelledby="split-heading">
               <h2 id="split-heading">Split a code</h2>
-              <Form method="post" className="stack" {...getFormProps(split.form)}>
+              <ScopedForm
+                formId={split.form.id}
+                method="post"
+                className="stack"
+                {...getFormProps(split.form)}
+              >
                 <input type="hidden" name="intent" value="split" />
-                <input type="hidden" name="formId" value={split.form.id} />
                 <FormError message={split.form.errors?.[0]} />
                 <SelectField
                   label="Code to split"
@@ -441,7 +512,7 @@ export default function CodebookPage() {
                   error={split.fields.reason?.errors?.[0]}
                 />
                 <button type="submit">Split</button>
-              </Form>
+              </ScopedForm>
             </section>
           ) : null}
           <MemoPanel

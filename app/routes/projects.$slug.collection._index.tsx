@@ -59,18 +59,23 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const ImportForm = z.object({
-  format: z.enum(IMPORT_FORMATS, { message: "Choose a format from the list." }).optional(),
-  community: z.string().trim().max(200).default(""),
-  skipInvalid: z.boolean().default(false),
-  mapId: z.string().trim().default(""),
-  mapAuthor: z.string().trim().default(""),
-  mapBody: z.string().trim().default(""),
-  mapThread: z.string().trim().default(""),
-  mapTimestamp: z.string().trim().default(""),
-  dateFormat: z.enum(["DD/MM", "MM/DD"], { message: "Choose DD/MM or MM/DD." }).optional(),
-  encoding: z.enum(DECLARABLE_ENCODINGS, { message: "Choose an encoding from the list." }).optional(),
-});
+// Built when the action runs: the format and encoding lists come from the server module, absent from the
+// browser bundle, and a schema built at module level would throw there as the route loads.
+const importForm = () =>
+  z.object({
+    format: z.enum(IMPORT_FORMATS, { message: "Choose a format from the list." }).optional(),
+    community: z.string().trim().max(200).default(""),
+    skipInvalid: z.boolean().default(false),
+    mapId: z.string().trim().default(""),
+    mapAuthor: z.string().trim().default(""),
+    mapBody: z.string().trim().default(""),
+    mapThread: z.string().trim().default(""),
+    mapTimestamp: z.string().trim().default(""),
+    dateFormat: z.enum(["DD/MM", "MM/DD"], { message: "Choose DD/MM or MM/DD." }).optional(),
+    encoding: z
+      .enum(DECLARABLE_ENCODINGS, { message: "Choose an encoding from the list." })
+      .optional(),
+  });
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
@@ -80,12 +85,12 @@ export async function action(args: ActionFunctionArgs) {
       await discardUploads(folder);
       failForm("Choose at least one file to import.", "files");
     }
-    let options: z.output<typeof ImportForm>;
+    let options: z.output<ReturnType<typeof importForm>>;
     try {
       // Only the text fields: the files were saved to the folder already and are never echoed back.
       const fields = new FormData();
       for (const [name, value] of form) if (typeof value === "string") fields.append(name, value);
-      options = parseForm(fields, ImportForm);
+      options = parseForm(fields, importForm());
     } catch (error) {
       await discardUploads(folder);
       throw error;
@@ -164,8 +169,12 @@ export default function ImportPage() {
             hint="Optional: otherwise taken from the data (subreddit, list, forum) or the file name."
           />
           <label>
-            <input type="checkbox" name="skipInvalid" defaultChecked={sent.value("skipInvalid") === "on"} /> Skip invalid records and list them in the
-            report
+            <input
+              type="checkbox"
+              name="skipInvalid"
+              defaultChecked={sent.value("skipInvalid") === "on"}
+            />{" "}
+            Skip invalid records and list them in the report
           </label>
           <SelectField
             label="Encoding"
@@ -197,10 +206,22 @@ export default function ImportPage() {
             </p>
             <div className="row">
               <Field label="Id column" name="mapId" defaultValue={sent.value("mapId")} />
-              <Field label="Author column" name="mapAuthor" defaultValue={sent.value("mapAuthor")} />
+              <Field
+                label="Author column"
+                name="mapAuthor"
+                defaultValue={sent.value("mapAuthor")}
+              />
               <Field label="Text column" name="mapBody" defaultValue={sent.value("mapBody")} />
-              <Field label="Thread column" name="mapThread" defaultValue={sent.value("mapThread")} />
-              <Field label="Time column" name="mapTimestamp" defaultValue={sent.value("mapTimestamp")} />
+              <Field
+                label="Thread column"
+                name="mapThread"
+                defaultValue={sent.value("mapThread")}
+              />
+              <Field
+                label="Time column"
+                name="mapTimestamp"
+                defaultValue={sent.value("mapTimestamp")}
+              />
               <SelectField
                 label="Dates like 02/01/2020"
                 name="dateFormat"

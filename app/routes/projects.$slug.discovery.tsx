@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { formState, type FormState } from "~/components/form-state";
 import { ConfirmedRemoval } from "~/components/confirmed-removal";
-import { Field, FormError, SelectField } from "~/components/field";
+import { Field, FormError, SelectField, ScopedForm } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
@@ -107,7 +107,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 // One indicator's row of a candidate's card: judgements.<indicator>.score and .comment.
 const judgement = z
   .object({
-    score: z.enum(["1", "2", "3", "4", "5"], { message: "A judgement is a score from 1 to 5." }).optional(),
+    score: z
+      .enum(["1", "2", "3", "4", "5"], { message: "A judgement is a score from 1 to 5." })
+      .optional(),
     comment: z.string().default(""),
   })
   .optional();
@@ -223,7 +225,11 @@ function CandidateCard({
     card.fieldErrors[`judgements.${indicator}.score`] ??
     card.fieldErrors[`judgements.${indicator}.comment`];
   return (
-    <section className="card candidate-card" id={`candidate-${c.id}`} aria-labelledby={`candidate-heading-${c.id}`}>
+    <section
+      className="card candidate-card"
+      id={`candidate-${c.id}`}
+      aria-labelledby={`candidate-heading-${c.id}`}
+    >
       <div className="candidate-head">
         <h2 id={`candidate-heading-${c.id}`}>{c.name}</h2>
         <ConfirmedRemoval
@@ -251,10 +257,14 @@ function CandidateCard({
         {c.decision ? ` · ${c.decision.status} on ${c.decision.at.slice(0, 10)}` : ""}
       </p>
       {c.notes ? <p className="small">{c.notes}</p> : null}
-      <Form method="post" className="candidate-form" aria-label={`Assessment of ${c.name}`}>
+      <ScopedForm
+        formId={`assess-${c.id}`}
+        method="post"
+        className="candidate-form"
+        aria-label={`Assessment of ${c.name}`}
+      >
         <input type="hidden" name="intent" value="assess" />
         <input type="hidden" name="candidateId" value={c.id} />
-        <input type="hidden" name="formId" value={`assess-${c.id}`} />
         <FormError message={card.formError} />
         <div className="candidate-grid">
           <table className="compact" aria-label={`Judgements of ${c.name}`}>
@@ -296,7 +306,10 @@ function CandidateCard({
                         type="text"
                         name={`judgements.${indicator.id}.comment`}
                         aria-label={`${indicator.label} comment for ${c.name}`}
-                        defaultValue={card.value(`judgements.${indicator.id}.comment`, stored?.comment ?? "")}
+                        defaultValue={card.value(
+                          `judgements.${indicator.id}.comment`,
+                          stored?.comment ?? "",
+                        )}
                       />
                       {error ? (
                         <span className="error small" role="alert">
@@ -345,7 +358,7 @@ function CandidateCard({
           </div>
         </div>
         <button type="submit">Save assessment</button>
-      </Form>
+      </ScopedForm>
     </section>
   );
 }
@@ -488,9 +501,8 @@ export default function DiscoveryPage() {
       <div className="grid-2">
         <section className="card" aria-labelledby="search-heading">
           <h2 id="search-heading">Search public APIs</h2>
-          <Form method="post" className="stack">
+          <ScopedForm formId={"search"} method="post" className="stack">
             <input type="hidden" name="intent" value="search" />
-            <input type="hidden" name="formId" value="search" />
             <FormError message={search.formError} />
             <SelectField
               label="Where"
@@ -522,7 +534,7 @@ export default function DiscoveryPage() {
             <button type="submit" disabled={searching}>
               {searching ? "Searching…" : "Search"}
             </button>
-          </Form>
+          </ScopedForm>
           {proposals ? (
             proposals.length === 0 ? (
               <p className="muted">Nothing found.</p>
@@ -565,9 +577,8 @@ export default function DiscoveryPage() {
         </section>
         <section className="card" aria-labelledby="add-heading">
           <h2 id="add-heading">Add a candidate by hand</h2>
-          <Form method="post" className="stack" key={candidates.length}>
+          <ScopedForm formId={"add"} method="post" className="stack" key={candidates.length}>
             <input type="hidden" name="intent" value="add" />
-            <input type="hidden" name="formId" value="add" />
             <FormError message={manual.formError} />
             <Field
               label="Community name"
@@ -628,7 +639,7 @@ export default function DiscoveryPage() {
               error={manual.fieldErrors.notes}
             />
             <button type="submit">Add candidate</button>
-          </Form>
+          </ScopedForm>
         </section>
       </div>
     </>

@@ -318,7 +318,8 @@ export default function EntreePage() {
     audit,
   } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = formState(actionData);
+  const sent = formState(actionData);
+  const { formError, fieldErrors } = sent;
   const message = actionData && "message" in actionData ? actionData.message : null;
   const plan = overview.plan;
   const missing = overview.checklist.filter((item) => !item.done);
@@ -386,7 +387,9 @@ export default function EntreePage() {
                     type="radio"
                     name="cloakingLevel"
                     value={choice.value}
-                    defaultChecked={(plan?.cloakingLevel ?? "") === choice.value}
+                    defaultChecked={
+                      sent.value("cloakingLevel", plan?.cloakingLevel ?? "") === choice.value
+                    }
                   />{" "}
                   {choice.label}
                   {choice.value ? (
@@ -417,7 +420,9 @@ export default function EntreePage() {
                     type="checkbox"
                     name="pseudonymisedFields"
                     value={field}
-                    defaultChecked={plan?.pseudonymisedFields.includes(field)}
+                    defaultChecked={sent
+                      .values("pseudonymisedFields", plan?.pseudonymisedFields ?? [])
+                      ?.includes(field)}
                   />{" "}
                   {field}
                 </label>

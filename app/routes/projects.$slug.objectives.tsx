@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { Field, FormError } from "~/components/field";
+import { Field, FormError, ScopedForm } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
@@ -85,16 +85,15 @@ function EditEntry({ intent, id, label, fields, actionData }: {
   return (
     <details className="inline-edit" open={failed || undefined}>
       <summary className="link small" aria-label={label}>Edit</summary>
-      <Form method="post" className="stack">
+      <ScopedForm formId={formId} method="post" className="stack">
         <input type="hidden" name="intent" value={intent} />
         <input type="hidden" name="id" value={id} />
-        <input type="hidden" name="formId" value={formId} />
         <FormError message={state.formError} />
         {fields.map((field) => (
           <Field key={field.name} label={field.label} name={field.name} defaultValue={state.value(field.name, field.value)} multiline={field.multiline} rows={field.multiline ? 2 : undefined} hint={field.hint} error={state.fieldErrors[field.name]} />
         ))}
         <button type="submit">Save</button>
-      </Form>
+      </ScopedForm>
     </details>
   );
 }

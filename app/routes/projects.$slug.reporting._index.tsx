@@ -3,7 +3,7 @@ import { ConfirmedRemoval } from "~/components/confirmed-removal";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
-import { Field, FormError, SelectField } from "~/components/field";
+import { Field, FormError, SelectField, ScopedForm, ScopedFormError, useFormEcho } from "~/components/field";
 import { CloakedQuoteView } from "~/components/quote";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -133,6 +133,7 @@ function SegmentChoices({
   segments: Segment[];
   codes: Array<{ id: string; name: string }>;
 }) {
+  const sent = useFormEcho();
   const groups = codes
     .map((code) => ({ code, segments: segments.filter((s) => s.codeId === code.id) }))
     .filter((group) => group.segments.length > 0);
@@ -145,7 +146,13 @@ function SegmentChoices({
           </p>
           {ofCode.map((s) => (
             <label key={s.id} style={{ display: "block" }} className="small">
-              <input type="checkbox" name={name} value={s.id} /> “{s.quote}”{" "}
+              <input
+                type="checkbox"
+                name={name}
+                value={s.id}
+                defaultChecked={sent.values(name, [])?.includes(s.id)}
+              />{" "}
+              “{s.quote}”{" "}
               <span className="muted">
                 · {s.source} · coded by {s.coders.join(", ")}
               </span>
@@ -159,34 +166,28 @@ function SegmentChoices({
 
 type Quote = ReturnType<typeof useLoaderData<typeof loader>>["themes"][number]["evidence"][number];
 
-function QuoteWithTreatment({
-  quote,
-  canEdit,
-  error,
-}: {
-  quote: Quote;
-  canEdit: boolean;
-  error?: string;
-}) {
+function QuoteWithTreatment({ quote, canEdit }: { quote: Quote; canEdit: boolean }) {
+  // A refused treatment opens again with its error under the paraphrase.
+  const refused = Boolean(formState(useActionData(), `treat-${quote.codingId}`).lastResult);
   return (
     <div>
       <CloakedQuoteView quote={quote} />
       {canEdit && quote.codingId ? (
-        <details className="small">
+        <details className="small" open={refused || undefined}>
           <summary>Disguise [{quote.ref}]</summary>
           {quote.original ? (
             <p className="muted">Original (researchers only): “{quote.original}”</p>
           ) : null}
-          <Form method="post" className="stack">
+          <ScopedForm formId={`treat-${quote.codingId}`} method="post" className="stack">
             <input type="hidden" name="intent" value="treat-quote" />
             <input type="hidden" name="codingId" value={quote.codingId} />
+            <ScopedFormError />
             <Field
               label="Paraphrase"
               name="paraphrase"
               multiline
               rows={2}
               defaultValue={quote.paraphrase}
-              error={error}
               hint="Required at maximum cloaking and for members who asked for paraphrase only; must not keep six words of the original in a row."
             />
             {quote.searchUrl ? (
@@ -204,7 +205,7 @@ function QuoteWithTreatment({
             <button type="submit" className="secondary">
               Save treatment
             </button>
-          </Form>
+          </ScopedForm>
         </details>
       ) : null}
     </div>
@@ -215,7 +216,8 @@ export default function FindingsPage() {
   const { canEdit, cloakingLevel, ethicsIncomplete, themes, codes, segments } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = formState(actionData);
+  const echo = formState(actionData);
+  const { formError, fieldErrors } = echo;
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <>
@@ -234,11 +236,6 @@ export default function FindingsPage() {
         </p>
       ) : null}
       <FormError message={formError} />
-      {fieldErrors.paraphrase ? (
-        <p className="form-error" role="alert">
-          {fieldErrors.paraphrase}
-        </p>
-      ) : null}
       {themes.length === 0 ? <p className="muted">No theme yet.</p> : null}
       {themes.map((theme) => (
         <article key={theme.id} className="card" aria-labelledby={`theme-${theme.id}`}>
@@ -295,7 +292,13 @@ export default function FindingsPage() {
                 <legend>Codes in this theme</legend>
                 {codes.map((code) => (
                   <label key={code.id} style={{ marginRight: "1rem" }}>
-                    <input type="checkbox" name="codeIds" value={code.id} /> {code.name}
+                    <input
+                      type="checkbox"
+                      name="codeIds"
+                      value={code.id}
+                      defaultChecked={echo.values("codeIds", [])?.includes(code.id)}
+                    />{" "}
+                    {code.name}
                   </label>
                 ))}
                 {fieldErrors.codeIds ? <p className="error">{fieldErrors.codeIds}</p> : null}

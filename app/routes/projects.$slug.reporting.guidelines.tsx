@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
-import { Field, FormError, SelectField } from "~/components/field";
+import { Field, FormError, SelectField, ScopedForm, ScopedFormError, useFormEcho } from "~/components/field";
 import { NetworkMap } from "~/components/network-map";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -40,8 +40,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 const text = z.string().default("");
-// The impact rows are three parallel lists, one entry per row of the table (empty rows are dropped).
-const list = z.array(z.string().default("")).default([]);
+// The impact table's rows as impact[0].event, impact[0].responsible...; empty rows are dropped.
+const ImpactRow = z.object({ event: text, responsible: text, involved: text });
 const GuidelineForm = z.object({
   themeId: z.string(),
   touchpoint: text,
@@ -50,9 +50,7 @@ const GuidelineForm = z.object({
   recommendation: text,
   responsible: text,
   involved: text,
-  impactEvent: list,
-  impactResponsible: list,
-  impactInvolved: list,
+  impact: z.array(ImpactRow).default([]),
   priority: text,
   successMeasure: text,
 });
@@ -62,13 +60,11 @@ export async function action(args: ActionFunctionArgs) {
     const { project } = await requireProjectCapability(request, params.slug, "code");
     const formData = await request.formData();
     const { themeId, ...values } = parseForm(formData, GuidelineForm);
-    const responsibles = values.impactResponsible;
-    const involved = values.impactInvolved;
-    const impact = values.impactEvent
-      .map((event, i) => ({
-        event: event.trim(),
-        responsible: (responsibles[i] ?? "").trim(),
-        involved: (involved[i] ?? "").trim(),
+    const impact = values.impact
+      .map((row) => ({
+        event: row.event.trim(),
+        responsible: row.responsible.trim(),
+        involved: row.involved.trim(),
       }))
       .filter((row) => row.event);
     await saveGuideline({
@@ -89,6 +85,19 @@ export async function action(args: ActionFunctionArgs) {
     });
     return { ok: true as const, message: "Guideline saved." };
   });
+}
+
+/** A response checkbox that comes back as it was sent after a refused save. */
+function ResponseBox({ value, stored }: { value: string; stored: boolean }) {
+  const sent = useFormEcho();
+  return (
+    <input
+      type="checkbox"
+      name="responses"
+      value={value}
+      defaultChecked={sent.values("responses", stored ? [value] : [])?.includes(value)}
+    />
+  );
 }
 
 export default function GuidelinesPage() {
@@ -171,10 +180,11 @@ export default function GuidelinesPage() {
               </table>
             ) : null}
             {canEdit ? (
-              <details>
+              <details open={formState(actionData, `guideline-${theme.id}`).lastResult ? true : undefined}>
                 <summary>Edit the guideline for “{theme.name}”</summary>
-                <Form method="post" className="stack">
+                <ScopedForm formId={`guideline-${theme.id}`} method="post" className="stack">
                   <input type="hidden" name="themeId" value={theme.id} />
+                  <ScopedFormError />
                   <Field
                     label="Touchpoint"
                     name="touchpoint"
@@ -192,12 +202,7 @@ export default function GuidelinesPage() {
                     <legend>Response</legend>
                     {RESPONSES.map((r) => (
                       <label key={r.value} style={{ marginRight: "1rem" }}>
-                        <input
-                          type="checkbox"
-                          name="responses"
-                          value={r.value}
-                          defaultChecked={g.responses.includes(r.value as never)}
-                        />{" "}
+                        <ResponseBox value={r.value} stored={g.responses.includes(r.value as never)} />{" "}
                         {r.label}
                       </label>
                     ))}
@@ -223,17 +228,17 @@ export default function GuidelinesPage() {
                       <div className="row" key={i}>
                         <Field
                           label={`Event to watch ${i + 1}`}
-                          name="impactEvent"
+                          name={`impact[${i}].event`}
                           defaultValue={row.event}
                         />
                         <Field
                           label={`Responsible ${i + 1}`}
-                          name="impactResponsible"
+                          name={`impact[${i}].responsible`}
                           defaultValue={row.responsible}
                         />
                         <Field
                           label={`Involved ${i + 1}`}
-                          name="impactInvolved"
+                          name={`impact[${i}].involved`}
                           defaultValue={row.involved}
                         />
                       </div>
@@ -258,7 +263,7 @@ export default function GuidelinesPage() {
                     />
                   </div>
                   <button type="submit">Save guideline</button>
-                </Form>
+                </ScopedForm>
               </details>
             ) : null}
           </article>

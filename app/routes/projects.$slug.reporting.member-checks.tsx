@@ -123,7 +123,8 @@ const RATING = {
 export default function MemberChecksPage() {
   const { canManageLinks, themes, links, responses } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError, fieldErrors } = formState(actionData);
+  const sent = formState(actionData);
+  const { formError, fieldErrors } = sent;
   const success = actionData && "message" in actionData ? actionData : null;
   return (
     <>
@@ -150,7 +151,13 @@ export default function MemberChecksPage() {
                 <legend>Findings to share</legend>
                 {themes.map((t) => (
                   <label key={t.id} style={{ display: "block" }}>
-                    <input type="checkbox" name="themeIds" value={t.id} /> {t.name}
+                    <input
+                      type="checkbox"
+                      name="themeIds"
+                      value={t.id}
+                      defaultChecked={sent.values("themeIds", [])?.includes(t.id)}
+                    />{" "}
+                    {t.name}
                   </label>
                 ))}
               </fieldset>

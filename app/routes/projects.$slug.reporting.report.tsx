@@ -33,28 +33,34 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const ReportSettingsForm = z.object({
-  limitations: z.string().default(""),
-  // selfAssessment.<criterion>.score and .note, one row of the table per criterion.
-  selfAssessment: z
-    .partialRecord(
-      z.enum(CRITERIA),
-      z.object({
-        score: z.enum(["1", "2", "3", "4", "5"]).optional(),
-        note: z.string().default(""),
-      }),
-    )
-    .default({}),
-});
+// Built when the action runs: CRITERIA comes from the server module, absent from the browser bundle, and a
+// schema built at module level would throw there as the route loads.
+const reportSettingsForm = () =>
+  z.object({
+    limitations: z.string().default(""),
+    // selfAssessment.<criterion>.score and .note, one row of the table per criterion.
+    selfAssessment: z
+      .partialRecord(
+        z.enum(CRITERIA),
+        z.object({
+          score: z.enum(["1", "2", "3", "4", "5"]).optional(),
+          note: z.string().default(""),
+        }),
+      )
+      .default({}),
+  });
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project } = await requireProjectCapability(request, params.slug, "code");
-    const values = parseForm(await request.formData(), ReportSettingsForm);
+    const values = parseForm(await request.formData(), reportSettingsForm());
     const selfAssessment: Record<string, { score: number | null; note: string }> = {};
     for (const criterion of CRITERIA) {
       const row = values.selfAssessment[criterion];
-      selfAssessment[criterion] = { score: row?.score ? Number(row.score) : null, note: row?.note ?? "" };
+      selfAssessment[criterion] = {
+        score: row?.score ? Number(row.score) : null,
+        note: row?.note ?? "",
+      };
     }
     await saveReportSettings({
       store,
@@ -70,7 +76,8 @@ export default function ReportPage() {
   const { slug, canEdit, canReadData, preview, limitations, selfAssessment } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const { formError } = formState(actionData);
+  const sent = formState(actionData);
+  const { formError } = sent;
   const base = `/projects/${slug}/reporting/download`;
   return (
     <>
@@ -135,7 +142,10 @@ export default function ReportPage() {
                       <select
                         name={`selfAssessment.${row.criterion}.score`}
                         aria-label={`${row.criterion} score`}
-                        defaultValue={row.score ?? ""}
+                        defaultValue={sent.value(
+                          `selfAssessment.${row.criterion}.score`,
+                          String(row.score ?? ""),
+                        )}
                       >
                         <option value="">–</option>
                         {[1, 2, 3, 4, 5].map((n) => (
@@ -150,7 +160,7 @@ export default function ReportPage() {
                         type="text"
                         name={`selfAssessment.${row.criterion}.note`}
                         aria-label={`${row.criterion} note`}
-                        defaultValue={row.note}
+                        defaultValue={sent.value(`selfAssessment.${row.criterion}.note`, row.note)}
                       />
                     </td>
                   </tr>

@@ -10,7 +10,7 @@ import {
   setProjectArchived,
 } from "~/server/research.server";
 import { formState } from "~/components/form-state";
-import { Field, FormError, SelectField } from "~/components/field";
+import { Field, FormError, SelectField, ScopedForm } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
@@ -99,9 +99,8 @@ export default function ProjectSettings() {
       <div className="grid-2">
         <section className="card">
           <h2>Title</h2>
-          <Form method="post" className="stack">
+          <ScopedForm formId={"rename"} method="post" className="stack">
             <input type="hidden" name="intent" value="rename" />
-            <input type="hidden" name="formId" value="rename" />
             <Field
               label="Project title"
               name="title"
@@ -110,7 +109,7 @@ export default function ProjectSettings() {
               error={rename.fieldErrors.title}
             />
             <button type="submit">Rename</button>
-          </Form>
+          </ScopedForm>
           <h2>Archive</h2>
           <p className="muted small">
             Archiving hides the project from the default list and keeps all its data.
@@ -157,9 +156,8 @@ export default function ProjectSettings() {
             </tbody>
           </table>
           <h3>Add a member</h3>
-          <Form method="post" className="stack">
+          <ScopedForm formId={"add-member"} method="post" className="stack">
             <input type="hidden" name="intent" value="add-member" />
-            <input type="hidden" name="formId" value="add-member" />
             <Field
               label="Email of a registered colleague"
               name="email"
@@ -176,7 +174,7 @@ export default function ProjectSettings() {
               error={team.fieldErrors.role}
             />
             <button type="submit">Add member</button>
-          </Form>
+          </ScopedForm>
         </section>
       </div>
     </>

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ADMIN } from "./helpers";
 
 test("the first visitor creates the admin account, a project, sees the six phases, opens one, logs out and is refused", async ({ page }) => {

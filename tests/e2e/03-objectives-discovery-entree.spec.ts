@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { importFiles } from "../../research/collection/index.js";
 import { ADMIN, e2eStore, ensureProject, loginAs } from "./helpers";
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ADMIN, ensureProject, loginAs } from "./helpers";
 
 test("a researcher uploads a Reddit thread and a Discourse topic, browses a thread, searches, and writes a field note linked to a post", async ({ page }) => {

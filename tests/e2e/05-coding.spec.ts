@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "./fixtures";
 import { importFiles } from "../../research/collection/index.js";
 import { createCodes } from "../../research/coding/index.js";
 import { findUserByEmail } from "../../research/accounts/index.js";

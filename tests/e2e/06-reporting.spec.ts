@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { findUserByEmail } from "../../research/accounts/index.js";
 import { applyCode, createCodes } from "../../research/coding/index.js";
 import { importFiles } from "../../research/collection/index.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { importFiles } from "../../research/collection/index.js";
 import { findUserByEmail } from "../../research/accounts/index.js";
 import { createCodes } from "../../research/coding/index.js";
@@ -44,6 +44,15 @@ test("without JavaScript a researcher logs in, writes a research question, codes
   await expect(refused.getByLabel("Draft", { exact: true })).toBeChecked();
   await expect(page.getByRole("region", { name: "New code" }).getByText(/already/)).toHaveCount(0);
   await page.screenshot({ path: "test-results/screens/codebook-refused-edit-no-js.png", fullPage: true });
+
+  // A theme refused on the server (no code ticked) keeps its name and statement.
+  await page.goto(`/projects/${slug}/reporting`);
+  await page.getByLabel("Theme name", { exact: true }).fill("Warm and dry");
+  await page.getByLabel("Statement of the insight", { exact: true }).fill("Builders trust wool because it breathes.");
+  await page.getByRole("button", { name: "Create theme" }).click();
+  await expect(page.getByText("A theme groups at least one code.")).toBeVisible();
+  await expect(page.getByLabel("Theme name", { exact: true })).toHaveValue("Warm and dry");
+  await expect(page.getByLabel("Statement of the insight", { exact: true })).toHaveValue("Builders trust wool because it breathes.");
 
   // A removal asks first, without JavaScript too.
   await page.goto(`/projects/${slug}/objectives`);

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ensureAccount, loginAs } from "./helpers";
 
 test("a researcher signed in on two browsers ends the other one from Your account, and logging out ends this one", async ({

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ADMIN, ensureProject, loginAs } from "./helpers";
 
 test("an opted-out member's words quoted in others' posts are withheld in the thread, and come back with their consent", async ({
