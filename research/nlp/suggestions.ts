@@ -13,6 +13,7 @@ import {
   type BackgroundJob,
 } from "../shared/background-jobs.js";
 import { ResearchError } from "../shared/errors.js";
+import { requireCapability } from "../shared/roles.js";
 import { newId, nowIso } from "../shared/ids.js";
 import { codePointLength, sliceCodePoints } from "../shared/text-offsets.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
@@ -851,6 +852,7 @@ export async function decideSuggestions({
   decision: "accepted" | "rejected";
   userId: string;
 }): Promise<number> {
+  await requireCapability({ store, slug, userId, capability: "code" });
   const { database, projectId } = await projectSql({ store, slug });
   const { active } = await readCodesAndKeywords(store, slug);
   const activeIds = active.map((code) => code.id);
@@ -1003,6 +1005,7 @@ export async function startSuggestionsJob({
   slug: string;
   userId: string;
 }): Promise<SuggestionsJob> {
+  await requireCapability({ store, slug, userId, capability: "code" });
   const latest = await getLatestJob<SuggestionsRunReport>({ store, slug, kind: SUGGESTIONS_JOB });
   if (latest?.state === "running") return latest;
   return startCliJob<SuggestionsRunReport>({

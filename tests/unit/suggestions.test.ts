@@ -19,7 +19,7 @@ import {
 import { addKeyword } from "../../research/objectives/index.js";
 import type { DocumentStore } from "../../research/store/index.js";
 import { sliceCodePoints } from "../../research/shared/text-offsets.js";
-import { buildProject, buildStore, buildUser, SHARED_DATA } from "../factories.js";
+import { addMember, buildProject, buildStore, buildUser, SHARED_DATA } from "../factories.js";
 
 async function allPosts(store: DocumentStore, slug: string): Promise<CorpusPost[]> {
   const posts: CorpusPost[] = [];
@@ -164,7 +164,9 @@ test("two people accepting the same suggestion at once make one decision and one
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const colleague = await buildUser(store);
-  const { slug } = await buildProject(store, owner);
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  await addMember(store, project, colleague, "researcher", owner.id);
   await importFiles({
     store,
     slug,
