@@ -10,6 +10,12 @@ import {
   percentAgreement,
   type Rating,
 } from "./agreement-statistics.js";
+import {
+  brennanPredigerKappa,
+  segmentPercentAgreement,
+  segmentUnits,
+  type SegmentUnit,
+} from "./segment-agreement.js";
 
 export type AgreementRow = {
   codeId: string | null;
@@ -28,7 +34,19 @@ export type Disagreement = {
   notAppliedBy: string[];
   quotes: Array<{ coderId: string; quote: string }>;
 };
+/**
+ * What one rating is about. "post": a source and a code, applied anywhere in the source or not.
+ * "segment": a passage one coder or more marked with a code, matched across coders by overlap.
+ */
+export type AgreementUnit = "post" | "segment";
+export const AGREEMENT_UNITS = ["post", "segment"] as const satisfies readonly AgreementUnit[];
+/** MAXQDA's default: two coders' passages are one when they overlap by 90%. */
+export const DEFAULT_MINIMUM_OVERLAP = 0.9;
+
 export type AgreementReport = {
+  unit: AgreementUnit;
+  /** Intersection over union two passages need to count as one (segment unit only). */
+  minimumOverlap: number | null;
   coderIds: string[];
   sampleSize: number;
   rows: AgreementRow[];
@@ -101,10 +119,14 @@ export async function computeAgreement({
   store,
   slug,
   coderIds,
+  unit = "post",
+  minimumOverlap = DEFAULT_MINIMUM_OVERLAP,
 }: {
   store: DocumentStore;
   slug: string;
   coderIds: string[];
+  unit?: AgreementUnit;
+  minimumOverlap?: number;
 }): Promise<AgreementReport> {
   const coders = [...new Set(coderIds)];
   if (coders.length < 2) {
@@ -116,6 +138,16 @@ export async function computeAgreement({
       field: "coderIds",
     });
   }
+  if (!(minimumOverlap > 0 && minimumOverlap <= 1)) {
+    throw new ResearchError(
+      "invalid-input",
+      "The minimum overlap is a share between 1% and 100%.",
+      {
+        field: "minimumOverlap",
+      },
+    );
+  }
+  if (unit === "segment") return computeSegmentAgreement({ store, slug, coders, minimumOverlap });
   const { db, projectId } = await projectSql({ store, slug });
   const [codebook, sample] = await Promise.all([
     store.read(codebookFile, projectKeys.codebook(slug)),
@@ -187,7 +219,90 @@ export async function computeAgreement({
       quotes: details.quotes.get(`${source}|${code}`) ?? [],
     };
   });
-  return { coderIds: coders, sampleSize: sample.length, rows, overall, disagreements };
+  return {
+    unit: "post",
+    minimumOverlap: null,
+    coderIds: coders,
+    sampleSize: sample.length,
+    rows,
+    overall,
+    disagreements,
+  };
+}
+
+/**
+ * Agreement on passages: every passage a chosen coder marked is a unit, agreed when every coder marked
+ * the same code on an overlapping passage. A passage only one coder marked is a disagreement. Per code
+ * and overall: percent agreement and, overall, the Brennan & Prediger kappa MAXQDA reports; kappa and
+ * alpha per code need a "neither marked it" count that passages do not have, so they are left empty.
+ */
+async function computeSegmentAgreement({
+  store,
+  slug,
+  coders,
+  minimumOverlap,
+}: {
+  store: DocumentStore;
+  slug: string;
+  coders: string[];
+  minimumOverlap: number;
+}): Promise<AgreementReport> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
+  const codeName = (id: string) =>
+    codebook.codes.find((code) => code.id === id)?.name ?? "(removed code)";
+  const masksByCode = new Map<string, number[]>();
+  const sources = new Set<string>();
+  const all = (1 << coders.length) - 1;
+  const disagreeing: SegmentUnit[] = [];
+  for await (const segment of segmentUnits(db, projectId, coders, minimumOverlap)) {
+    sources.add(sourceKey(segment.sourceType, segment.sourceId));
+    masksByCode.set(segment.codeId, [...(masksByCode.get(segment.codeId) ?? []), segment.mask]);
+    if (segment.mask !== all) disagreeing.push(segment);
+  }
+  const rowFor = (codeId: string | null, masks: number[]): AgreementRow => ({
+    codeId,
+    codeName: codeId ? codeName(codeId) : "All codes",
+    units: masks.length,
+    percentAgreement: segmentPercentAgreement(masks, coders.length),
+    cohensKappa: null,
+    krippendorffAlpha: null,
+  });
+  const rows = [...masksByCode]
+    .map(([code, masks]) => rowFor(code, masks))
+    .sort((a, b) => a.codeName.localeCompare(b.codeName));
+  const overall = rowFor(null, [...masksByCode.values()].flat());
+  if (coders.length === 2) {
+    overall.cohensKappa = brennanPredigerKappa(overall.percentAgreement, masksByCode.size);
+  }
+  const postIds = [
+    ...new Set(disagreeing.filter((d) => d.sourceType === "post").map((d) => d.sourceId)),
+  ];
+  const posts = await getVisiblePostsIn(db, projectId, postIds);
+  const disagreements = disagreeing.map((segment): Disagreement => {
+    const post = posts.get(segment.sourceId);
+    return {
+      sourceId: segment.sourceId,
+      sourceLabel:
+        segment.sourceType === "post" && post
+          ? `${post.threadTitle} (${post.pseudonym ?? "[deleted]"})`
+          : "field note",
+      codeId: segment.codeId,
+      codeName: codeName(segment.codeId),
+      appliedBy: coders.filter((_, i) => segment.mask & (1 << i)),
+      notAppliedBy: coders.filter((_, i) => !(segment.mask & (1 << i))),
+      quotes: segment.quotes,
+    };
+  });
+  return {
+    unit: "segment",
+    minimumOverlap,
+    coderIds: coders,
+    sampleSize: sources.size,
+    rows,
+    overall,
+    disagreements,
+  };
 }
 
 function splitKey(key: string): [string, string] {

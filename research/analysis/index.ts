@@ -5,7 +5,10 @@ export {
   type Rating,
 } from "./agreement-statistics.js";
 export {
+  AGREEMENT_UNITS,
+  DEFAULT_MINIMUM_OVERLAP,
   computeAgreement,
+  type AgreementUnit,
   type AgreementReport,
   type AgreementRow,
   type Disagreement,
