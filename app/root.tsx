@@ -12,6 +12,7 @@ import {
   useLoaderData,
   useNavigation,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { getOptionalUser } from "~/server/guards.server";
@@ -109,8 +110,13 @@ export default function App() {
   );
 }
 
+/**
+ * Errors no page caught, an unknown address among them (routes/$.tsx): shown under the app's header when
+ * the root loader ran, so the person still sees who they are and can get back to their projects.
+ */
 export function ErrorBoundary() {
   const error = useRouteError();
+  const root = useRouteLoaderData<typeof loader>("root");
   const status = isRouteErrorResponse(error) ? error.status : 500;
   const message =
     status === 404
@@ -124,14 +130,17 @@ export function ErrorBoundary() {
           ? error.data
           : "Something went wrong. The error was logged on the server.";
   return (
-    <main id="main">
-      <div className="card narrow">
-        <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Error"}</h1>
-        <p>{message}</p>
-        <p>
-          <a href="/projects">Back to your projects</a>
-        </p>
-      </div>
-    </main>
+    <>
+      <Header user={root?.user ?? null} />
+      <main id="main">
+        <div className="card narrow" role="alert">
+          <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Error"}</h1>
+          <p>{message}</p>
+          <p>
+            <a href="/projects">Back to your projects</a>
+          </p>
+        </div>
+      </main>
+    </>
   );
 }

@@ -92,3 +92,28 @@ test("a mutation from another site is refused", async ({ page }) => {
   await page.goto("/projects/origin-check");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Project origin-check");
 });
+
+test("an unknown address is a 404 inside the project's navigation, or under the app's header, without a hydration error", async ({ page }) => {
+  await loginAs(page, ADMIN);
+  await ensureProject("lost-study", ADMIN.email);
+  for (const path of ["/projects/lost-study/nonsense", "/projects/lost-study/coding/nonsense", "/projects/lost-study/reporting/nonsense", "/projects/lost-study/collection/threads/x/y"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+    await page.waitForLoadState("networkidle");
+    await expect(page.getByRole("heading", { level: 1, name: "Not found" }), path).toBeVisible();
+    await expect(page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Hermeneutic coding" }), path).toBeVisible();
+    await expect(page.getByRole("link", { name: "Netnography Workbench" }), path).toBeVisible();
+  }
+  // The page hydrated: its links navigate in the browser.
+  await page.getByRole("link", { name: "Back to the project overview" }).click();
+  await expect(page).toHaveURL(/\/projects\/lost-study$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Project lost-study");
+
+  const outside = await page.goto("/nonsense/deeper");
+  expect(outside?.status()).toBe(404);
+  await page.waitForLoadState("networkidle");
+  await expect(page.getByRole("heading", { level: 1, name: "Not found" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects" })).toBeVisible();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+});
