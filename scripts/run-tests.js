@@ -79,6 +79,7 @@ const FORMATTED = [
   "research/entree/withheld-quotes.ts",
   "tests/unit/withheld-quotes.test.ts",
   "tests/unit/not-found-route.test.ts",
+  "tests/unit/project-overview-route.test.ts",
   "app/routes/$.tsx",
   "app/routes/projects.$slug.$.tsx",
   "research/accounts/users.ts",

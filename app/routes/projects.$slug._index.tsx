@@ -14,7 +14,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     slug: project.slug,
     title: project.title,
-    path,
+    path: {
+      warnings: path.warnings,
+      // A next step is shown only to a role that can take it (a strategist neither codes nor runs member
+      // checks, a researcher does not edit the ethics plan).
+      phases: path.phases.map(({ nextStepNeeds, ...phase }) => ({
+        ...phase,
+        nextStep: roleAllows(role, nextStepNeeds) ? phase.nextStep : null,
+      })),
+    },
     counts,
     canReadData: roleAllows(role, "readData"),
   };
@@ -78,7 +86,7 @@ export default function ProjectHome() {
                   )}
                 </h3>
                 <p className="muted small">{phase.summary}</p>
-                {open ? (
+                {open && phase.nextStep ? (
                   <p className="small">
                     <strong>Next step:</strong> {phase.nextStep}
                   </p>

@@ -44,6 +44,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       platform: community.platform,
       posts: community.posts,
       threads: community.threads,
+      withheldPosts: community.withheldPosts,
     })),
     imports: imports.map((entry) => ({
       id: entry.id,
@@ -258,7 +259,7 @@ export default function ImportPage() {
               <tr>
                 <th>Community</th>
                 <th className="num">Threads</th>
-                <th className="num">Posts</th>
+                <th className="num">Visible posts</th>
               </tr>
             </thead>
             <tbody>
@@ -280,12 +281,26 @@ export default function ImportPage() {
                     </span>
                   </td>
                   <td className="num">{community.threads}</td>
-                  <td className="num">{community.posts}</td>
+                  <td className="num">
+                    {community.posts}
+                    {community.withheldPosts > 0 ? (
+                      <>
+                        <br />
+                        <span className="small muted">{community.withheldPosts} withheld</span>
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
+        {communities.some((community) => community.withheldPosts > 0) ? (
+          <p className="small muted">
+            Withheld posts are by members who opted out: they appear in no view, search, report or
+            export.
+          </p>
+        ) : null}
       </section>
       <section className="card" aria-labelledby="imports-heading" style={{ gridColumn: "1 / -1" }}>
         <h2 id="imports-heading">Imports</h2>

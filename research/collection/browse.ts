@@ -351,9 +351,15 @@ export async function listMembers({
   };
 }
 
-export type CommunitySummary = Community & { posts: number; threads: number };
+export type CommunitySummary = Community & {
+  /** Visible posts and the threads they are in: what every view shows. */
+  posts: number;
+  threads: number;
+  /** Posts withheld because their authors opted out (in no view, search, report or export). */
+  withheldPosts: number;
+};
 
-/** The project's communities with their visible posts and threads (one grouped query). */
+/** The project's communities with their visible posts and threads, and how many posts are withheld. */
 export async function listCommunitySummaries({
   store,
   slug,
@@ -362,7 +368,7 @@ export async function listCommunitySummaries({
   slug: string;
 }): Promise<CommunitySummary[]> {
   const { db, projectId } = await projectSql({ store, slug });
-  const [communities, counts] = await Promise.all([
+  const [communities, counts, totals] = await Promise.all([
     listCommunities({ store, slug }),
     visiblePosts(db, projectId)
       .groupBy("p.community_id")
@@ -372,11 +378,22 @@ export async function listCommunitySummaries({
         eb.fn.count("p.thread_id").distinct().as("threads"),
       ])
       .execute(),
+    db
+      .selectFrom("posts")
+      .where("project_id", "=", projectId)
+      .groupBy("community_id")
+      .select((eb) => ["community_id", eb.fn.countAll().as("posts")])
+      .execute(),
   ]);
   const countOf = new Map(counts.map((row) => [row.community_id, row]));
-  return communities.map((community) => ({
-    ...community,
-    posts: Number(countOf.get(community.id)?.posts ?? 0),
-    threads: Number(countOf.get(community.id)?.threads ?? 0),
-  }));
+  const totalOf = new Map(totals.map((row) => [row.community_id, Number(row.posts)]));
+  return communities.map((community) => {
+    const posts = Number(countOf.get(community.id)?.posts ?? 0);
+    return {
+      ...community,
+      posts,
+      threads: Number(countOf.get(community.id)?.threads ?? 0),
+      withheldPosts: Math.max(0, (totalOf.get(community.id) ?? 0) - posts),
+    };
+  });
 }
