@@ -119,6 +119,8 @@ const FORMATTED = [
   "tests/unit/suggestions.test.ts",
   "research/collection/importers/discourse.ts",
   "tests/unit/importers.test.ts",
+  "tests/unit/community-names.test.ts",
+  "research/collection/importers/community-names.ts",
   "research/exchange/export-refi.ts",
   "tests/unit/networks.test.ts",
   "tests/unit/update-code.test.ts",

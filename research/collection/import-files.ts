@@ -154,6 +154,22 @@ async function expandInputs(files: string[]): Promise<string[]> {
  */
 const STACK_EXCHANGE_COMPANIONS = /^(Badges|PostHistory|PostLinks|Tags|Votes)\.xml$/;
 
+/**
+ * Files that travel with exported data but hold no posts: a dump's licence and source notes, a readme,
+ * the files a desktop leaves in a folder, a Mastodon archive's actor.json. Beside files that are
+ * recognised they are left out with a note; on their own they are a file nobody can place.
+ */
+const GENERIC_COMPANIONS =
+  /^(?:(?:LICEN[CS]E|COPYING|SOURCE|README|NOTICE|CHANGELOG)(?:[._-][^/\\]*)?|\.DS_Store|Thumbs\.db|desktop\.ini|actor\.json)$/i;
+
+function companionReason(name: string, head: string): string | null {
+  if (STACK_EXCHANGE_COMPANIONS.test(name) && /<row /.test(head))
+    return "part of a Stack Exchange dump that holds no posts or members";
+  if (GENERIC_COMPANIONS.test(name))
+    return "travels with the data (licence, notes, folder files) but holds no posts";
+  return null;
+}
+
 async function chooseImporters(
   files: string[],
   format: string | undefined,
@@ -169,17 +185,21 @@ async function chooseImporters(
     );
   }
   const groups = new Map<Importer, string[]>();
+  // Companions other than a dump's own files are decided once it is known whether anything was recognised.
+  const companions: Array<{ file: string; name: string; reason: string }> = [];
   for (const file of files) {
     const head = await readHead(file);
+    const name = path.basename(shown(file));
     let importer = forced;
     if (!importer) {
       importer = detectImporter(file, head);
-      const name = path.basename(shown(file));
-      if (!importer && STACK_EXCHANGE_COMPANIONS.test(name) && /<row /.test(head)) {
-        ignored.push({
-          file: name,
-          reason: "part of a Stack Exchange dump that holds no posts or members",
-        });
+      const reason = importer ? null : companionReason(name, head);
+      if (reason && STACK_EXCHANGE_COMPANIONS.test(name)) {
+        ignored.push({ file: name, reason });
+        continue;
+      }
+      if (reason) {
+        companions.push({ file, name, reason });
         continue;
       }
       if (!importer) {
@@ -198,8 +218,31 @@ async function chooseImporters(
           { file, field: "format" },
         );
       }
+      const reason = other ? null : companionReason(name, head);
+      if (reason) {
+        companions.push({ file, name, reason });
+        continue;
+      }
     }
     groups.set(importer, [...(groups.get(importer) ?? []), file]);
+  }
+  if (companions.length > 0 && groups.size === 0 && ignored.length === 0) {
+    // Nothing beside them was recognised: a licence or a readme alone is a file nobody can place (with a
+    // format given, it goes to that format's importer as before, which says what it misses).
+    if (!forced) {
+      const { file, name } = companions[0];
+      throw new ResearchError(
+        "import-failed",
+        `Cannot tell which platform ${name} comes from. Give its format (one of ${IMPORT_FORMATS.join(", ")}).`,
+        { file: shown(file) },
+      );
+    }
+    groups.set(
+      forced,
+      companions.map(({ file }) => file),
+    );
+  } else {
+    ignored.push(...companions.map(({ name, reason }) => ({ file: name, reason })));
   }
   return [...groups].flatMap(([importer, group]) =>
     (importer.groupFiles ? importer.groupFiles(group) : [group]).map((files) => ({
@@ -403,9 +446,19 @@ class ImportWriter {
     );
   }
 
-  communityFor(name: string, platform: Platform): KnownCommunity {
+  /**
+   * The community of this name, or one stored under a name the same data had before (a Stack Exchange
+   * dump was named after its folder by earlier releases): re-importing it then adds nothing.
+   */
+  communityFor(name: string, platform: Platform, formerNames: string[] = []): KnownCommunity {
     const key = `${platform}\u0000${name}`;
     let community = this.communities.get(key);
+    if (!community) {
+      community = formerNames
+        .map((former) => this.communities.get(`${platform}\u0000${former}`))
+        .find((known) => known?.stored);
+      if (community) this.communities.set(key, community);
+    }
     if (!community) {
       community = { id: newId(), name, platform, stored: false };
       this.communities.set(key, community);
@@ -1131,7 +1184,11 @@ async function importFilesAs(input: ImportFilesInput): Promise<ImportReport> {
             writer.add({
               imported,
               platform: importer.platform,
-              community: writer.communityFor(communityName, importer.platform),
+              community: writer.communityFor(
+                communityName,
+                importer.platform,
+                input.community?.trim() ? [] : imported.formerCommunityNames,
+              ),
             });
             if (writer.pendingCount >= CHUNK_SIZE) await writer.flush();
           }

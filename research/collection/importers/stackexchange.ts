@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { SaxesParser } from "saxes";
 import { ResearchError } from "../../shared/errors.js";
+import { chosenFolderName, StackExchangeSiteCounter } from "./community-names.js";
 import { htmlToPlainText, normalizeText, sanitizeImportedHtml } from "./html.js";
 import { toIsoDate } from "./read.js";
 import type { ImportEvent, ImportedAuthor, Importer } from "./types.js";
@@ -39,6 +40,34 @@ async function* readRows(file: string): AsyncGenerator<Row | ImportEvent> {
 
 const DUMP_FILES = ["Users.xml", "Posts.xml", "Comments.xml"];
 
+/** Rows of Posts.xml and of Comments.xml read to learn the site: enough to tell, cheap on a large dump. */
+const SITE_SAMPLE_ROWS = 20_000;
+
+/**
+ * The community a dump is: the site its posts and comments link to (`conlang.meta.stackexchange.com`),
+ * else the folder the person chose, else a neutral name; never an upload's temporary folder, which
+ * would make the same dump a new community on every upload.
+ */
+async function communityOfDump(folder: string, postsFile: string | null, commentsFile: string | null): Promise<string> {
+  const counter = new StackExchangeSiteCounter();
+  for (const file of [postsFile, commentsFile]) {
+    if (!file) continue;
+    let rows = 0;
+    try {
+      for await (const row of readRows(file)) {
+        if ("kind" in row) continue;
+        const a = row.attributes;
+        if (file === postsFile && a.PostTypeId === "1") counter.addQuestion(a.Tags);
+        counter.addText(file === postsFile ? a.Body : a.Text);
+        if (++rows >= SITE_SAMPLE_ROWS) break;
+      }
+    } catch {
+      // A malformed file is reported, with its line, when it is read for its posts.
+    }
+  }
+  return counter.site() ?? chosenFolderName(path.join(folder, "Posts.xml")) ?? "Stack Exchange site";
+}
+
 export const stackExchangeImporter: Importer = {
   format: "stackexchange",
   platform: "stackexchange",
@@ -70,7 +99,10 @@ export const stackExchangeImporter: Importer = {
       yield { kind: "invalid", where: { file: files[0] }, message: "A Stack Exchange import needs Posts.xml (and Comments.xml for comments)." };
       return;
     }
-    const community = path.basename(folder);
+    const community = await communityOfDump(folder, postsFile, commentsFile);
+    // Earlier releases named a dump after its folder: a project that has it so keeps that community.
+    const chosenFolder = chosenFolderName(path.join(folder, "Posts.xml"));
+    const formerCommunityNames = chosenFolder && chosenFolder !== community ? [chosenFolder] : undefined;
     const names = new Map<string, string>();
     if (usersFile) {
       for await (const row of readRows(usersFile)) {
@@ -120,6 +152,7 @@ export const stackExchangeImporter: Importer = {
             title: a.PostTypeId === "1" ? a.Title ?? null : null,
             url: null,
             community,
+            formerCommunityNames,
           },
         };
       }
@@ -148,6 +181,7 @@ export const stackExchangeImporter: Importer = {
             text: normalizeText(a.Text ?? ""),
             url: null,
             community,
+            formerCommunityNames,
           },
         };
       }

@@ -24,6 +24,8 @@ export type ImportedPost = {
   deletedUpstream?: boolean;
   /** The community the record says it belongs to (subreddit, forum, list, channel). */
   community?: string | null;
+  /** Names earlier releases gave the same community (a dump's folder): an import joins a community stored so. */
+  formerCommunityNames?: string[];
 };
 
 export type RecordLocation = { file: string; line?: number; record?: string | number; field?: string };
