@@ -80,6 +80,8 @@ const FORMATTED = [
   "tests/unit/withheld-quotes.test.ts",
   "tests/unit/not-found-route.test.ts",
   "tests/unit/project-overview-route.test.ts",
+  "tests/unit/plural.test.ts",
+  "research/shared/plural.ts",
   "app/routes/$.tsx",
   "app/routes/projects.$slug.$.tsx",
   "research/accounts/users.ts",

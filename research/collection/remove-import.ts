@@ -1,5 +1,6 @@
 import { insertAuditEvent } from "../entree/audit.js";
 import { ResearchError } from "../shared/errors.js";
+import { withCount } from "../shared/plural.js";
 import { requireCapability } from "../shared/roles.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
 import {
@@ -401,9 +402,11 @@ export async function removeImport({
         by: userId,
         action: "import-removed",
         detail:
-          `import ${importId} removed: ${result.posts} posts, ${result.threads} threads,` +
-          ` ${result.communities} communities, ${result.members} members, ${result.codings} codings,` +
-          ` ${result.memos} memos; ${notes} field notes unlinked`,
+          `import ${importId} removed: ${withCount(result.posts, "post")},` +
+          ` ${withCount(result.threads, "thread")},` +
+          ` ${withCount(result.communities, "community", "communities")},` +
+          ` ${withCount(result.members, "member")}, ${withCount(result.codings, "coding")},` +
+          ` ${withCount(result.memos, "memo")}; ${withCount(notes, "field note")} unlinked`,
       });
       return result;
     },

@@ -13,6 +13,7 @@ import { inTransaction, type DocumentStore, type Queryable } from "../store/inde
 import type { ConsentEntriesTable, MembersTable } from "../store/sql/schema.js";
 import { unlinkFieldNotes } from "../collection/field-notes.js";
 import { insertAuditEvent } from "./audit.js";
+import { withCount } from "../shared/plural.js";
 import { reconsiderQuotedPassages } from "./withheld-quotes.js";
 import { erasedMemberHash, personKeys } from "./consent-status.js";
 import { ConsentStatusSchema, type ConsentEntry, type ConsentStatus } from "./model.js";
@@ -543,10 +544,14 @@ export async function purgeMember({
         by: userId,
         action: "erasure",
         detail:
-          `member ${memberId} erased: ${counts.posts} posts, ${counts.codings} codings removed` +
-          `; ${counts.memos} memos, ${counts.suggestions} suggestions and decisions,` +
-          ` ${counts.responses} member-check responses removed; ${counts.notes} field notes unlinked,` +
-          ` ${counts.titles} thread titles withheld; their words blanked in ${counts.quotes} posts quoting them`,
+          `member ${memberId} erased: ${withCount(counts.posts, "post")},` +
+          ` ${withCount(counts.codings, "coding")} removed` +
+          `; ${withCount(counts.memos, "memo")},` +
+          ` ${withCount(counts.suggestions, "suggestion or decision", "suggestions and decisions")},` +
+          ` ${withCount(counts.responses, "member-check response")} removed;` +
+          ` ${withCount(counts.notes, "field note")} unlinked,` +
+          ` ${withCount(counts.titles, "thread title")} withheld;` +
+          ` their words blanked in ${withCount(counts.quotes, "post")} quoting them`,
       });
       return { posts: counts.posts, codings: counts.codings };
     },

@@ -4,6 +4,7 @@ import { ethicsFile } from "../entree/model.js";
 import { objectivesFile } from "../objectives/model.js";
 import { themesFile } from "../reporting/model.js";
 import { countCorpus } from "../collection/corpus.js";
+import { withCount } from "../shared/plural.js";
 import type { DocumentStore } from "../store/index.js";
 import { projectKeys, type Capability } from "./model.js";
 import { getProjectStats } from "./stats.js";
@@ -95,16 +96,12 @@ export async function computePhasePath({ store, slug }: { store: DocumentStore; 
   return { phases: [objectivesPhase, discoveryPhase, entreePhase, collectionPhase, codingPhase, reportingPhase], warnings };
 }
 
-function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
 /** The collection's counts as views show them: visible posts, with what opted-out members withheld. */
 function collectionSummary(
   corpus: { posts: number; threads: number; members: number; withheldPosts: number; withheldMembers: number },
   fieldNotes: number,
 ): string {
-  const visible = `${plural(corpus.posts, "visible post")} in ${plural(corpus.threads, "thread")}, ${plural(corpus.members, "member")}, ${plural(fieldNotes, "field note")}`;
+  const visible = `${withCount(corpus.posts, "visible post")} in ${withCount(corpus.threads, "thread")}, ${withCount(corpus.members, "member")}, ${withCount(fieldNotes, "field note")}`;
   if (corpus.withheldPosts === 0 && corpus.withheldMembers === 0) return visible;
-  return `${visible} (${plural(corpus.withheldPosts, "post")} by ${plural(corpus.withheldMembers, "member")} withheld: they opted out)`;
+  return `${visible} (${withCount(corpus.withheldPosts, "post")} by ${withCount(corpus.withheldMembers, "member")} withheld: they opted out)`;
 }

@@ -327,7 +327,7 @@ test("erasure removes every trace of the member, keeps an audit entry without co
   const [latest] = await listAudit({ store, slug, limit: 1 });
   expect(latest).toMatchObject({ action: "erasure", by: owner.id });
   expect(latest.detail).toMatch(
-    new RegExp(`^member ${wendy.id} erased: 2 posts, 1 codings removed; 1 memos`),
+    new RegExp(`^member ${wendy.id} erased: 2 posts, 1 coding removed; 1 memo,`),
   );
   expect(await getProjectStats({ store, slug })).toMatchObject({
     posts: 4,
@@ -360,7 +360,7 @@ test("erasing the member who opened a thread withholds its title and keeps the o
   expect(threads[0].postCount).toBe(6 - result.posts);
   expect(await allTablesText(store)).not.toContain("Solar setup keeps dying");
   expect((await listAudit({ store, slug, limit: 1 }))[0].detail).toMatch(
-    /1 thread titles withheld; their words blanked in 0 posts quoting them$/,
+    /1 thread title withheld; their words blanked in 0 posts quoting them$/,
   );
 });
 

@@ -143,6 +143,14 @@ test("an import goes with its codings, memos and empty threads; another import's
   const [event] = await listAudit({ store, slug });
   expect(event).toMatchObject({ action: "import-removed" });
   expect(event.detail).not.toMatch(/exhaust|heater/i);
+  // One or many, as people read it: "1 thread", "0 communities", "1 coding", "1 memo".
+  expect(event.detail).toMatch(
+    new RegExp(
+      `^import ${older.id} removed: 3 posts, 1 thread, 0 communities, 2 members, 1 coding, 1 memo; ` +
+        `\\d+ field notes? unlinked$`,
+    ),
+  );
+  expect(event.detail).not.toMatch(/\b1 (threads|communities|members|codings|memos|field notes)\b/);
 
   // The last import goes with its community, now empty.
   await removeImport({ store, slug, importId: newer.id, userId: owner.id });
