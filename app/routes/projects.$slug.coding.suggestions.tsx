@@ -18,6 +18,7 @@ import {
   roleAllows,
   startAnnotationJob,
   startSuggestionsJob,
+  suggestionCoverage,
   suggestionPrecision,
   type BackgroundJob,
 } from "~/server/research.server";
@@ -43,7 +44,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const codes = await listCodes({ store, slug });
   const codeName = codes.some((code) => code.name === query.code) ? query.code : undefined;
   // Suggestions are read from the stored run (a background job computes them): never computed here.
-  const [page, precision, suggestionsJob, annotationJob, revision] = await Promise.all([
+  const [page, precision, coverage, suggestionsJob, annotationJob, revision] = await Promise.all([
     listSuggestions({
       store,
       slug,
@@ -52,6 +53,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       limit: PAGE_SIZE,
     }),
     suggestionPrecision({ store, slug }),
+    suggestionCoverage({ store, slug }),
     getSuggestionsJob({ store, slug }),
     getAnnotationJob({ store, slug }),
     getCorpusRevision({ store, slug }),
@@ -72,7 +74,23 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     annotationJob: presentJob(annotationJob),
     codes: codes.map((c) => ({ id: c.id, name: c.name, colour: c.colour })),
     suggestions: page.suggestions,
-    precision,
+    // One row per active code, with the decisions of codes since merged or deleted after them.
+    perCode: [
+      ...coverage.map((row) => ({
+        ...row,
+        decisions: precision.find((p) => p.codeId === row.codeId) ?? null,
+      })),
+      ...precision
+        .filter((p) => !coverage.some((row) => row.codeId === p.codeId))
+        .map((p) => ({
+          codeId: p.codeId,
+          codeName: p.codeName,
+          codedPassages: null,
+          pending: null,
+          heldOut: null,
+          decisions: p,
+        })),
+    ],
   };
 }
 
@@ -139,7 +157,7 @@ function JobProgress({ job, label }: { job: JobView; label: string }) {
 
 export default function SuggestionsPage() {
   const data = useLoaderData<typeof loader>();
-  const { slug, codeName, canCode, suggestionsJob, annotationJob, codes, suggestions, precision } =
+  const { slug, codeName, canCode, suggestionsJob, annotationJob, codes, suggestions, perCode } =
     data;
   const actionData = useActionData<typeof action>();
   const { formError } = formState(actionData);
@@ -342,14 +360,24 @@ export default function SuggestionsPage() {
         ) : null}
       </section>
       <section className="card" aria-labelledby="precision-heading">
-        <h2 id="precision-heading">Precision of suggestions per code</h2>
-        {precision.length === 0 ? (
-          <p className="muted small">No decision yet.</p>
+        <h2 id="precision-heading">Coverage and precision per code</h2>
+        <p className="small muted">
+          Held-out reach: every third passage coded with a code is set aside when suggestions run
+          and scored against the rest, as an uncoded passage would be; the share that would be
+          suggested is an estimate of how much of the code&apos;s like the suggestions find (codes
+          with fewer than six coded passages get none). Precision: accepted among decided
+          suggestions.
+        </p>
+        {perCode.length === 0 ? (
+          <p className="muted small">No code yet.</p>
         ) : (
-          <table>
+          <table aria-label="Coverage and precision per code">
             <thead>
               <tr>
                 <th>Code</th>
+                <th className="num">Coded passages</th>
+                <th className="num">Pending</th>
+                <th className="num">Held-out reach</th>
                 <th className="num">Accepted</th>
                 <th className="num">Rejected</th>
                 <th className="num">Precision</th>
@@ -357,21 +385,31 @@ export default function SuggestionsPage() {
               </tr>
             </thead>
             <tbody>
-              {precision.map((p) => (
-                <tr key={p.codeId}>
-                  <td>{p.codeName}</td>
-                  <td className="num">{p.accepted}</td>
-                  <td className="num">{p.rejected}</td>
-                  <td className="num">
-                    {p.precision === null ? "—" : `${Math.round(p.precision * 100)}%`}
-                  </td>
-                  <td className="small">
-                    similar {p.byKind.similar.accepted}/{p.byKind.similar.rejected} · keyword{" "}
-                    {p.byKind.keyword.accepted}/{p.byKind.keyword.rejected} · sentiment{" "}
-                    {p.byKind.sentiment.accepted}/{p.byKind.sentiment.rejected}
-                  </td>
-                </tr>
-              ))}
+              {perCode.map((row) => {
+                const p = row.decisions;
+                return (
+                  <tr key={row.codeId}>
+                    <td>{row.codeName}</td>
+                    <td className="num">{row.codedPassages ?? "—"}</td>
+                    <td className="num">{row.pending ?? "—"}</td>
+                    <td className="num">
+                      {row.heldOut
+                        ? `${Math.round((row.heldOut.reached / row.heldOut.tested) * 100)}% of ${row.heldOut.tested}`
+                        : "—"}
+                    </td>
+                    <td className="num">{p?.accepted ?? 0}</td>
+                    <td className="num">{p?.rejected ?? 0}</td>
+                    <td className="num">
+                      {p?.precision == null ? "—" : `${Math.round(p.precision * 100)}%`}
+                    </td>
+                    <td className="small">
+                      {p
+                        ? `similar ${p.byKind.similar.accepted}/${p.byKind.similar.rejected} · keyword ${p.byKind.keyword.accepted}/${p.byKind.keyword.rejected} · sentiment ${p.byKind.sentiment.accepted}/${p.byKind.sentiment.rejected}`
+                        : "no decision yet"}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         )}

@@ -140,7 +140,22 @@ type CodeRules = {
   centroid: Record<string, number> | null;
   topTerms: string[];
   quotes: number;
+  /** Every third coded passage, set aside to estimate how many of its like the code would reach. */
+  heldOut: Array<{ bow: Record<string, number>; text: string }>;
 };
+
+/** Fewer coded passages than this and a held-out estimate says nothing. */
+const MIN_EXAMPLES_FOR_ESTIMATE = 6;
+const HELD_OUT_PER_CODE = 100;
+/** A passage is scored for a code only when it shares one of the code's strongest centroid terms. */
+const TOP_TERMS = 25;
+
+/**
+ * How far a code's suggestions reach, estimated in the run: each held-out coded passage is scored
+ * against the code's centroid without it, as an uncoded passage would be; it is reached when that
+ * similarity (or a keyword rule) would suggest the code there.
+ */
+export type CodeReach = { codeId: string; codedPassages: number; heldOut: number; reached: number };
 
 export type SuggestionsProgress = { done: number; total: number; label: string };
 
@@ -201,6 +216,7 @@ function buildCodeRules(codes: Code[], keywords: Keyword[]): CodeRules[] {
       centroid: null,
       topTerms: [],
       quotes: 0,
+      heldOut: [],
     };
   });
 }
@@ -298,7 +314,13 @@ function passagesOf(post: PostRow): Passage[] {
   const english = usesEnglishModel(post.language);
   if (!english) {
     const end = codePointLength(post.text);
-    const whole = { sourceId: post.id, sourceName: sourceNameOf(post), start: 0, end, text: post.text };
+    const whole = {
+      sourceId: post.id,
+      sourceName: sourceNameOf(post),
+      start: 0,
+      end,
+      text: post.text,
+    };
     return [{ ...whole, sentiment: 0, english, terms: null }];
   }
   const sentences = storedSentences(post.data) ?? annotateText(post.text).sentences;
@@ -356,9 +378,12 @@ async function learnCentroids(
       if (!rule) continue;
       rule.quotes++;
       const sum = sums.get(row.code_id) ?? {};
-      for (const [term, weight] of Object.entries(bm25.bowOf(contentTerms(row.quote))))
-        sum[term] = (sum[term] ?? 0) + weight;
+      const bow = bm25.bowOf(contentTerms(row.quote));
+      for (const [term, weight] of Object.entries(bow)) sum[term] = (sum[term] ?? 0) + weight;
       sums.set(row.code_id, sum);
+      if (rule.quotes % 3 === 0 && rule.heldOut.length < HELD_OUT_PER_CODE) {
+        rule.heldOut.push({ bow, text: row.quote });
+      }
     }
     if (rows.length < POST_BATCH) break;
   }
@@ -370,9 +395,33 @@ async function learnCentroids(
     rule.centroid = centroid;
     rule.topTerms = Object.entries(centroid)
       .sort((a, b) => b[1] - a[1])
-      .slice(0, 25)
+      .slice(0, TOP_TERMS)
       .map(([term]) => term);
   }
+}
+
+/** The held-out estimate of each code's reach (see CodeReach), once the centroids are learned. */
+function estimateReach(rules: CodeRules[]): CodeReach[] {
+  return rules.map((rule) => {
+    const row = { codeId: rule.code.id, codedPassages: rule.quotes, heldOut: 0, reached: 0 };
+    if (rule.quotes < MIN_EXAMPLES_FOR_ESTIMATE) return row;
+    for (const held of rule.heldOut) {
+      row.heldOut++;
+      if (rule.keywordMatcher && rule.keywordMatcher.matches(held.text).length > 0) {
+        row.reached++;
+        continue;
+      }
+      if (!rule.centroid || !rule.topTerms.some((term) => term in held.bow)) continue;
+      // The centroid as it would be without this passage: (mean · n − bow) / (n − 1).
+      const without: Record<string, number> = {};
+      for (const [term, mean] of Object.entries(rule.centroid)) {
+        const weight = (mean * rule.quotes - (held.bow[term] ?? 0)) / (rule.quotes - 1);
+        if (weight > 1e-9) without[term] = weight;
+      }
+      if (similarity.bow.cosine(held.bow, without) >= MIN_SIMILARITY) row.reached++;
+    }
+    return row;
+  });
 }
 
 type CodedSpan = { codeId: string; start: number; end: number };
@@ -420,8 +469,8 @@ async function collectSuggestions({
   keywords: Keyword[];
   perCode: number;
   onProgress?: (progress: SuggestionsProgress) => void;
-}): Promise<Suggestion[]> {
-  if (codes.length === 0) return [];
+}): Promise<{ suggestions: Suggestion[]; reach: CodeReach[] }> {
+  if (codes.length === 0) return { suggestions: [], reach: [] };
   const rules = buildCodeRules(codes, keywords);
   const decided = new Set(
     (
@@ -557,7 +606,12 @@ async function collectSuggestions({
     scored += posts.length;
     report(`Scoring passages: ${scored} of ${total} posts`);
   }
-  return [...best.values()].flatMap((collector) => collector.sorted()).sort(bySuggestionRank);
+  return {
+    suggestions: [...best.values()]
+      .flatMap((collector) => collector.sorted())
+      .sort(bySuggestionRank),
+    reach: estimateReach(rules),
+  };
 }
 
 /** The active codes (or the one named: a name not in the codebook is an error) and the project keywords. */
@@ -601,7 +655,7 @@ export async function computeSuggestions({
 }): Promise<Suggestion[]> {
   const { db, projectId } = await projectSql({ store, slug });
   const { codes, keywords } = await readCodesAndKeywords(store, slug, codeName);
-  const all = await collectSuggestions({
+  const { suggestions } = await collectSuggestions({
     db,
     projectId,
     codes,
@@ -609,7 +663,32 @@ export async function computeSuggestions({
     perCode: limit,
     onProgress,
   });
-  return all.slice(0, limit);
+  return fairShare(suggestions, limit);
+}
+
+/**
+ * The best `limit` suggestions with every code getting its turn: codes take one suggestion each, best
+ * first, round after round, and the chosen ones are then ordered best first. Cutting the ranked list
+ * instead would give the limit to the one or two codes whose passages score highest and leave codes
+ * with many coded examples without a single suggestion.
+ */
+export function fairShare(ranked: Suggestion[], limit: number): Suggestion[] {
+  if (ranked.length <= limit) return ranked;
+  const byCode = new Map<string, Suggestion[]>();
+  for (const suggestion of ranked) {
+    byCode.set(suggestion.codeId, [...(byCode.get(suggestion.codeId) ?? []), suggestion]);
+  }
+  const queues = [...byCode.values()];
+  const chosen: Suggestion[] = [];
+  for (let round = 0; chosen.length < limit; round++) {
+    const before = chosen.length;
+    for (const queue of queues) {
+      if (chosen.length === limit) break;
+      if (round < queue.length) chosen.push(queue[round]);
+    }
+    if (chosen.length === before) break;
+  }
+  return chosen.sort(bySuggestionRank);
 }
 
 export type SuggestionsRunReport = {
@@ -620,6 +699,8 @@ export type SuggestionsRunReport = {
   computedAt: string;
   /** What the corpus showed when the run began (getCorpusRevision): a page can tell the run is stale. */
   corpusRevision: string;
+  /** Per code, the held-out estimate of its reach (runs before this field have none). */
+  reach?: CodeReach[];
 };
 
 /**
@@ -645,7 +726,7 @@ export async function runSuggestions({
       onProgress?.({ done, total, label: `Annotating new posts: ${done} of ${total}` }),
   });
   const { codes, keywords } = await readCodesAndKeywords(store, slug);
-  const suggestions = await collectSuggestions({
+  const { suggestions, reach } = await collectSuggestions({
     db,
     projectId,
     codes,
@@ -695,6 +776,7 @@ export async function runSuggestions({
     annotated: annotation.annotated,
     computedAt: nowIso(),
     corpusRevision,
+    reach,
   };
 }
 
@@ -981,6 +1063,62 @@ export async function suggestionPrecision({
     rows.set(count.code_id, row);
   }
   return [...rows.values()];
+}
+
+export type SuggestionCoverage = {
+  codeId: string;
+  codeName: string;
+  /** Passages coded with the code on what is visible now. */
+  codedPassages: number;
+  /** Suggestions of the stored run still waiting for a decision. */
+  pending: number;
+  /** The last run's held-out estimate; null before a run, or with too few coded passages. */
+  heldOut: { tested: number; reached: number } | null;
+};
+
+/**
+ * Per active code, how far suggestions reach: what is coded, what the stored run still suggests, and
+ * the run's held-out estimate. Read by counting queries, never by computing suggestions.
+ */
+export async function suggestionCoverage({
+  store,
+  slug,
+}: {
+  store: DocumentStore;
+  slug: string;
+}): Promise<SuggestionCoverage[]> {
+  const { db, projectId } = await projectSql({ store, slug });
+  const [codebook, job] = await Promise.all([
+    store.read(codebookFile, projectKeys.codebook(slug)),
+    getLatestRunJob(store, slug),
+  ]);
+  const active = codebook.codes.filter((code) => !code.mergedInto);
+  const codeIds = active.map((code) => code.id);
+  if (codeIds.length === 0) return [];
+  const [coded, pending] = await Promise.all([
+    visibleCodings(db, projectId, codeIds)
+      .select(["c.code_id", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("c.code_id")
+      .execute(),
+    pendingSuggestions(db, projectId, codeIds)
+      .select(["s.code_id", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("s.code_id")
+      .execute(),
+  ]);
+  const codedBy = new Map(coded.map((row) => [row.code_id, Number(row.n)]));
+  const pendingBy = new Map(pending.map((row) => [row.code_id, Number(row.n)]));
+  const reachBy = new Map((job?.report?.reach ?? []).map((row) => [row.codeId, row]));
+  return active.map((code) => {
+    const reach = reachBy.get(code.id);
+    return {
+      codeId: code.id,
+      codeName: code.name,
+      codedPassages: codedBy.get(code.id) ?? 0,
+      pending: pendingBy.get(code.id) ?? 0,
+      heldOut:
+        reach && reach.heldOut > 0 ? { tested: reach.heldOut, reached: reach.reached } : null,
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
