@@ -7,7 +7,18 @@ import type { Queryable } from "../store/index.js";
  * field note that still exists. Maps, reports and counts start from it, so an opted-out member's coded
  * words never reach them.
  */
-export function visibleCodings(db: Queryable, projectId: string) {
+export function visibleCodings(
+  db: Queryable,
+  projectId: string,
+  /** Only posts of these communities (field notes always): a report's scope. Null: every community. */
+  communityIds: readonly string[] | null = null,
+) {
+  const posts = () => {
+    const visible = visiblePosts(db, projectId);
+    return communityIds
+      ? visible.where("p.community_id", "in", communityIds.length ? [...communityIds] : [""])
+      : visible;
+  };
   return db
     .selectFrom("codings as c")
     .where("c.project_id", "=", projectId)
@@ -16,11 +27,7 @@ export function visibleCodings(db: Queryable, projectId: string) {
         eb.and([
           eb("c.source_type", "=", "post"),
           // Correlated on purpose: one index probe per coding, not a scan of every visible post.
-          eb.exists(
-            visiblePosts(db, projectId)
-              .select("p.id")
-              .where("p.id", "=", sql.ref<string>("c.source_id")),
-          ),
+          eb.exists(posts().select("p.id").where("p.id", "=", sql.ref<string>("c.source_id"))),
         ]),
         eb.and([
           eb("c.source_type", "=", "fieldnote"),
@@ -37,8 +44,12 @@ export function visibleCodings(db: Queryable, projectId: string) {
 }
 
 /** How many codings the project's visible sources carry. */
-export async function countVisibleCodings(db: Queryable, projectId: string): Promise<number> {
-  const row = await visibleCodings(db, projectId)
+export async function countVisibleCodings(
+  db: Queryable,
+  projectId: string,
+  communityIds: readonly string[] | null = null,
+): Promise<number> {
+  const row = await visibleCodings(db, projectId, communityIds)
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -55,13 +66,14 @@ export type CodeCooccurrenceCounts = {
 export async function countCodeCooccurrence(
   db: Queryable,
   projectId: string,
+  communityIds: readonly string[] | null = null,
 ): Promise<CodeCooccurrenceCounts> {
   const applied = () =>
-    visibleCodings(db, projectId)
+    visibleCodings(db, projectId, communityIds)
       .select(["c.code_id as code_id", "c.source_id as source_id"])
       .distinct();
   const [perCode, perPair] = await Promise.all([
-    visibleCodings(db, projectId)
+    visibleCodings(db, projectId, communityIds)
       .select((eb) => ["c.code_id", eb.fn.count<number>("c.source_id").distinct().as("n")])
       .groupBy("c.code_id")
       .execute(),

@@ -339,13 +339,15 @@ async function memberStructure(
   store: DocumentStore,
   slug: string,
   maxNodes: number,
+  communityIds: readonly string[] | null,
 ): Promise<MemberStructure> {
   const { db, projectId } = await projectSql({ store, slug });
   const revision = await getCorpusRevision({ store, slug });
-  const key = `${JSON.stringify(store.sqlLocation)}|${revision}|${maxNodes}`;
+  const scope = communityIds ? [...communityIds].sort().join(",") : "*";
+  const key = `${JSON.stringify(store.sqlLocation)}|${revision}|${maxNodes}|${scope}`;
   const cached = structureCache.get(key);
   if (cached) return cached;
-  const structure = readMemberGraph(db, projectId, maxNodes).then((graph) =>
+  const structure = readMemberGraph(db, projectId, maxNodes, communityIds).then((graph) =>
     buildMemberStructure(graph),
   );
   structureCache.set(key, structure);
@@ -371,9 +373,17 @@ export async function readMemberGraph(
   db: Queryable,
   projectId: string,
   maxNodes: number,
+  /** Only posts of these communities (a report's scope); null: every community. */
+  communityIds: readonly string[] | null = null,
 ): Promise<MemberGraph> {
+  const scoped = () => {
+    const visible = visiblePosts(db, projectId);
+    return communityIds
+      ? visible.where("p.community_id", "in", communityIds.length ? [...communityIds] : [""])
+      : visible;
+  };
   const active = () =>
-    visiblePosts(db, projectId)
+    scoped()
       .where("p.member_id", "is not", null)
       .groupBy("p.member_id")
       .orderBy((eb) => eb.fn.countAll(), "desc")
@@ -388,10 +398,8 @@ export async function readMemberGraph(
     .execute();
   const ids = top.flatMap((row) => (row.member_id ? [row.member_id] : []));
   if (ids.length === 0) return { members: [], edges: [] };
-  const parents = visiblePosts(db, projectId)
-    .select(["p.id as id", "p.member_id as member_id"])
-    .as("q");
-  const rows = await visiblePosts(db, projectId)
+  const parents = scoped().select(["p.id as id", "p.member_id as member_id"]).as("q");
+  const rows = await scoped()
     .innerJoin(parents, "q.id", "p.parent_id")
     .whereRef("q.member_id", "!=", "p.member_id")
     // The ids as parameters (at most 2 × 2,000, within both engines' limits): a subquery here lets
@@ -512,7 +520,12 @@ function memberMetrics(
   for (const edge of edges) {
     if (!directed.hasNode(edge.source) || !directed.hasNode(edge.target)) continue;
     if (directed.hasEdge(edge.source, edge.target))
-      directed.updateEdgeAttribute(edge.source, edge.target, "weight", (w: number) => w + edge.weight);
+      directed.updateEdgeAttribute(
+        edge.source,
+        edge.target,
+        "weight",
+        (w: number) => w + edge.weight,
+      );
     else directed.addEdge(edge.source, edge.target, { weight: edge.weight });
   }
   // Unweighted paths: a reply is a tie whatever its count (weights would read as distances).
@@ -570,14 +583,17 @@ export async function memberInteractionNetwork({
   level,
   maxNodes = 2000,
   colouring = { kind: "community" },
+  communityIds = null,
 }: {
   store: DocumentStore;
   slug: string;
   level: CloakingLevel;
   maxNodes?: number;
   colouring?: MemberColouring;
+  /** Only members' posts in these communities (a report's scope); null: every community. */
+  communityIds?: readonly string[] | null;
 }): Promise<Network> {
-  const structure = await memberStructure(store, slug, maxNodes);
+  const structure = await memberStructure(store, slug, maxNodes, communityIds);
   const { db, projectId } = await projectSql({ store, slug });
   const ids = structure.nodes.map((node) => node.id);
   const { names, consent } = await readMemberNames(db, projectId, ids);
@@ -698,15 +714,18 @@ export async function codeCooccurrenceNetwork({
   store,
   slug,
   minWeight = 1,
+  communityIds = null,
 }: {
   store: DocumentStore;
   slug: string;
   minWeight?: number;
+  /** Only codings on posts of these communities, and field notes (a report's scope). */
+  communityIds?: readonly string[] | null;
 }): Promise<Network> {
   const { db, projectId } = await projectSql({ store, slug });
   const [codebook, counts] = await Promise.all([
     store.read(codebookFile, projectKeys.codebook(slug)),
-    countCodeCooccurrence(db, projectId),
+    countCodeCooccurrence(db, projectId, communityIds),
   ]);
   const codes = codebook.codes.filter((code) => !code.mergedInto);
   return codeNetwork(
@@ -846,7 +865,9 @@ export function networkToGexf(network: Network): string {
       ...network.nodes.map((node) => {
         const colour = rgb(node.colour);
         const metrics = node.metrics
-          ? METRIC_KEYS.map(([key]) => `<attvalue for="${key}" value="${node.metrics![key]}"/>`).join("")
+          ? METRIC_KEYS.map(
+              ([key]) => `<attvalue for="${key}" value="${node.metrics![key]}"/>`,
+            ).join("")
           : "";
         return `      <node id="${ids.get(node.id)}" label="${xml(node.label)}"${spell(day(node.start))}><attvalues><attvalue for="group" value="${xml(node.group)}"/>${metrics}</attvalues><viz:color r="${colour.r}" g="${colour.g}" b="${colour.b}"/><viz:size value="${node.size}"/><viz:position x="${node.x}" y="${node.y}" z="0"/></node>`;
       }),

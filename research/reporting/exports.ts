@@ -19,16 +19,43 @@ const RESPONSE_LABELS: Record<string, string> = {
  */
 export const escapeMarkdown = (text: string) =>
   text
-    .replace(/([\\`*_[\]<|])/g, "\\$1")
-    .replace(/^([ \t]*)([#>+-]|\d+[.)])(?=[ \t]|$)/gm, (_, indent: string, marker: string) =>
-      `${indent}${marker.replace(/^(\d+)([.)])$/, "$1\\$2").replace(/^([#>+-])$/, "\\$1")}`,
+    .replace(/([\\`*[\]<])/g, "\\$1")
+    // An underscore inside a word (snake_case, a URL's path) is never emphasis in CommonMark.
+    .replace(/_/g, (underscore, at: number, whole: string) =>
+      /[\p{L}\p{N}]/u.test(whole[at - 1] ?? "") && /[\p{L}\p{N}]/u.test(whole[at + 1] ?? "")
+        ? underscore
+        : "\\_",
+    )
+    .replace(
+      /^([ \t]*)([#>+-]|\d+[.)])(?=[ \t]|$)/gm,
+      (_, indent: string, marker: string) =>
+        `${indent}${marker.replace(/^(\d+)([.)])$/, "$1\\$2").replace(/^([#>+-])$/, "\\$1")}`,
     );
 const md = escapeMarkdown;
+/** A table cell: a bare | would end the cell, so it is escaped there (and only there). */
+export const escapeTableCell = (text: string) => escapeMarkdown(text).replace(/\|/g, "\\|");
+const cell = escapeTableCell;
+/** A field typed as a sentence ends the sentence it is put in: its own final full stop is dropped. */
+const clause = (text: string) => text.trim().replace(/[.\s]+$/, "");
 
 function quoteMarkdown(quote: CloakedQuote): string {
   if (quote.text === null) return `- *[${quote.ref}] quote withheld: ${quote.note}*`;
   const flag = quote.searchable && !quote.searchTested ? " ⚠ searchable verbatim quote" : "";
   return `> ${md(quote.text).replace(/\n/g, "\n> ")}\n>\n> — ${md(quote.author)} [${quote.ref}${quote.treatment === "paraphrased" ? ", paraphrased" : ""}]${flag}`;
+}
+
+/** Which communities the report covers, and on what basis, in one sentence. */
+export function scopeSentence(scope: ReportData["scope"]): string {
+  const covered = `${scope.communities} ${scope.communities === 1 ? "community" : "communities"}`;
+  const basis = {
+    selected: `the ${covered} selected in community discovery`,
+    chosen: `${covered} chosen by the researchers`,
+    "not-rejected": `${covered}: every community not rejected in discovery (none was selected yet)`,
+  }[scope.basis];
+  const left = scope.leftOut
+    ? ` ${scope.leftOut} other ${scope.leftOut === 1 ? "community" : "communities"} of the project ${scope.leftOut === 1 ? "is" : "are"} left out.`
+    : "";
+  return `*This report covers ${basis}.${left}*`;
 }
 
 /** The report as Markdown (the in-app preview renders it with marked). */
@@ -59,14 +86,16 @@ export function reportToMarkdown(report: ReportData): string {
     "| Community | Platform | Posts | Members |",
     "|---|---|---:|---:|",
     ...report.communities.map(
-      (c) => `| ${md(c.label)} | ${c.platform} | ${c.posts} | ${c.members} |`,
+      (c) => `| ${cell(c.label)} | ${c.platform} | ${c.posts} | ${c.members} |`,
     ),
+    "",
+    scopeSentence(report.scope),
     "",
   );
   lines.push(
     "## Method and ethics",
     "",
-    `${report.method.posts} posts in ${report.method.threads} threads by ${report.method.members} members were read; ${report.method.codings} segments were coded with ${report.method.codes} codes and grouped into ${report.method.themes} themes. Space: ${report.ethics.space || "not stated"}; consent: ${report.ethics.consentApproach || "not stated"}; ethics approval: ${report.ethics.boardReference || "not recorded"}. Members appear under pseudonyms; members who opted out do not appear.`,
+    `${report.method.posts} posts in ${report.method.threads} threads by ${report.method.members} members were read; ${report.method.codings} segments were coded with ${report.method.codes} codes and grouped into ${report.method.themes} themes. Space: ${md(clause(report.ethics.space) || "not stated")}; consent: ${md(clause(report.ethics.consentApproach) || "not stated")}; ethics approval: ${md(clause(report.ethics.boardReference) || "not recorded")}. Members appear under pseudonyms; members who opted out do not appear.`,
     "",
   );
   lines.push("## Themes", "");
@@ -107,7 +136,7 @@ export function reportToMarkdown(report: ReportData): string {
         "| Event to watch | Responsible | Involved |",
         "|---|---|---|",
         ...g.impact.map(
-          (row) => `| ${md(row.event)} | ${md(row.responsible)} | ${md(row.involved)} |`,
+          (row) => `| ${cell(row.event)} | ${cell(row.responsible)} | ${cell(row.involved)} |`,
         ),
         "",
       );
@@ -121,7 +150,7 @@ export function reportToMarkdown(report: ReportData): string {
     "",
     "| Criterion | Score | Note |",
     "|---|---:|---|",
-    ...report.selfAssessment.map((s) => `| ${s.criterion} | ${s.score ?? "—"} | ${md(s.note)} |`),
+    ...report.selfAssessment.map((s) => `| ${s.criterion} | ${s.score ?? "—"} | ${cell(s.note)} |`),
     "",
   );
   lines.push(
@@ -131,7 +160,7 @@ export function reportToMarkdown(report: ReportData): string {
     "|---|---|---|---|---|",
     ...report.quoteLog.map(
       (q) =>
-        `| ${q.ref} | ${md(q.theme)} | ${q.treatment} | ${q.searchable ? "yes" : "no"} | ${q.searchTested ? "run" : q.searchable ? "not run" : "—"} |`,
+        `| ${q.ref} | ${cell(q.theme)} | ${q.treatment} | ${q.searchable ? "yes" : "no"} | ${q.searchTested ? "run" : q.searchable ? "not run" : "—"} |`,
     ),
     "",
   );

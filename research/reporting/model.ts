@@ -1,8 +1,19 @@
 import { z } from "zod";
 import type { StoredFileKind } from "../store/index.js";
 
-export const ResponseTypeSchema = z.enum(["answer", "fix", "escalate", "change-product", "change-process", "change-message"]);
-export const ImpactRowSchema = z.object({ event: z.string(), responsible: z.string(), involved: z.string() });
+export const ResponseTypeSchema = z.enum([
+  "answer",
+  "fix",
+  "escalate",
+  "change-product",
+  "change-process",
+  "change-message",
+]);
+export const ImpactRowSchema = z.object({
+  event: z.string(),
+  responsible: z.string(),
+  involved: z.string(),
+});
 
 /** What a brand strategist acts on for a theme (an engagement guideline). */
 export const GuidelineSchema = z.object({
@@ -43,7 +54,18 @@ export const ThemeSchema = z.object({
 });
 export type Theme = z.infer<typeof ThemeSchema>;
 
-export const CRITERIA = ["coherence", "rigour", "literacy", "groundedness", "innovation", "resonance", "verisimilitude", "reflexivity", "praxis", "intermix"] as const;
+export const CRITERIA = [
+  "coherence",
+  "rigour",
+  "literacy",
+  "groundedness",
+  "innovation",
+  "resonance",
+  "verisimilitude",
+  "reflexivity",
+  "praxis",
+  "intermix",
+] as const;
 export type Criterion = (typeof CRITERIA)[number];
 
 export const ThemesFileSchema = z.object({
@@ -51,14 +73,30 @@ export const ThemesFileSchema = z.object({
   /** Per coded segment, keyed by coding id. */
   quoteTreatments: z.record(z.string(), QuoteTreatmentSchema).default({}),
   limitations: z.string().default(""),
-  selfAssessment: z.partialRecord(z.enum(CRITERIA), z.object({ score: z.number().int().min(1).max(5).nullable(), note: z.string() })).default({}),
+  selfAssessment: z
+    .partialRecord(
+      z.enum(CRITERIA),
+      z.object({ score: z.number().int().min(1).max(5).nullable(), note: z.string() }),
+    )
+    .default({}),
+  /** The communities reports, maps and exports cover; null: those selected in discovery (see report-scope.ts). */
+  reportScope: z
+    .object({ communityIds: z.array(z.string()) })
+    .nullable()
+    .default(null),
 });
 export type ThemesFile = z.infer<typeof ThemesFileSchema>;
 export const themesFile: StoredFileKind<ThemesFile> = {
   description: "themes and findings",
   schema: ThemesFileSchema,
   version: 1,
-  empty: () => ({ themes: [], quoteTreatments: {}, limitations: "", selfAssessment: {} }),
+  empty: () => ({
+    themes: [],
+    quoteTreatments: {},
+    limitations: "",
+    selfAssessment: {},
+    reportScope: null,
+  }),
 };
 
 export const ShareLinkSchema = z.object({

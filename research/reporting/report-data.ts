@@ -8,16 +8,18 @@ import {
   type Network,
 } from "../analysis/networks.js";
 import { codebookFile, type Code } from "../coding/model.js";
-import { countCorpus, listCommunities, projectSql } from "../collection/corpus.js";
+import { listCommunities, projectSql } from "../collection/corpus.js";
 import { getEthicsOverview } from "../entree/ethics-plan.js";
 import { objectivesFile } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
 import type { DocumentStore } from "../store/index.js";
 import { cloakQuote, type CloakedQuote, type NameBook } from "./cloaking.js";
 import { CRITERIA, themesFile, type Guideline } from "./model.js";
+import { resolveReportScope, type ReportScope } from "./report-scope.js";
 import {
   cachedPerRevision,
   countCommunityActivity,
+  countScopedCorpus,
   hashOf,
   readNameBookMembers,
   readReportCodings,
@@ -56,6 +58,8 @@ export type ReportData = {
     scope: { from: string | null; to: string | null; languages: string[]; platforms: string[] };
   };
   communities: Array<{ label: string; platform: string; posts: number; members: number }>;
+  /** Which communities the report covers and why (discovery's selection, the researcher's choice). */
+  scope: { basis: ReportScope["basis"]; communities: number; leftOut: number };
   method: {
     posts: number;
     threads: number;
@@ -118,7 +122,10 @@ export async function buildReportData({
   memberColourCodeId,
 }: ReportOptions): Promise<ReportData> {
   const { db, project, projectId } = await projectSql({ store, slug });
-  const [ethics, objectives, themesData, codebook, communities, activity, counts, codingCount] =
+  const scope = await resolveReportScope({ store, slug });
+  const inScope = scope.communityIds;
+  const scopeKey = hashOf([...inScope].sort());
+  const [ethics, objectives, themesData, codebook, allCommunities, activity, counts, codingCount] =
     await Promise.all([
       getEthicsOverview({ store, slug }),
       store.read(objectivesFile, projectKeys.objectives(slug)),
@@ -128,9 +135,13 @@ export async function buildReportData({
       cachedPerRevision(store, slug, "community-activity", () =>
         countCommunityActivity(db, projectId),
       ),
-      cachedPerRevision(store, slug, "corpus-counts", () => countCorpus({ store, slug })),
-      countVisibleCodings(db, projectId),
+      cachedPerRevision(store, slug, `scoped-counts:${scopeKey}`, () =>
+        countScopedCorpus(db, projectId, inScope),
+      ),
+      countVisibleCodings(db, projectId, inScope),
     ]);
+  // Communities outside the scope (rejected in discovery, or not chosen) are not in the report at all.
+  const communities = allCommunities.filter((community) => inScope.includes(community.id));
   const level = ethics.cloakingLevel;
   const namesShown = level === "uncloaked" || level === "minimum";
   const codeNames = new Map(codebook.codes.map((code) => [code.id, code.name]));
@@ -144,6 +155,7 @@ export async function buildReportData({
     db,
     projectId,
     quoted.filter((id) => !themesData.quoteTreatments[id]?.removedAt),
+    inScope,
   );
   const texts = [...codings.values()].flatMap((coding) => [
     coding.quote,
@@ -162,7 +174,7 @@ export async function buildReportData({
     members: named.members,
     consent: named.consent,
     level,
-    communityNames: communities.map((community) => community.name),
+    communityNames: allCommunities.map((community) => community.name),
   };
   const membersById = new Map(named.members.map((member) => [member.id, member]));
 
@@ -205,7 +217,7 @@ export async function buildReportData({
 
   const [codesMap, membersMap] = await Promise.all([
     includeCodeNetwork
-      ? codeCooccurrenceNetwork({ store, slug })
+      ? codeCooccurrenceNetwork({ store, slug, communityIds: inScope })
       : codeNetwork({ nodes: [], edges: [] }),
     includeMemberNetwork
       ? memberInteractionNetwork({
@@ -214,6 +226,7 @@ export async function buildReportData({
           level,
           maxNodes: memberNetworkLimit,
           colouring: memberColouring(codebook.codes, memberColourCodeId),
+          communityIds: inScope,
         })
       : null,
   ]);
@@ -251,6 +264,11 @@ export async function buildReportData({
       posts: activity.get(community.id)?.posts ?? 0,
       members: activity.get(community.id)?.members ?? 0,
     })),
+    scope: {
+      basis: scope.basis,
+      communities: communities.length,
+      leftOut: allCommunities.length - communities.length,
+    },
     method: {
       posts: counts.posts,
       threads: counts.threads,

@@ -37,11 +37,13 @@ export async function readReportCodings(
   db: Queryable,
   projectId: string,
   codingIds: Iterable<string>,
+  /** Codings on posts outside these communities are left out (a report's scope). */
+  communityIds: readonly string[] | null = null,
 ): Promise<Map<string, ReportCoding>> {
   const ids = [...new Set(codingIds)];
   const found = new Map<string, ReportCoding>();
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
-    const rows = await visibleCodings(db, projectId)
+    const rows = await visibleCodings(db, projectId, communityIds)
       .leftJoin("posts as author_post", (join) =>
         join.onRef("author_post.id", "=", "c.source_id").on("c.source_type", "=", "post"),
       )
@@ -142,6 +144,23 @@ export async function countCommunityActivity(
       { posts: Number(row.posts), members: Number(row.members) },
     ]),
   );
+}
+
+/** Visible posts, threads and members of the communities a report covers. */
+export async function countScopedCorpus(
+  db: Queryable,
+  projectId: string,
+  communityIds: readonly string[],
+): Promise<{ posts: number; threads: number; members: number }> {
+  const row = await visiblePosts(db, projectId)
+    .where("p.community_id", "in", communityIds.length ? [...communityIds] : [""])
+    .select((eb) => [
+      eb.fn.countAll<number>().as("posts"),
+      eb.fn.count<number>("p.thread_id").distinct().as("threads"),
+      eb.fn.count<number>("p.member_id").distinct().as("members"),
+    ])
+    .executeTakeFirstOrThrow();
+  return { posts: Number(row.posts), threads: Number(row.threads), members: Number(row.members) };
 }
 
 export type EvidenceSegment = {
