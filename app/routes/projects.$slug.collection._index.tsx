@@ -313,7 +313,7 @@ export default function ImportPage() {
         {imports.length === 0 ? (
           <p className="muted">Nothing imported yet.</p>
         ) : (
-          <table>
+          <table className="imports">
             <thead>
               <tr>
                 <th>When</th>
@@ -332,15 +332,19 @@ export default function ImportPage() {
             <tbody>
               {imports.map((entry) => (
                 <tr key={entry.id}>
-                  <td className="small">{entry.importedAt.replace("T", " ").slice(0, 16)}</td>
-                  <td className="small">{entry.files.join(", ")}</td>
+                  <td className="small">
+                    <span className="nowrap">{entry.importedAt.slice(0, 10)}</span>
+                    <br />
+                    {entry.importedAt.slice(11, 16)}
+                  </td>
+                  <td className="small files">{entry.files.join(", ")}</td>
                   <td>{entry.format}</td>
                   <td className="num">{entry.posts}</td>
                   <td className="num">{entry.threads}</td>
                   <td className="num">{entry.members}</td>
                   <td className="num">{entry.duplicates}</td>
                   <td className="num">{entry.skipped}</td>
-                  <td>
+                  <td className="nowrap">
                     <Link
                       to={`/projects/${slug}/collection/imports/${entry.id}`}
                       aria-label={`Remove the import of ${entry.files.join(", ")}`}

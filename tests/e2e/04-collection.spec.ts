@@ -1,6 +1,9 @@
+import { copyFileSync, mkdtempSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { importFiles } from "../../research/collection/index.js";
 import { expect, test } from "./fixtures";
-import { ADMIN, ensureProject, loginAs } from "./helpers";
+import { ADMIN, e2eStore, ensureProject, loginAs } from "./helpers";
 
 test("a researcher uploads a Reddit thread and a Discourse topic, browses a thread, searches, and writes a field note linked to a post", async ({ page }) => {
   await loginAs(page, ADMIN);
@@ -62,4 +65,30 @@ test("a researcher uploads a Reddit thread and a Discourse topic, browses a thre
 
   await page.goto(`/projects/${slug}`);
   await expect(page.getByTestId("status-collection")).toHaveText("Done");
+});
+
+test("the Imports table fits its card at 1366×768, long file names and all, with every Remove… link in view", async ({ page }) => {
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await loginAs(page, ADMIN);
+  await ensureProject("wide-imports", ADMIN.email);
+  // Exports keep the long names their tools give them, often without a hyphen to break at.
+  const dir = mkdtempSync(path.join(os.tmpdir(), "netno-wide-"));
+  const named = (fixture: string, name: string) => {
+    copyFileSync(path.resolve("tests/fixtures", fixture), path.join(dir, name));
+    return path.join(dir, name);
+  };
+  const store = e2eStore();
+  await importFiles({ store, slug: "wide-imports", files: [named("mastodon-statuses.json", "mastodon_statuses_vanlife_hashtag_timeline_export.json")] });
+  await importFiles({ store, slug: "wide-imports", files: [named("twitter-v2.json", "twitter_v2_recent_search_vanlife_conversations.json"), named("hn-items.ndjson", "hackernews_items_solar_power_threads_2024.ndjson")] });
+  await page.goto("/projects/wide-imports/collection");
+  const table = page.locator("section[aria-labelledby=imports-heading] table");
+  const { client, scroll } = await table.evaluate((element) => ({ client: element.clientWidth, scroll: element.scrollWidth }));
+  expect(scroll, "the table scrolls inside its card").toBeLessThanOrEqual(client);
+  const edge = (await table.boundingBox())!;
+  const links = await table.getByRole("link", { name: /^Remove the import of/ }).all();
+  expect(links).toHaveLength(2);
+  for (const link of links) {
+    const box = (await link.boundingBox())!;
+    expect(box.x + box.width, "Remove… lies inside the table's visible width").toBeLessThanOrEqual(edge.x + edge.width);
+  }
 });
