@@ -130,6 +130,7 @@ const FORMATTED = [
   "research/collection/communities.ts",
   "app/routes/projects.$slug.collection.communities.$communityId.tsx",
   "tests/unit/community-rename-route.test.ts",
+  "tests/unit/research-roles.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

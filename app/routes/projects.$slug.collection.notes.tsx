@@ -120,7 +120,7 @@ export async function action(args: ActionFunctionArgs) {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
     const input = parseForm(await request.formData(), NotesForm);
     if (input.intent === "delete-note") {
-      await deleteFieldNote({ store, slug: project.slug, noteId: input.noteId });
+      await deleteFieldNote({ store, slug: project.slug, noteId: input.noteId, userId: user.id });
       return { ok: true as const, message: "Field note deleted." };
     }
     await createFieldNote({

@@ -172,11 +172,11 @@ export async function action(args: ActionFunctionArgs) {
       }
       case "add": {
         const { intent: _intent, ...candidate } = input;
-        await addCandidate({ store, slug, ...candidate });
+        await addCandidate({ store, slug, ...candidate, userId: user.id });
         return { ok: true as const, message: `${input.name} added as a candidate.` };
       }
       case "remove":
-        await removeCandidate({ store, slug, candidateId: input.candidateId });
+        await removeCandidate({ store, slug, candidateId: input.candidateId, userId: user.id });
         break;
       case "assess": {
         const saved = await assessCandidate({

@@ -43,18 +43,18 @@ export async function action(args: ActionFunctionArgs) {
     const input = parseForm(await request.formData(), ObjectivesForm);
     const slug = project.slug;
     switch (input.intent) {
-      case "add-question": await addResearchQuestion({ store, slug, question: input.question, rationale: input.rationale }); break;
-      case "remove-question": await removeResearchQuestion({ store, slug, id: input.id }); break;
-      case "edit-question": await editResearchQuestion({ store, slug, id: input.id, question: input.question, rationale: input.rationale }); return { ok: true as const, message: "Research question saved." };
-      case "edit-keyword": await editKeyword({ store, slug, id: input.id, term: input.term, synonyms: parseSynonyms(input.synonyms) }); return { ok: true as const, message: "Keyword saved." };
-      case "edit-concept": await editSensitizingConcept({ store, slug, id: input.id, name: input.name, description: input.description }); return { ok: true as const, message: "Sensitizing concept saved." };
+      case "add-question": await addResearchQuestion({ store, slug, userId: user.id, question: input.question, rationale: input.rationale }); break;
+      case "remove-question": await removeResearchQuestion({ store, slug, userId: user.id, id: input.id }); break;
+      case "edit-question": await editResearchQuestion({ store, slug, userId: user.id, id: input.id, question: input.question, rationale: input.rationale }); return { ok: true as const, message: "Research question saved." };
+      case "edit-keyword": await editKeyword({ store, slug, userId: user.id, id: input.id, term: input.term, synonyms: parseSynonyms(input.synonyms) }); return { ok: true as const, message: "Keyword saved." };
+      case "edit-concept": await editSensitizingConcept({ store, slug, userId: user.id, id: input.id, name: input.name, description: input.description }); return { ok: true as const, message: "Sensitizing concept saved." };
       case "save-scope":
-        await saveScope({ store, slug, phenomenon: input.phenomenon, from: input.from, to: input.to, languages: list(input.languages), platforms: list(input.platforms), positionality: input.positionality });
+        await saveScope({ store, slug, userId: user.id, phenomenon: input.phenomenon, from: input.from, to: input.to, languages: list(input.languages), platforms: list(input.platforms), positionality: input.positionality });
         return { ok: true as const, message: "Scope and positionality saved." };
-      case "add-keyword": await addKeyword({ store, slug, term: input.term, synonyms: parseSynonyms(input.synonyms) }); break;
-      case "remove-keyword": await removeKeyword({ store, slug, id: input.id }); break;
-      case "add-concept": await addSensitizingConcept({ store, slug, name: input.name, description: input.description }); break;
-      case "remove-concept": await removeSensitizingConcept({ store, slug, id: input.id }); break;
+      case "add-keyword": await addKeyword({ store, slug, userId: user.id, term: input.term, synonyms: parseSynonyms(input.synonyms) }); break;
+      case "remove-keyword": await removeKeyword({ store, slug, userId: user.id, id: input.id }); break;
+      case "add-concept": await addSensitizingConcept({ store, slug, userId: user.id, name: input.name, description: input.description }); break;
+      case "remove-concept": await removeSensitizingConcept({ store, slug, userId: user.id, id: input.id }); break;
       case "draft-codes": {
         const count = await draftCodesFromConcepts({ store, slug, userId: user.id });
         return { ok: true as const, message: count ? `${count} draft code${count === 1 ? "" : "s"} added to the codebook.` : "Every concept already has a code." };

@@ -93,7 +93,7 @@ export async function action(args: ActionFunctionArgs) {
     const input = parseForm(await request.formData(), FindingsForm);
     const slug = project.slug;
     if (input.intent === "delete-theme") {
-      await deleteTheme({ store, slug, themeId: input.themeId });
+      await deleteTheme({ store, slug, themeId: input.themeId, userId: user.id });
       return { ok: true as const, message: "Theme deleted." };
     }
     if (input.intent === "treat-quote") {
@@ -103,6 +103,7 @@ export async function action(args: ActionFunctionArgs) {
         codingId: input.codingId,
         paraphrase: input.paraphrase,
         searchTested: input.searchTested,
+        userId: user.id,
       });
       return { ok: true as const, message: "Quote treatment saved." };
     }

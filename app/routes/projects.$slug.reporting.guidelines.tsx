@@ -57,7 +57,7 @@ const GuidelineForm = z.object({
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
-    const { project } = await requireProjectCapability(request, params.slug, "code");
+    const { project, user } = await requireProjectCapability(request, params.slug, "code");
     const formData = await request.formData();
     const { themeId, ...values } = parseForm(formData, GuidelineForm);
     const impact = values.impact
@@ -71,6 +71,7 @@ export async function action(args: ActionFunctionArgs) {
       store,
       slug: project.slug,
       themeId,
+      userId: user.id,
       guideline: {
         touchpoint: values.touchpoint,
         experience: values.experience,

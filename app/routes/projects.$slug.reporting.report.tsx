@@ -52,7 +52,7 @@ const reportSettingsForm = () =>
 
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
-    const { project } = await requireProjectCapability(request, params.slug, "code");
+    const { project, user } = await requireProjectCapability(request, params.slug, "code");
     const values = parseForm(await request.formData(), reportSettingsForm());
     const selfAssessment: Record<string, { score: number | null; note: string }> = {};
     for (const criterion of CRITERIA) {
@@ -67,6 +67,7 @@ export async function action(args: ActionFunctionArgs) {
       slug: project.slug,
       limitations: values.limitations,
       selfAssessment,
+      userId: user.id,
     });
     return { ok: true as const, message: "Saved." };
   });

@@ -47,10 +47,15 @@ export async function action(args: ActionFunctionArgs) {
     const slug = project.slug;
     switch (input.intent) {
       case "rename":
-        await renameProject({ store, slug, title: input.title });
+        await renameProject({ store, slug, title: input.title, userId: user.id });
         return { ok: true as const, message: "Project renamed." };
       case "archive":
-        await setProjectArchived({ store, slug, archived: input.archived === "true" });
+        await setProjectArchived({
+          store,
+          slug,
+          archived: input.archived === "true",
+          userId: user.id,
+        });
         return input.archived === "true"
           ? redirect("/projects")
           : { ok: true as const, message: "Project restored." };
@@ -68,7 +73,7 @@ export async function action(args: ActionFunctionArgs) {
         };
       }
       case "remove-member":
-        await removeProjectMember({ store, slug, userId: input.userId });
+        await removeProjectMember({ store, slug, userId: input.userId, removedBy: user.id });
         return { ok: true as const, message: "Member removed." };
     }
   });

@@ -52,10 +52,16 @@ export async function runCodingForm({
       };
     }
     case "remove":
-      await removeCoding({ store, slug, codingId: input.codingId });
+      await removeCoding({ store, slug, codingId: input.codingId, userId });
       return { ok: true as const, message: "Coding removed." };
     case "recode":
-      await recodeCoding({ store, slug, codingId: input.codingId, codeId: input.codeId });
+      await recodeCoding({
+        store,
+        slug,
+        codingId: input.codingId,
+        codeId: input.codeId,
+        userId,
+      });
       return { ok: true as const, message: "Segment re-coded." };
   }
 }

@@ -22,7 +22,7 @@ export async function runMemoForm({
   input: z.infer<typeof MemoForm>;
 }) {
   if (input.intent === "delete-memo") {
-    await deleteMemo({ store, slug, memoId: input.memoId });
+    await deleteMemo({ store, slug, memoId: input.memoId, userId });
     return { ok: true as const, message: "Memo deleted." };
   }
   const [type, ...rest] = input.target.split(":");

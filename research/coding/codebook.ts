@@ -2,7 +2,8 @@ import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import { projectKeys } from "../projects/model.js";
 import type { ExpressionBuilder } from "kysely";
-import { projectSql } from "../collection/corpus.js";
+import { projectSql, projectSqlAs } from "../collection/corpus.js";
+import { requireCapability } from "../shared/roles.js";
 import { inTransaction, type Database, type DocumentStore } from "../store/index.js";
 import type { CodingsTable } from "../store/sql/schema.js";
 import { codebookFile, type Code, type CodebookFile } from "./model.js";
@@ -46,6 +47,7 @@ export async function createCodes({
   userId,
   reason = "",
 }: WithStore & { codes: NewCode[]; userId: string; reason?: string }): Promise<Code[]> {
+  await requireCapability({ store, slug, userId, capability: "code" });
   return store.update(codebookFile, projectKeys.codebook(slug), (codebook) => {
     const created: Code[] = [];
     for (const input of codes) {
@@ -109,11 +111,14 @@ export async function listCodes({ store, slug }: WithStore): Promise<Code[]> {
 
 type CodebookChange = WithStore & { userId: string; reason?: string };
 
+/** Changes the codebook once the acting user's role allows coding (nothing is written otherwise). */
 async function changeCodebook<R>(
   store: DocumentStore,
   slug: string,
+  userId: string,
   mutate: (codebook: CodebookFile) => R,
 ): Promise<R> {
+  await requireCapability({ store, slug, userId, capability: "code" });
   return store.update(codebookFile, projectKeys.codebook(slug), mutate);
 }
 
@@ -146,7 +151,7 @@ export async function renameCode({
   userId,
   reason = "",
 }: CodebookChange & { codeId: string; name: string }): Promise<void> {
-  await changeCodebook(store, slug, (codebook) =>
+  await changeCodebook(store, slug, userId, (codebook) =>
     applyRename(codebook, { codeId, name, userId, reason }),
   );
 }
@@ -184,7 +189,7 @@ export async function moveCode({
   userId,
   reason = "",
 }: CodebookChange & { codeId: string; parentId: string | null }): Promise<void> {
-  await changeCodebook(store, slug, (codebook) =>
+  await changeCodebook(store, slug, userId, (codebook) =>
     applyMove(codebook, { codeId, parentId, userId, reason }),
   );
 }
@@ -242,7 +247,7 @@ export async function editCode({
   userId,
   reason = "",
 }: CodebookChange & { codeId: string; details: CodeDetails }): Promise<void> {
-  await changeCodebook(store, slug, (codebook) =>
+  await changeCodebook(store, slug, userId, (codebook) =>
     applyEdit(codebook, { codeId, details, userId, reason }),
   );
 }
@@ -293,7 +298,7 @@ export async function updateCode({
   parentId: string | null;
   details: CodeDetails;
 }): Promise<void> {
-  await changeCodebook(store, slug, (codebook) => {
+  await changeCodebook(store, slug, userId, (codebook) => {
     const change = { codeId, userId, reason };
     applyRename(codebook, { ...change, name });
     applyMove(codebook, { ...change, parentId });
@@ -319,6 +324,7 @@ export async function mergeCodes({
   userId,
   reason = "",
 }: CodebookChange & { codeIds: string[]; targetId: string }): Promise<number> {
+  const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   const sources = [...new Set(codeIds)].filter((id) => id !== targetId);
   if (sources.length === 0)
     throw new ResearchError("invalid-input", "Choose at least one code to merge into the target.", {
@@ -327,7 +333,6 @@ export async function mergeCodes({
   const checked = await store.read(codebookFile, projectKeys.codebook(slug));
   liveCode(checked.codes, targetId);
   for (const id of sources) liveCode(checked.codes, id);
-  const { database, projectId } = await projectSql({ store, slug });
   const moved = await inTransaction(database, async (trx) => {
     const sameSpan =
       (other: "t" | "o") =>
@@ -385,7 +390,8 @@ export async function mergeCodes({
     return Number(result.numUpdatedRows);
   });
   const names: string[] = [];
-  await changeCodebook(store, slug, (codebook) => {
+  // The role was checked above, before the codings moved.
+  await store.update(codebookFile, projectKeys.codebook(slug), (codebook) => {
     const target = liveCode(codebook.codes, targetId);
     for (const id of sources) {
       const code = liveCode(codebook.codes, id);
@@ -432,7 +438,7 @@ export async function splitCode({
       field: "into",
     });
   let created: Code[] = [];
-  await changeCodebook(store, slug, (codebook) => {
+  await changeCodebook(store, slug, userId, (codebook) => {
     const original = liveCode(codebook.codes, codeId);
     for (const name of names) assertUniqueName(codebook.codes, name);
     if (new Set(names.map((n) => n.toLowerCase())).size !== names.length)
@@ -500,8 +506,8 @@ export async function deleteCode({
   userId,
   reason = "",
 }: CodebookChange & { codeId: string }): Promise<number> {
+  const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   liveCode((await store.read(codebookFile, projectKeys.codebook(slug))).codes, codeId);
-  const { database, projectId } = await projectSql({ store, slug });
   const removed = await inTransaction(database, async (trx) => {
     const result = await trx
       .deleteFrom("codings")
@@ -510,7 +516,8 @@ export async function deleteCode({
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   });
-  await changeCodebook(store, slug, (codebook) => {
+  // The role was checked above, before the codings went.
+  await store.update(codebookFile, projectKeys.codebook(slug), (codebook) => {
     const code = liveCode(codebook.codes, codeId);
     for (const child of codebook.codes)
       if (child.parentId === codeId) child.parentId = code.parentId;

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { projectSql, visiblePosts } from "../collection/corpus.js";
+import { projectSql, projectSqlAs, visiblePosts } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
@@ -161,10 +161,16 @@ export async function applyCode({
   codeIds,
   coderId,
 }: WithProject & { span: Span; codeIds: string[]; coderId: string }): Promise<Coding[]> {
+  // The coder is who acts: their role must allow coding.
+  const { database, projectId } = await projectSqlAs({
+    store,
+    slug,
+    userId: coderId,
+    capability: "code",
+  });
   if (codeIds.length === 0) {
     throw new ResearchError("invalid-input", "Choose at least one code.", { field: "codeId" });
   }
-  const { database, projectId } = await projectSql({ store, slug });
   assertLiveCodes(await store.read(codebookFile, projectKeys.codebook(slug)), codeIds);
   // The text is read in the transaction that stores the coding: on SQLite no erasure can commit between
   // the check and the insert, so no coding is left on a post that is gone.
@@ -196,13 +202,14 @@ export async function applyCode({
   });
 }
 
-/** Removes a coding. */
+/** Removes a coding (`userId` is who acts). */
 export async function removeCoding({
   store,
   slug,
   codingId,
-}: WithProject & { codingId: string }): Promise<void> {
-  const { db, projectId } = await projectSql({ store, slug });
+  userId,
+}: WithProject & { codingId: string; userId: string }): Promise<void> {
+  const { db, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   const result = await db
     .deleteFrom("codings")
     .where("project_id", "=", projectId)
@@ -220,8 +227,9 @@ export async function recodeCoding({
   slug,
   codingId,
   codeId,
-}: WithProject & { codingId: string; codeId: string }): Promise<void> {
-  const { database, projectId } = await projectSql({ store, slug });
+  userId,
+}: WithProject & { codingId: string; codeId: string; userId: string }): Promise<void> {
+  const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   assertLiveCodes(await store.read(codebookFile, projectKeys.codebook(slug)), [codeId]);
   await inTransaction(database, async (trx) => {
     const coding = await trx
@@ -711,12 +719,16 @@ export async function addCodingsIn(
   return { added, invalid };
 }
 
-/** Adds many codings in one transaction (see addCodingsIn). */
+/** Adds many codings in one transaction (see addCodingsIn); `userId` is who acts. */
 export async function addCodingsInBulk({
   store,
   slug,
   items,
-}: WithProject & { items: NewCoding[] }): Promise<{ added: number; invalid: number }> {
-  const { database, projectId } = await projectSql({ store, slug });
+  userId,
+}: WithProject & { items: NewCoding[]; userId: string }): Promise<{
+  added: number;
+  invalid: number;
+}> {
+  const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   return inTransaction(database, (trx) => addCodingsIn(trx, projectId, items));
 }

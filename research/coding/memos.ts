@@ -1,6 +1,6 @@
 import type { Selectable } from "kysely";
 import { z } from "zod";
-import { projectSql } from "../collection/corpus.js";
+import { projectSql, projectSqlAs } from "../collection/corpus.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore, Queryable, StoredFileKind } from "../store/index.js";
@@ -54,7 +54,13 @@ export async function addMemo({
   markdown,
   authorId,
 }: WithProject & { target: MemoTarget; markdown: string; authorId: string }): Promise<Memo> {
-  const { db, projectId } = await projectSql({ store, slug });
+  // The author is who acts: their role must allow coding (memos are analytic work).
+  const { db, projectId } = await projectSqlAs({
+    store,
+    slug,
+    userId: authorId,
+    capability: "code",
+  });
   const parsed = MemoTargetSchema.safeParse(target);
   if (!parsed.success) {
     throw new ResearchError(
@@ -102,12 +108,14 @@ export async function insertMemoIn(db: Queryable, projectId: string, memo: Memo)
     .execute();
 }
 
+/** Deletes a memo (`userId` is who acts). */
 export async function deleteMemo({
   store,
   slug,
   memoId,
-}: WithProject & { memoId: string }): Promise<void> {
-  const { db, projectId } = await projectSql({ store, slug });
+  userId,
+}: WithProject & { memoId: string; userId: string }): Promise<void> {
+  const { db, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   const result = await db
     .deleteFrom("memos")
     .where("project_id", "=", projectId)

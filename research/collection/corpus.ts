@@ -1,7 +1,8 @@
 import { safeWebUrl } from "../shared/safe-url.js";
 import type { Selectable } from "kysely";
 import { requireProject } from "../projects/projects.js";
-import type { Project } from "../projects/model.js";
+import type { Capability, Project } from "../projects/model.js";
+import { requireCapability } from "../shared/roles.js";
 import { sqlFor, type DocumentStore, type Queryable, type SqlDatabase } from "../store/index.js";
 import type { MembersTable, PostsTable, ThreadsTable } from "../store/sql/schema.js";
 import { PlatformSchema, type Community, type CorpusPost, type Member, type Thread } from "./model.js";
@@ -17,6 +18,26 @@ export type ProjectSql = { database: SqlDatabase; db: Queryable; project: Projec
 /** The project (404 when it does not exist) and the database holding its tables. */
 export async function projectSql({ store, slug }: { store: DocumentStore; slug: string }): Promise<ProjectSql> {
   const project = await requireProject({ store, slug });
+  const database = await sqlFor(store);
+  return { database, db: database.db, project, projectId: project.id };
+}
+
+/**
+ * `projectSql` for a command that changes the project: the acting user's role must allow the capability
+ * (not-found for a non-member, forbidden for a role without it), checked on the one read of the project.
+ */
+export async function projectSqlAs({
+  store,
+  slug,
+  userId,
+  capability,
+}: {
+  store: DocumentStore;
+  slug: string;
+  userId: string;
+  capability: Capability;
+}): Promise<ProjectSql> {
+  const { project } = await requireCapability({ store, slug, userId, capability });
   const database = await sqlFor(store);
   return { database, db: database.db, project, projectId: project.id };
 }

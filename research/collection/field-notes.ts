@@ -9,7 +9,7 @@ import {
   type SqlEngine,
 } from "../store/index.js";
 import type { FieldNotesTable } from "../store/sql/schema.js";
-import { projectSql } from "./corpus.js";
+import { projectSql, projectSqlAs } from "./corpus.js";
 import { FieldNoteKindSchema, FieldNoteSchema, type FieldNote } from "./model.js";
 
 /** Field notes are rows of the `field_notes` table; their links (to threads, posts, members) are JSON text. */
@@ -76,8 +76,14 @@ export async function createFieldNote({
   authorId,
   ...input
 }: WithProject & FieldNoteInput & { authorId: string }): Promise<FieldNote> {
+  // The author is who acts: their role must allow coding.
+  const { db, projectId } = await projectSqlAs({
+    store,
+    slug,
+    userId: authorId,
+    capability: "code",
+  });
   const note = parseNote(input);
-  const { db, projectId } = await projectSql({ store, slug });
   return createFieldNoteIn(db, projectId, { ...note, authorId });
 }
 
@@ -106,14 +112,16 @@ export async function createFieldNoteIn(
   return created;
 }
 
+/** Rewrites a field note (`userId` is who acts). */
 export async function updateFieldNote({
   store,
   slug,
   noteId,
+  userId,
   ...input
-}: WithProject & FieldNoteInput & { noteId: string }): Promise<void> {
+}: WithProject & FieldNoteInput & { noteId: string; userId: string }): Promise<void> {
+  const { db, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   const note = parseNote(input);
-  const { db, projectId } = await projectSql({ store, slug });
   const result = await db
     .updateTable("field_notes")
     .set({
@@ -130,13 +138,14 @@ export async function updateFieldNote({
     throw new ResearchError("not-found", "No such field note.");
 }
 
-/** Deletes a field note and the codings of its text, in one transaction. */
+/** Deletes a field note and the codings of its text, in one transaction (`userId` is who acts). */
 export async function deleteFieldNote({
   store,
   slug,
   noteId,
-}: WithProject & { noteId: string }): Promise<void> {
-  const { database, projectId } = await projectSql({ store, slug });
+  userId,
+}: WithProject & { noteId: string; userId: string }): Promise<void> {
+  const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   await inTransaction(database, async (trx) => {
     await trx
       .deleteFrom("codings")

@@ -6,7 +6,7 @@ import path from "node:path";
 import { sql, type RawBuilder } from "kysely";
 import { erasedMemberHash, personKeys } from "../entree/consent-status.js";
 import { detectLanguage } from "../nlp/language.js";
-import { requireProject } from "../projects/projects.js";
+import { requireCapability } from "../shared/roles.js";
 import { ResearchError, type ErrorLocation } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import {
@@ -1055,7 +1055,8 @@ export async function importFiles(input: ImportFilesInput): Promise<ImportReport
 async function importFilesAs(input: ImportFilesInput): Promise<ImportReport> {
   const { store, slug, skipInvalid = false, userId = "cli", onProgress } = input;
   const maxPostChars = input.maxPostChars ?? maxPostCharsFromEnv();
-  const project = await requireProject({ store, slug });
+  // The importer is who acts (the command line unless a web user is named): their role must allow it.
+  const { project } = await requireCapability({ store, slug, userId, capability: "code" });
   const shown = (file: string) => input.displayNames?.get(file) ?? file;
   const files = input.groups
     ? input.groups.flatMap((group) => group.files)

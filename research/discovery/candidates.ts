@@ -3,7 +3,6 @@ import { z } from "zod";
 import { getCorpusRevision, listCommunities, projectSql } from "../collection/corpus.js";
 import { objectivesFile } from "../objectives/model.js";
 import { projectKeys } from "../projects/model.js";
-import { requireProject } from "../projects/projects.js";
 import { ResearchError, parseInput } from "../shared/errors.js";
 import { requireCapability } from "../shared/roles.js";
 import { newId, nowIso } from "../shared/ids.js";
@@ -36,12 +35,14 @@ export const CandidateInputSchema = z.object({
 });
 export type CandidateInput = z.input<typeof CandidateInputSchema>;
 
+/** Changes the candidates once the acting user's role allows editing the plan (nothing is written otherwise). */
 async function updateCandidates<R>(
   store: DocumentStore,
   slug: string,
+  userId: string,
   mutate: (candidates: Candidate[]) => R,
 ): Promise<R> {
-  await requireProject({ store, slug });
+  await requireCapability({ store, slug, userId, capability: "editPlan" });
   return store.update(discoveryFile, projectKeys.discovery(slug), (data) =>
     mutate(data.candidates),
   );
@@ -57,10 +58,11 @@ function findCandidate(candidates: Candidate[], candidateId: string): Candidate 
 export async function addCandidate({
   store,
   slug,
+  userId,
   ...input
-}: WithProject & CandidateInput): Promise<Candidate> {
+}: WithProject & CandidateInput & { userId: string }): Promise<Candidate> {
   const clean = parseInput(CandidateInputSchema, input);
-  return updateCandidates(store, slug, (candidates) => {
+  return updateCandidates(store, slug, userId, (candidates) => {
     if (clean.url && candidates.some((candidate) => candidate.url === clean.url)) {
       throw new ResearchError(
         "conflict",
@@ -92,8 +94,9 @@ export async function removeCandidate({
   store,
   slug,
   candidateId,
-}: WithProject & { candidateId: string }): Promise<void> {
-  await updateCandidates(store, slug, (candidates) => {
+  userId,
+}: WithProject & { candidateId: string; userId: string }): Promise<void> {
+  await updateCandidates(store, slug, userId, (candidates) => {
     findCandidate(candidates, candidateId);
     candidates.splice(
       candidates.findIndex((c) => c.id === candidateId),
@@ -108,7 +111,12 @@ export async function linkCandidateSample({
   slug,
   candidateId,
   communityId,
-}: WithProject & { candidateId: string; communityId: string | null }): Promise<void> {
+  userId,
+}: WithProject & {
+  candidateId: string;
+  communityId: string | null;
+  userId: string;
+}): Promise<void> {
   if (communityId) {
     const communities = await listCommunities({ store, slug });
     if (!communities.some((community) => community.id === communityId))
@@ -116,7 +124,7 @@ export async function linkCandidateSample({
         field: "communityId",
       });
   }
-  await updateCandidates(store, slug, (candidates) => {
+  await updateCandidates(store, slug, userId, (candidates) => {
     findCandidate(candidates, candidateId).communityId = communityId;
   });
 }
@@ -168,7 +176,7 @@ export async function assessCandidate({
         field: "communityId",
       });
   }
-  return updateCandidates(store, slug, (candidates) => {
+  return updateCandidates(store, slug, userId, (candidates) => {
     const candidate = findCandidate(candidates, candidateId);
     candidate.communityId = clean.communityId;
     for (const [indicator, judgement] of Object.entries(clean.judgements)) {

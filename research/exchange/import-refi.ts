@@ -12,8 +12,8 @@ import { createFieldNoteIn } from "../collection/field-notes.js";
 import { importFiles, maxPostCharsFromEnv } from "../collection/import-files.js";
 import type { Importer } from "../collection/importers/types.js";
 import { projectKeys } from "../projects/model.js";
-import { requireProject } from "../projects/projects.js";
 import { ResearchError } from "../shared/errors.js";
+import { requireCapability } from "../shared/roles.js";
 import { newId, nowIso } from "../shared/ids.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
 import {
@@ -258,7 +258,7 @@ export async function importCodebookFile({
   file: string;
   userId?: string;
 }): Promise<RefiImportReport> {
-  await requireProject({ store, slug });
+  await requireCapability({ store, slug, userId, capability: "code" });
   const report: RefiImportReport = {
     codes: 0,
     reusedCodes: 0,
@@ -357,7 +357,7 @@ export async function importProjectFile({
   userId?: string;
   community?: string;
 }): Promise<RefiImportReport> {
-  await requireProject({ store, slug });
+  await requireCapability({ store, slug, userId, capability: "code" });
   const fileName = path.basename(file);
   const report: RefiImportReport = {
     codes: 0,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ResearchError } from "../shared/errors.js";
 import type { StoredFileKind } from "../store/index.js";
 
 export const ProjectRoleSchema = z.enum(["owner", "researcher", "strategist"]);
@@ -89,4 +90,28 @@ export type Capability = keyof typeof capabilities;
 
 export function roleAllows(role: ProjectRole, capability: Capability): boolean {
   return (capabilities[capability] as readonly ProjectRole[]).includes(role);
+}
+
+/**
+ * The actor a command-line run passes as `userId`. Whoever runs the CLI holds the data directory itself,
+ * so the role table cannot restrain them; they act as the project's owner. Web user ids are random
+ * UUIDs, so no signed-in person can be this actor.
+ */
+export const CLI_ACTOR = "cli";
+
+/**
+ * The acting user's role in the project, once it allows the capability. A non-member gets not-found,
+ * exactly as for a project that does not exist; a member whose role does not allow it gets forbidden.
+ */
+export function actingRole(project: Project, userId: string, capability: Capability): ProjectRole {
+  if (userId === CLI_ACTOR) return "owner";
+  const membership = project.members.find((member) => member.userId === userId);
+  if (!membership) throw new ResearchError("not-found", "No such project.");
+  if (!roleAllows(membership.role, capability)) {
+    throw new ResearchError(
+      "forbidden",
+      `Your role in this project (${membership.role}) does not allow this.`,
+    );
+  }
+  return membership.role;
 }

@@ -8,6 +8,7 @@ import {
   ProjectTitleSchema,
   projectFile,
   projectKeys,
+  actingRole,
   roleAllows,
   type Capability,
   type Project,
@@ -107,37 +108,48 @@ export async function requireProjectAccess({ store, slug, userId, capability }: 
   return { project, role: membership.role };
 }
 
-async function updateProject<R>(store: DocumentStore, slug: string, mutate: (project: Project) => R): Promise<R> {
-  await requireProject({ store, slug });
+/**
+ * Changes the project document once the acting user may manage the project (the CLI acts as owner). The
+ * role is checked before the write and again on the document being written, so a role taken away in
+ * between refuses the change too, and a refusal writes nothing.
+ */
+async function updateProject<R>(store: DocumentStore, slug: string, userId: string, mutate: (project: Project) => R): Promise<R> {
+  actingRole(await requireProject({ store, slug }), userId, "manage");
+  return writeProject(store, slug, userId, mutate);
+}
+
+async function writeProject<R>(store: DocumentStore, slug: string, userId: string, mutate: (project: Project) => R): Promise<R> {
   return store.update(projectFile, projectKeys.project(slug), (project) => {
+    actingRole(project, userId, "manage");
     const result = mutate(project);
     project.updatedAt = nowIso();
     return result;
   });
 }
 
-export async function renameProject({ store, slug, title }: WithStore & { slug: string; title: string }): Promise<void> {
+export async function renameProject({ store, slug, title, userId }: WithStore & { slug: string; title: string; userId: string }): Promise<void> {
   const cleanTitle = parseTitle(title);
-  await updateProject(store, slug, (project) => {
+  await updateProject(store, slug, userId, (project) => {
     project.title = cleanTitle;
   });
 }
 
 /** Archives (or restores) a project: it leaves the default project list but keeps all its data. */
-export async function setProjectArchived({ store, slug, archived }: WithStore & { slug: string; archived: boolean }): Promise<void> {
-  await updateProject(store, slug, (project) => {
+export async function setProjectArchived({ store, slug, archived, userId }: WithStore & { slug: string; archived: boolean; userId: string }): Promise<void> {
+  await updateProject(store, slug, userId, (project) => {
     project.archivedAt = archived ? nowIso() : null;
   });
 }
 
 /** Adds a registered user to the project with a role, or changes their role. */
 export async function addProjectMember({ store, slug, email, role, addedBy }: WithStore & { slug: string; email: string; role: string; addedBy: string }): Promise<PublicUser> {
+  actingRole(await requireProject({ store, slug }), addedBy, "manage");
   const parsedRole = ProjectRoleSchema.safeParse(role);
   if (!parsedRole.success) throw new ResearchError("invalid-input", "Choose a role: owner, researcher or strategist.", { field: "role" });
   const user = await findUserByEmail({ store, email });
   // The person typed an address we do not know: a fixable input, not a missing page.
   if (!user) throw new ResearchError("invalid-input", `No account uses ${email.trim()}; create it or send an invitation first.`, { field: "email" });
-  await updateProject(store, slug, (project) => {
+  await writeProject(store, slug, addedBy, (project) => {
     const existing = project.members.find((member) => member.userId === user.id);
     if (existing) {
       if (existing.role === "owner" && parsedRole.data !== "owner" && project.members.filter((m) => m.role === "owner").length === 1) {
@@ -151,9 +163,9 @@ export async function addProjectMember({ store, slug, email, role, addedBy }: Wi
   return user;
 }
 
-/** Removes a member; the last owner cannot be removed. */
-export async function removeProjectMember({ store, slug, userId }: WithStore & { slug: string; userId: string }): Promise<void> {
-  await updateProject(store, slug, (project) => {
+/** Removes the member `userId` (`removedBy` is who acts); the last owner cannot be removed. */
+export async function removeProjectMember({ store, slug, userId, removedBy }: WithStore & { slug: string; userId: string; removedBy: string }): Promise<void> {
+  await updateProject(store, slug, removedBy, (project) => {
     const target = project.members.find((member) => member.userId === userId);
     if (!target) return;
     if (target.role === "owner" && project.members.filter((m) => m.role === "owner").length === 1) {

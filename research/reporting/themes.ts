@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { codebookFile } from "../coding/model.js";
-import { projectSql } from "../collection/corpus.js";
+import { projectSql, projectSqlAs } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import { requireProject } from "../projects/projects.js";
+import { requireCapability } from "../shared/roles.js";
 import { ResearchError, parseInput } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import type { DocumentStore } from "../store/index.js";
@@ -12,6 +13,10 @@ import { codingsExist } from "./report-queries.js";
 import { CRITERIA, GuidelineSchema, themesFile, type Guideline, type Theme } from "./model.js";
 
 type WithProject = { store: DocumentStore; slug: string };
+/** A change of the findings: `userId` is who acts, and their role must allow coding. */
+type FindingsChange = WithProject & { userId: string };
+const mayChangeFindings = ({ store, slug, userId }: FindingsChange) =>
+  requireCapability({ store, slug, userId, capability: "code" });
 
 const ThemeInputSchema = z.object({
   name: z.string().trim().min(1, "Name the theme.").max(200),
@@ -52,8 +57,8 @@ export async function createTheme({
   slug,
   userId,
   ...input
-}: WithProject & ThemeInput & { userId: string }): Promise<Theme> {
-  await requireProject({ store, slug });
+}: FindingsChange & ThemeInput): Promise<Theme> {
+  await mayChangeFindings({ store, slug, userId });
   const clean = await parseThemeInput(store, slug, input);
   return store.update(themesFile, projectKeys.themes(slug), (data) => {
     const now = nowIso();
@@ -74,8 +79,10 @@ export async function updateTheme({
   store,
   slug,
   themeId,
+  userId,
   ...input
-}: WithProject & ThemeInput & { themeId: string }): Promise<void> {
+}: FindingsChange & ThemeInput & { themeId: string }): Promise<void> {
+  await mayChangeFindings({ store, slug, userId });
   const clean = await parseThemeInput(store, slug, input);
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
     const theme = data.themes.find((candidate) => candidate.id === themeId);
@@ -92,7 +99,9 @@ export async function deleteTheme({
   store,
   slug,
   themeId,
-}: WithProject & { themeId: string }): Promise<void> {
+  userId,
+}: FindingsChange & { themeId: string }): Promise<void> {
+  await mayChangeFindings({ store, slug, userId });
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
     const kept = data.themes.filter((theme) => theme.id !== themeId);
     if (kept.length === data.themes.length) throw alreadyGone("theme");
@@ -116,7 +125,9 @@ export async function saveGuideline({
   slug,
   themeId,
   guideline,
-}: WithProject & { themeId: string; guideline: unknown }): Promise<Guideline> {
+  userId,
+}: FindingsChange & { themeId: string; guideline: unknown }): Promise<Guideline> {
+  await mayChangeFindings({ store, slug, userId });
   const checked = parseInput(GuidelineSchema, guideline);
   return store.update(themesFile, projectKeys.themes(slug), (data) => {
     const theme = data.themes.find((candidate) => candidate.id === themeId);
@@ -134,8 +145,13 @@ export async function saveQuoteTreatment({
   codingId,
   paraphrase,
   searchTested,
-}: WithProject & { codingId: string; paraphrase?: string; searchTested?: boolean }): Promise<void> {
-  const { db, projectId } = await projectSql({ store, slug });
+  userId,
+}: FindingsChange & {
+  codingId: string;
+  paraphrase?: string;
+  searchTested?: boolean;
+}): Promise<void> {
+  const { db, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   const coding = await db
     .selectFrom("codings")
     .select("quote")
@@ -171,7 +187,8 @@ export async function removeQuoteFromFindings({
   codingId,
   userId,
   reason,
-}: WithProject & { codingId: string; userId: string; reason: string }): Promise<void> {
+}: FindingsChange & { codingId: string; reason: string }): Promise<void> {
+  await mayChangeFindings({ store, slug, userId });
   await store.update(themesFile, projectKeys.themes(slug), (data) => {
     for (const theme of data.themes) {
       theme.evidenceCodingIds = theme.evidenceCodingIds.filter((id) => id !== codingId);
@@ -204,7 +221,9 @@ export async function saveReportSettings({
   slug,
   limitations,
   selfAssessment,
-}: WithProject & { limitations: string; selfAssessment: unknown }): Promise<void> {
+  userId,
+}: FindingsChange & { limitations: string; selfAssessment: unknown }): Promise<void> {
+  await mayChangeFindings({ store, slug, userId });
   const parsed = SelfAssessmentSchema.safeParse(selfAssessment);
   if (!parsed.success)
     throw new ResearchError("invalid-input", "Scores are 1 to 5.", { field: "selfAssessment" });

@@ -43,8 +43,8 @@ test("a researcher selects text with the mouse, applies a code, accepts a sugges
   const slug = await ensureProject("coding-study", ADMIN.email);
   const store = e2eStore();
   await importFiles({ store, slug, files: [path.resolve("tests/fixtures/reddit-thread.json")] });
-  await addKeyword({ store, slug, term: "battery", synonyms: ["batteries"] });
   const admin = await findUserByEmail({ store, email: ADMIN.email });
+  await addKeyword({ store, slug, userId: admin!.id, term: "battery", synonyms: ["batteries"] });
   await createCodes({ store, slug, userId: admin!.id, codes: [{ name: "Troubleshooting" }, { name: "Diagnosis" }, { name: "Power system", definition: "Talk about the battery and the charge controller" }] });
 
   await page.goto(`/projects/${slug}/coding/threads`);

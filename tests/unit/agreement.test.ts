@@ -9,7 +9,7 @@ import { computeAgreement } from "../../research/analysis/agreement.js";
 import { applyCode, createCodes } from "../../research/coding/index.js";
 import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
 import type { CorpusPost } from "../../research/collection/model.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { addMember, buildProject, buildStore, buildUser } from "../factories.js";
 
 test("Cohen's kappa reproduces the textbook 50-item example (po 0.7, pe 0.5, kappa 0.4)", () => {
   // 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no (Wikipedia, "Cohen's kappa", worked example).
@@ -54,7 +54,9 @@ test("agreement per code and overall, with the disagreeing segments listed", asy
   const store = await buildStore();
   const ana = await buildUser(store, { admin: true, name: "Ana" });
   const ben = await buildUser(store, { name: "Ben" });
-  const { slug } = await buildProject(store, ana);
+  const project = await buildProject(store, ana);
+  const { slug } = project;
+  await addMember(store, project, ben, "researcher", ana.id);
   await importFiles({
     store,
     slug,
@@ -113,7 +115,9 @@ test("a source one coder coded and the other left uncoded is a disagreement, not
   const store = await buildStore();
   const ana = await buildUser(store, { admin: true, name: "Ana" });
   const ben = await buildUser(store, { name: "Ben" });
-  const { slug } = await buildProject(store, ana);
+  const project = await buildProject(store, ana);
+  const { slug } = project;
+  await addMember(store, project, ben, "researcher", ana.id);
   await importFiles({
     store,
     slug,

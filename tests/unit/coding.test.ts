@@ -34,7 +34,7 @@ import {
   sliceCodePoints,
   utf16ToCodePoint,
 } from "../../research/shared/text-offsets.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { addMember, buildProject, buildStore, buildUser } from "../factories.js";
 
 /** Every visible post of a (small) test project, in import order. */
 async function postsOf(store: DocumentStore, slug: string): Promise<CorpusPost[]> {
@@ -188,6 +188,7 @@ test("rename, move, merge and split each keep a dated history entry with who and
   await recodeCoding({
     store,
     slug,
+    userId: owner.id,
     codingId: codings.find((x) => x.sourceId === posts[0].id)!.id,
     codeId: fix.id,
   });
@@ -281,7 +282,9 @@ test("codings are listed, counted and retrieved in pages, and a thread's coded s
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const other = await buildUser(store, { name: "Ben" });
-  const { slug } = await buildProject(store, owner);
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  await addMember(store, project, other, "researcher", owner.id);
   await importFiles({
     store,
     slug,
@@ -335,8 +338,10 @@ test("codings are listed, counted and retrieved in pages, and a thread's coded s
   expect((await listCoders({ store, slug })).map((coder) => coder.name)).toContain("Ben");
 
   const [one] = await listCodings({ store, slug, coderId: other.id });
-  await removeCoding({ store, slug, codingId: one.id });
-  await expect(removeCoding({ store, slug, codingId: one.id })).rejects.toThrow(/No such coding/);
+  await removeCoding({ store, slug, userId: owner.id, codingId: one.id });
+  await expect(removeCoding({ store, slug, userId: owner.id, codingId: one.id })).rejects.toThrow(
+    /No such coding/,
+  );
   expect(await deleteCode({ store, slug, codeId: care.id, userId: owner.id })).toBe(3);
   expect(await listCodings({ store, slug })).toHaveLength(0);
   expect((await getCodebook({ store, slug })).history[0].action).toBe("delete");
@@ -366,6 +371,7 @@ test("a field note's codings follow its text: re-anchored after an edit, gone wi
   await updateFieldNote({
     store,
     slug,
+    userId: owner.id,
     noteId: note.id,
     kind: "reflective",
     title: "Doubts",
@@ -380,7 +386,7 @@ test("a field note's codings follow its text: re-anchored after an edit, gone wi
   expect(
     await listFieldNotes({ store, slug, about: { type: "thread", ids: ["t_1"] } }),
   ).toHaveLength(0);
-  await deleteFieldNote({ store, slug, noteId: note.id });
+  await deleteFieldNote({ store, slug, userId: owner.id, noteId: note.id });
   expect(await listCodings({ store, slug })).toHaveLength(0);
   expect(await listFieldNotes({ store, slug })).toHaveLength(0);
 });

@@ -120,8 +120,20 @@ test("a community is merged into another of its platform: threads and posts move
   const a = communities.find((community) => community.name === "List split A")!;
   const b = communities.find((community) => community.name === "List split B")!;
   const reddit = communities.find((community) => community.platform === "reddit")!;
-  const candidate = await addCandidate({ store, slug, name: "The list", platform: "csv" });
-  await linkCandidateSample({ store, slug, candidateId: candidate.id, communityId: b.id });
+  const candidate = await addCandidate({
+    store,
+    slug,
+    userId: owner.id,
+    name: "The list",
+    platform: "csv",
+  });
+  await linkCandidateSample({
+    store,
+    slug,
+    userId: owner.id,
+    candidateId: candidate.id,
+    communityId: b.id,
+  });
   const before = await listCommunitySummaries({ store, slug });
   const postsOf = (id: string) => before.find((community) => community.id === id)!.posts;
 

@@ -9,7 +9,14 @@ import { expect, test } from "vitest";
 import { createCodes } from "../../research/coding/index.js";
 import { importFiles } from "../../research/collection/index.js";
 import { projectSql } from "../../research/collection/corpus.js";
-import { buildProject, buildStore, buildUser, storeEnv, TEST_ENGINE } from "../factories.js";
+import {
+  addMember,
+  buildProject,
+  buildStore,
+  buildUser,
+  storeEnv,
+  TEST_ENGINE,
+} from "../factories.js";
 
 const CODING_SERVER = path.resolve(__dirname, "../helpers/coding-server.ts");
 const CODERS_PER_SERVER = 4;
@@ -31,7 +38,15 @@ function runCodingServer(args: string[], env: NodeJS.ProcessEnv) {
 test(`two app servers with four coders each and an import at once lose no coding and store none twice (${TEST_ENGINE})`, async () => {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
-  const { slug } = await buildProject(store, owner);
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  // The coders are researchers of the project: applying a code checks the coder's role.
+  const coders: string[] = [];
+  for (let i = 0; i < 2 * CODERS_PER_SERVER; i++) {
+    const coder = await buildUser(store);
+    await addMember(store, project, coder, "researcher", owner.id);
+    coders.push(coder.id);
+  }
   await importFiles({
     store,
     slug,
@@ -56,17 +71,16 @@ test(`two app servers with four coders each and an import at once lose no coding
   await writeFile(postsFile, JSON.stringify(posts.map((post) => post.id)));
 
   const env = storeEnv(store);
-  const serverArgs = (tag: string) => [
+  const serverArgs = (server: number) => [
     store.root,
     slug,
-    tag,
+    coders.slice(server * CODERS_PER_SERVER, (server + 1) * CODERS_PER_SERVER).join(","),
     code.id,
     postsFile,
-    String(CODERS_PER_SERVER),
   ];
   const [first, second, imported] = await Promise.all([
-    runCodingServer(serverArgs("a"), env),
-    runCodingServer(serverArgs("b"), env),
+    runCodingServer(serverArgs(0), env),
+    runCodingServer(serverArgs(1), env),
     importFiles({
       store,
       slug,

@@ -90,9 +90,21 @@ async function allTablesText(store: DocumentStore): Promise<string> {
 test("an opted-out member's words leave threads, search, members and discovery figures at once", async () => {
   const { store, slug, owner } = await projectWithThread();
   const sunny = await resolveMemberByHandle({ store, slug, handle: "sunny_van" });
-  const candidate = await addCandidate({ store, slug, name: "r/VanLife", platform: "reddit" });
+  const candidate = await addCandidate({
+    store,
+    slug,
+    userId: owner.id,
+    name: "r/VanLife",
+    platform: "reddit",
+  });
   const [community] = await listCommunities({ store, slug });
-  await linkCandidateSample({ store, slug, candidateId: candidate.id, communityId: community.id });
+  await linkCandidateSample({
+    store,
+    slug,
+    userId: owner.id,
+    candidateId: candidate.id,
+    communityId: community.id,
+  });
   expect((await searchProject({ store, slug, query: "inverter" })).total).toBe(1);
 
   await recordConsent({

@@ -15,12 +15,18 @@ test("deleting a theme, memo, field note or objective that does not exist is 'no
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
   const attempts: Array<[string, () => Promise<unknown>]> = [
-    ["theme", () => deleteTheme({ store, slug, themeId: "nope" })],
-    ["memo", () => deleteMemo({ store, slug, memoId: "nope" })],
-    ["field note", () => deleteFieldNote({ store, slug, noteId: "nope" })],
-    ["research question", () => removeResearchQuestion({ store, slug, id: "nope" })],
-    ["keyword", () => removeKeyword({ store, slug, id: "nope" })],
-    ["sensitizing concept", () => removeSensitizingConcept({ store, slug, id: "nope" })],
+    ["theme", () => deleteTheme({ store, slug, userId: owner.id, themeId: "nope" })],
+    ["memo", () => deleteMemo({ store, slug, userId: owner.id, memoId: "nope" })],
+    ["field note", () => deleteFieldNote({ store, slug, userId: owner.id, noteId: "nope" })],
+    [
+      "research question",
+      () => removeResearchQuestion({ store, slug, userId: owner.id, id: "nope" }),
+    ],
+    ["keyword", () => removeKeyword({ store, slug, userId: owner.id, id: "nope" })],
+    [
+      "sensitizing concept",
+      () => removeSensitizingConcept({ store, slug, userId: owner.id, id: "nope" }),
+    ],
   ];
   for (const [what, attempt] of attempts) {
     const error = await attempt().then(

@@ -7,8 +7,8 @@ async function projectWithPlan(plan: Record<string, unknown>, phenomenon: string
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner, { title: "Van life study" });
-  await saveScope({ store, slug, phenomenon });
-  if (question) await addResearchQuestion({ store, slug, question });
+  await saveScope({ store, slug, userId: owner.id, phenomenon });
+  if (question) await addResearchQuestion({ store, slug, userId: owner.id, question });
   await saveEthicsPlan({ store, slug, stage: "design", plan, userId: owner.id });
   return draftDisclosure({ store, slug, researcherName: "Ada Lovelace" });
 }

@@ -16,8 +16,20 @@ reloadAppForEachTest();
 test("a candidate's card is saved whole; a refused card is scoped to its candidate and echoes what was typed", async () => {
   const { store, owner } = await buildAppStore();
   const { slug } = await buildProject(store, owner);
-  const first = await addCandidate({ store, slug, name: "r/vandwellers", platform: "reddit" });
-  const second = await addCandidate({ store, slug, name: "r/vanlife", platform: "reddit" });
+  const first = await addCandidate({
+    store,
+    slug,
+    userId: owner.id,
+    name: "r/vandwellers",
+    platform: "reddit",
+  });
+  const second = await addCandidate({
+    store,
+    slug,
+    userId: owner.id,
+    name: "r/vanlife",
+    platform: "reddit",
+  });
   const route = await import("../../app/routes/projects.$slug.discovery");
   const discovery = routeCaller(
     route,
@@ -109,6 +121,7 @@ test("only the owner and researchers assess candidates; strategists are refused"
   const candidate = await addCandidate({
     store,
     slug: project.slug,
+    userId: owner.id,
     name: "r/x",
     platform: "reddit",
   });

@@ -76,28 +76,42 @@ test("candidates are compared on their sample data and a selection keeps its rea
   const owner = await buildUser(store, { admin: true });
   const project = await buildProject(store, owner);
   const { slug } = project;
-  await addKeyword({ store, slug, term: "solar", synonyms: ["battery"] });
-  await saveScope({ store, slug, from: "2023-11-01", to: "2023-11-30" });
+  await addKeyword({ store, slug, userId: owner.id, term: "solar", synonyms: ["battery"] });
+  await saveScope({ store, slug, userId: owner.id, from: "2023-11-01", to: "2023-11-30" });
   await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
   const [community] = await listCommunities({ store, slug });
   const candidate = await addCandidate({
     store,
     slug,
+    userId: owner.id,
     name: "r/VanLife",
     platform: "reddit",
     url: "https://www.reddit.com/r/VanLife/",
   });
-  await addCandidate({ store, slug, name: "Unsampled forum", platform: "discourse" });
+  await addCandidate({
+    store,
+    slug,
+    userId: owner.id,
+    name: "Unsampled forum",
+    platform: "discourse",
+  });
   await expect(
     addCandidate({
       store,
       slug,
+      userId: owner.id,
       name: "Again",
       platform: "reddit",
       url: "https://www.reddit.com/r/VanLife/",
     }),
   ).rejects.toThrow(/already listed/);
-  await linkCandidateSample({ store, slug, candidateId: candidate.id, communityId: community.id });
+  await linkCandidateSample({
+    store,
+    slug,
+    userId: owner.id,
+    candidateId: candidate.id,
+    communityId: community.id,
+  });
   const [sampled, unsampled] = await compareCandidates({ store, slug });
   expect(sampled.indicators?.posts).toBe(6);
   expect(sampled.indicators?.postsPerDay).toBeCloseTo(6 / 30, 5);
@@ -152,18 +166,33 @@ test("a candidate's URL must be a web link: javascript: and data: are refused on
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
   for (const url of ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>"]) {
-    const refused = await addCandidate({ store, slug, name: "Trap", platform: "other", url }).then(
+    const refused = await addCandidate({
+      store,
+      slug,
+      userId: owner.id,
+      name: "Trap",
+      platform: "other",
+      url,
+    }).then(
       () => null,
       (error: unknown) => error as { code?: string; location?: { field?: string } },
     );
     expect(refused, url).toMatchObject({ code: "invalid-input", location: { field: "url" } });
   }
   // Absent and empty are both fine; an https link is kept.
-  await addCandidate({ store, slug, name: "No link", platform: "other" });
-  await addCandidate({ store, slug, name: "Empty link", platform: "other", url: "" });
+  await addCandidate({ store, slug, userId: owner.id, name: "No link", platform: "other" });
+  await addCandidate({
+    store,
+    slug,
+    userId: owner.id,
+    name: "Empty link",
+    platform: "other",
+    url: "",
+  });
   const kept = await addCandidate({
     store,
     slug,
+    userId: owner.id,
     name: "Forum",
     platform: "discourse",
     url: "https://forum.example/",

@@ -17,12 +17,18 @@ test("bad input names its field, and nothing is stored", async () => {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
-  const empty = await caught(() => addResearchQuestion({ store, slug, question: "   " }));
+  const empty = await caught(() =>
+    addResearchQuestion({ store, slug, userId: owner.id, question: "   " }),
+  );
   expect(isResearchError(empty, "invalid-input") && empty.location.field).toBe("question");
   expect((empty as Error).message).toBe("Write the research question.");
-  const badDate = await caught(() => saveScope({ store, slug, from: "last spring" }));
+  const badDate = await caught(() =>
+    saveScope({ store, slug, userId: owner.id, from: "last spring" }),
+  );
   expect(isResearchError(badDate, "invalid-input") && badDate.location.field).toBe("from");
-  const badLanguage = await caught(() => saveScope({ store, slug, languages: ["en", " "] }));
+  const badLanguage = await caught(() =>
+    saveScope({ store, slug, userId: owner.id, languages: ["en", " "] }),
+  );
   expect(isResearchError(badLanguage, "invalid-input") && badLanguage.location.field).toBe(
     "languages[1]",
   );
@@ -47,17 +53,29 @@ test("an exact duplicate research question or sensitizing concept is refused wit
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
-  await addResearchQuestion({ store, slug, question: "How do van dwellers talk about solar?" });
+  await addResearchQuestion({
+    store,
+    slug,
+    userId: owner.id,
+    question: "How do van dwellers talk about solar?",
+  });
   const twice = await caught(() =>
-    addResearchQuestion({ store, slug, question: "  how do van dwellers  talk about solar? " }),
+    addResearchQuestion({
+      store,
+      slug,
+      userId: owner.id,
+      question: "  how do van dwellers  talk about solar? ",
+    }),
   );
   expect(isResearchError(twice) && [twice.code, twice.location.field]).toEqual([
     "conflict",
     "question",
   ]);
   expect((await getObjectives({ store, slug })).researchQuestions).toHaveLength(1);
-  await addSensitizingConcept({ store, slug, name: "Self-reliance" });
-  const concept = await caught(() => addSensitizingConcept({ store, slug, name: "self-reliance" }));
+  await addSensitizingConcept({ store, slug, userId: owner.id, name: "Self-reliance" });
+  const concept = await caught(() =>
+    addSensitizingConcept({ store, slug, userId: owner.id, name: "self-reliance" }),
+  );
   expect(concept instanceof Error && concept.message).toBe(
     '"self-reliance" is already a sensitizing concept.',
   );

@@ -173,12 +173,12 @@ test("expired, revoked and unknown tokens open nothing, and a finding outside th
     days: 7,
     userId: owner.id,
   });
-  await setProjectArchived({ store, slug, archived: true });
+  await setProjectArchived({ store, slug, userId: owner.id, archived: true });
   await expect(openShareLink({ store, token: open.token })).rejects.toThrow(/not valid/);
   await expect(
     respondToFinding({ store, token: open.token, themeId: theme.id, rating: "partly" }),
   ).rejects.toThrow(/not valid/);
-  await setProjectArchived({ store, slug, archived: false });
+  await setProjectArchived({ store, slug, userId: owner.id, archived: false });
   await expect(openShareLink({ store, token: open.token })).resolves.toMatchObject({ slug });
 });
 

@@ -12,6 +12,7 @@ import {
   type NetworkNode,
 } from "../../research/analysis/networks.js";
 import { bumpCorpusRevision, projectSql } from "../../research/collection/corpus.js";
+import { CLI_ACTOR } from "../../research/shared/roles.js";
 import { buildProject, buildStore, buildUser } from "../factories.js";
 
 type SyntheticCorpus = Awaited<ReturnType<typeof syntheticCorpus>>;
@@ -351,7 +352,7 @@ test("code co-occurrence is counted per source in SQL, leaving out opted-out mem
   const [a, b, c] = await createCodes({
     store: corpus.store,
     slug: corpus.slug,
-    userId: owner.id,
+    userId: CLI_ACTOR,
     codes: [{ name: "A" }, { name: "B" }, { name: "C" }],
   });
   // p0 (g0m0): A and B twice over; p1 (g0m1): A and C; p2 (g0m2): B and C.

@@ -23,11 +23,21 @@ test("research questions, keywords and concepts are edited in place; a duplicate
   const { store, owner } = await buildAppStore();
   const project = await buildProject(store, owner);
   const { slug } = project;
-  const first = await addResearchQuestion({ store, slug, question: "How is solar talked about?" });
-  await addResearchQuestion({ store, slug, question: "Who gives advice?" });
-  const keyword = await addKeyword({ store, slug, term: "solar" });
-  await addKeyword({ store, slug, term: "battery" });
-  const concept = await addSensitizingConcept({ store, slug, name: "Self-reliance" });
+  const first = await addResearchQuestion({
+    store,
+    slug,
+    userId: owner.id,
+    question: "How is solar talked about?",
+  });
+  await addResearchQuestion({ store, slug, userId: owner.id, question: "Who gives advice?" });
+  const keyword = await addKeyword({ store, slug, userId: owner.id, term: "solar" });
+  await addKeyword({ store, slug, userId: owner.id, term: "battery" });
+  const concept = await addSensitizingConcept({
+    store,
+    slug,
+    userId: owner.id,
+    name: "Self-reliance",
+  });
   const route = await import("../../app/routes/projects.$slug.objectives");
   const page = routeCaller(
     route,

@@ -124,7 +124,7 @@ test("minimum cloaking names the community and keeps hashtags; long quotes are f
 });
 
 test("maximum cloaking refuses verbatim quotes: paraphrases only, and a paraphrase keeping the wording is refused", async () => {
-  const { store, slug, ids } = await projectWithFindings("maximum");
+  const { store, slug, owner, ids } = await projectWithFindings("maximum");
   let report = await buildReportData({ store, slug });
   expect(
     report.themes[0].evidence.every((q) => q.text === null && q.treatment === "withheld"),
@@ -133,6 +133,7 @@ test("maximum cloaking refuses verbatim quotes: paraphrases only, and a paraphra
     saveQuoteTreatment({
       store,
       slug,
+      userId: owner.id,
       codingId: ids[2],
       paraphrase: "Check the charge controller settings first, he said",
     }),
@@ -140,6 +141,7 @@ test("maximum cloaking refuses verbatim quotes: paraphrases only, and a paraphra
   await saveQuoteTreatment({
     store,
     slug,
+    userId: owner.id,
     codingId: ids[2],
     paraphrase: "A member advised looking at the controller's configuration before anything else.",
   });
@@ -409,8 +411,14 @@ test("Markdown exports escape markup only, not every punctuation mark", async ()
     "Works (mostly)! Cost: $40 {approx.} + tax.",
   );
   expect(escapeMarkdown("*really* _that_ `code` [link](x) <b> a|b")).toBe(
-    "\\*really\\* \\_that\\_ \\`code\\` \\[link\\](x) \\<b> a\\|b",
+    "\\*really\\* \\_that\\_ \\`code\\` \\[link\\](x) \\<b> a|b",
   );
+  // Underscores inside words and URLs are never emphasis; a pipe matters only in a table cell.
+  expect(escapeMarkdown("spamassassin_pre_2_4 at example.org/bush_vows.html")).toBe(
+    "spamassassin_pre_2_4 at example.org/bush_vows.html",
+  );
+  const { escapeTableCell } = await import("../../research/reporting/exports.js");
+  expect(escapeTableCell("a|b _c_")).toBe("a\\|b \\_c\\_");
   expect(
     escapeMarkdown("# not a heading\n> not a quote\n- not a list\n2024. A year\nA - dash"),
   ).toBe("\\# not a heading\n\\> not a quote\n\\- not a list\n2024\\. A year\nA - dash");

@@ -23,7 +23,7 @@ test("the Suggestions page starts a background run, shows it, and lists the stor
     slug,
     files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
   });
-  await addKeyword({ store, slug, term: "battery" });
+  await addKeyword({ store, slug, userId: owner.id, term: "battery" });
   await createCodes({
     store,
     slug,

@@ -97,7 +97,7 @@ test("accepting codes the passage, rejecting hides it, and precision is reported
     slug,
     files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
   });
-  await addKeyword({ store, slug, term: "battery" });
+  await addKeyword({ store, slug, userId: owner.id, term: "battery" });
   await createCodes({
     store,
     slug,
@@ -172,7 +172,7 @@ test("two people accepting the same suggestion at once make one decision and one
     slug,
     files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
   });
-  await addKeyword({ store, slug, term: "battery" });
+  await addKeyword({ store, slug, userId: owner.id, term: "battery" });
   await createCodes({
     store,
     slug,
@@ -209,7 +209,7 @@ test("a stored suggestion on a member who then opts out is no longer shown, nor 
     slug,
     files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
   });
-  await addKeyword({ store, slug, term: "battery" });
+  await addKeyword({ store, slug, userId: owner.id, term: "battery" });
   await createCodes({
     store,
     slug,
@@ -280,7 +280,7 @@ test("posts not in English are flagged and only get keyword suggestions", async 
     annotated: 0,
     notEnglish: first.notEnglish,
   });
-  await addKeyword({ store, slug, term: "batterie" });
+  await addKeyword({ store, slug, userId: owner.id, term: "batterie" });
   await createCodes({
     store,
     slug,
