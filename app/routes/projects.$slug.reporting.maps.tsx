@@ -4,7 +4,7 @@ import { z } from "zod";
 import { NetworkMap } from "~/components/network-map";
 import { store } from "~/server/context.server";
 import { requireProjectCapability } from "~/server/guards.server";
-import { buildReportData, listCodes } from "~/server/research.server";
+import { buildReportData, describeScope, listCodes } from "~/server/research.server";
 
 const MEMBER_LIMITS = [100, 500, 2000] as const;
 
@@ -34,19 +34,21 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     slug: project.slug,
     query,
     maps: report.maps,
+    scope: describeScope(report.scope),
     codes: codes.map((code) => ({ id: code.id, name: code.name })),
   };
 }
 
 export default function MapsPage() {
-  const { slug, query, maps, codes } = useLoaderData<typeof loader>();
+  const { slug, query, maps, scope, codes } = useLoaderData<typeof loader>();
   const download = (format: string, network: string) =>
     `/projects/${slug}/reporting/download/${format}?network=${network}`;
   return (
     <>
       <p className="muted">
         Labels are pseudonyms (or consented handles when uncloaked). Each map downloads as GEXF
-        (with time spells for Gephi), GraphML or a CSV edge list.
+        (with time spells for Gephi), GraphML or a CSV edge list.{" "}
+        {scope.replace("This report", "The maps")}
       </p>
       <section aria-label="Member interaction network">
         <Form method="get" className="row">

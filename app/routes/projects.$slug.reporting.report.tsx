@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { formState } from "~/components/form-state";
-import { Field, FormError } from "~/components/field";
+import { Field, FormError, ScopedForm, ScopedFormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
@@ -11,19 +11,26 @@ import {
   buildReportData,
   renderMarkdown,
   reportToMarkdown,
+  resolveReportScope,
   roleAllows,
+  saveReportScope,
   saveReportSettings,
 } from "~/server/research.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readReports");
-  const report = await buildReportData({
-    store,
-    slug: project.slug,
-    includeMemberNetwork: false,
-    includeCodeNetwork: false,
-  });
+  const [report, scope] = await Promise.all([
+    buildReportData({
+      store,
+      slug: project.slug,
+      includeMemberNetwork: false,
+      includeCodeNetwork: false,
+    }),
+    resolveReportScope({ store, slug: project.slug }),
+  ]);
   return {
+    // Community names are for those who read the data; a strategist sees the report's own labels.
+    scope: roleAllows(role, "readData") ? scope : { ...scope, communityIds: [], communities: [] },
     slug: project.slug,
     canEdit: roleAllows(role, "code"),
     canReadData: roleAllows(role, "readData"),
@@ -50,10 +57,33 @@ const reportSettingsForm = () =>
       .default({}),
   });
 
+const ReportScopeForm = z.object({
+  basis: z.enum(["discovery", "chosen"], { message: "Choose how the scope is set." }),
+  communityIds: z.array(z.string()).default([]),
+});
+
 export async function action(args: ActionFunctionArgs) {
   return formAction(args, async ({ request, params }) => {
     const { project, user } = await requireProjectCapability(request, params.slug, "code");
-    const values = parseForm(await request.formData(), reportSettingsForm());
+    const formData = await request.formData();
+    if (formData.get("formId") === "report-scope") {
+      const choice = parseForm(formData, ReportScopeForm);
+      await saveReportScope({
+        store,
+        slug: project.slug,
+        userId: user.id,
+        communityIds: choice.basis === "discovery" ? null : choice.communityIds,
+      });
+      return {
+        ok: true as const,
+        formId: "report-scope",
+        message:
+          choice.basis === "discovery"
+            ? "The report now covers the communities selected in discovery."
+            : "The report now covers the communities you chose.",
+      };
+    }
+    const values = parseForm(formData, reportSettingsForm());
     const selfAssessment: Record<string, { score: number | null; note: string }> = {};
     for (const criterion of CRITERIA) {
       const row = values.selfAssessment[criterion];
@@ -74,12 +104,15 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function ReportPage() {
-  const { slug, canEdit, canReadData, preview, limitations, selfAssessment } =
+  const { slug, canEdit, canReadData, preview, limitations, selfAssessment, scope } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const sent = formState(actionData);
   const { formError } = sent;
   const base = `/projects/${slug}/reporting/download`;
+  const saved = actionData && "message" in actionData ? actionData : null;
+  const scopeSaved = saved && "formId" in saved ? saved.message : null;
+  const settingsSaved = saved && !("formId" in saved) ? saved.message : null;
   return (
     <>
       <section className="card" aria-labelledby="downloads-heading">
@@ -110,12 +143,84 @@ export default function ReportPage() {
           browser. Every export uses the same cloaking and leaves out opted-out members.
         </p>
       </section>
+      <section className="card" aria-labelledby="scope-heading">
+        <h2 id="scope-heading">Communities the report covers</h2>
+        <p className="small muted">
+          Reports, maps, member checks and every export cover these communities only. By default
+          they are the communities selected in community discovery; a community rejected there is
+          never in a report.
+        </p>
+        {scopeSaved ? (
+          <p className="notice" role="status">
+            {scopeSaved}
+          </p>
+        ) : null}
+        {canEdit ? (
+          <ScopedForm formId="report-scope" method="post" className="stack">
+            <ScopedFormError />
+            <fieldset>
+              <legend>Scope</legend>
+              <label className="scope-choice">
+                <input
+                  type="radio"
+                  name="basis"
+                  value="discovery"
+                  defaultChecked={scope.basis !== "chosen"}
+                />{" "}
+                As decided in discovery
+                {scope.basis === "not-rejected"
+                  ? " (none selected yet: every community not rejected)"
+                  : ""}
+              </label>
+              <label className="scope-choice">
+                <input
+                  type="radio"
+                  name="basis"
+                  value="chosen"
+                  defaultChecked={scope.basis === "chosen"}
+                />{" "}
+                These communities:
+              </label>
+              <ul className="scope-communities">
+                {scope.communities.map((community) => (
+                  <li key={community.id}>
+                    <label>
+                      <input
+                        type="checkbox"
+                        name="communityIds"
+                        value={community.id}
+                        defaultChecked={community.inScope}
+                        disabled={community.rejected}
+                      />{" "}
+                      {community.name} <span className="muted small">({community.platform})</span>
+                      {community.rejected ? (
+                        <span className="muted small"> · rejected in discovery</span>
+                      ) : null}
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            </fieldset>
+            <button type="submit" className="secondary">
+              Save scope
+            </button>
+          </ScopedForm>
+        ) : (
+          <ul>
+            {scope.communities
+              .filter((community) => community.inScope)
+              .map((community) => (
+                <li key={community.id}>{community.name}</li>
+              ))}
+          </ul>
+        )}
+      </section>
       {canEdit ? (
         <section className="card" aria-labelledby="settings-heading">
           <h2 id="settings-heading">Limitations and self-assessment</h2>
-          {actionData && "message" in actionData ? (
+          {settingsSaved ? (
             <p className="notice" role="status">
-              {actionData.message}
+              {settingsSaved}
             </p>
           ) : null}
           <FormError message={formError} />

@@ -44,8 +44,8 @@ function quoteMarkdown(quote: CloakedQuote): string {
   return `> ${md(quote.text).replace(/\n/g, "\n> ")}\n>\n> — ${md(quote.author)} [${quote.ref}${quote.treatment === "paraphrased" ? ", paraphrased" : ""}]${flag}`;
 }
 
-/** Which communities the report covers, and on what basis, in one sentence. */
-export function scopeSentence(scope: ReportData["scope"]): string {
+/** Which communities the report covers, and on what basis, in one plain sentence. */
+export function describeScope(scope: ReportData["scope"]): string {
   const covered = `${scope.communities} ${scope.communities === 1 ? "community" : "communities"}`;
   const basis = {
     selected: `the ${covered} selected in community discovery`,
@@ -55,8 +55,10 @@ export function scopeSentence(scope: ReportData["scope"]): string {
   const left = scope.leftOut
     ? ` ${scope.leftOut} other ${scope.leftOut === 1 ? "community" : "communities"} of the project ${scope.leftOut === 1 ? "is" : "are"} left out.`
     : "";
-  return `*This report covers ${basis}.${left}*`;
+  return `This report covers ${basis}.${left}`;
 }
+
+const scopeSentence = (scope: ReportData["scope"]) => `*${describeScope(scope)}*`;
 
 /** The report as Markdown (the in-app preview renders it with marked). */
 export function reportToMarkdown(report: ReportData): string {

@@ -17,7 +17,7 @@ export {
   type ReportTheme,
 } from "./report-data.js";
 export { getQuoteOriginals, listEvidenceSegments, type EvidenceSegment } from "./report-queries.js";
-export { reportToHtml, reportToJson, reportToMarkdown } from "./exports.js";
+export { describeScope, reportToHtml, reportToJson, reportToMarkdown } from "./exports.js";
 export { resolveReportScope, saveReportScope, type ReportScope } from "./report-scope.js";
 export * from "./member-checks.js";
 export {

@@ -72,6 +72,12 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   await figures.first().screenshot({ path: "test-results/screens/maps-by-code.png" });
 
   await page.getByRole("link", { name: "Report & exports" }).click();
+  // Nothing decided in discovery yet: the report covers every community not rejected, and says so.
+  const scope = page.getByRole("region", { name: "Communities the report covers" });
+  await expect(scope.getByRole("radio", { name: /As decided in discovery/ })).toBeChecked();
+  await expect(scope.getByRole("checkbox")).toHaveCount(2);
+  await expect(page.getByText(/This report covers 2 communities: every community not rejected/)).toBeVisible();
+  await scope.screenshot({ path: "test-results/screens/report-scope.png" });
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "HTML report" }).click()]);
   const html = await (await import("node:fs/promises")).readFile((await download.path())!, "utf8");
   expect(html).toContain("<svg");
@@ -97,6 +103,9 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   await reviewer.getByRole("button", { name: "Send response" }).click();
   await expect(reviewer.getByText("Thank you, your response was sent to the researchers.")).toBeVisible();
   // The same browser changes its answer instead of adding a second one; the removal request stays.
+  // The form is drawn again from the stored answer once the page reloads its data: wait for that
+  // before typing, or the new form replaces what was typed.
+  await expect(reviewer.getByText(/You answered on/)).toBeVisible();
   await expect(reviewer.getByLabel("Partly")).toBeChecked();
   await reviewer.getByLabel("Comment (optional)").fill("Mostly, but <b>we</b> also ask the manufacturer, often.");
   await reviewer.getByRole("button", { name: "Change my response" }).click();

@@ -60,6 +60,7 @@ test("the Suggestions page starts a background run, shows it, and lists the stor
     total: 0,
     suggestions: [],
     suggestionsJob: null,
+    perCode: [{ codeName: "Power", codedPassages: 0, pending: 0, heldOut: null, decisions: null }],
   });
 
   const started = await post({ intent: "compute" });
@@ -80,7 +81,16 @@ test("the Suggestions page starts a background run, shows it, and lists the stor
   expect(accepted).toMatchObject({ ok: true, message: "1 suggestion accepted and coded." });
   const decided = await get();
   expect(decided.total).toBe(2);
-  expect(decided.precision).toMatchObject([{ codeName: "Power", accepted: 1, rejected: 0 }]);
+  // The accepted suggestion is now a coded passage; two are still pending; too few for a held-out estimate.
+  expect(decided.perCode).toMatchObject([
+    {
+      codeName: "Power",
+      codedPassages: 1,
+      pending: 2,
+      heldOut: null,
+      decisions: { accepted: 1, rejected: 0 },
+    },
+  ]);
   expect(decided.stale).toBe(false);
   // An import after the run: the page says the run is stale.
   await importFiles({
