@@ -142,6 +142,10 @@ const FORMATTED = [
   "app/routes/projects.$slug.collection.communities.$communityId.tsx",
   "tests/unit/community-rename-route.test.ts",
   "tests/unit/research-roles.test.ts",
+  "tests/unit/admin-users-route.test.ts",
+  "tests/unit/join-route.test.ts",
+  "tests/unit/register-route.test.ts",
+  "tests/unit/setup-route.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */
