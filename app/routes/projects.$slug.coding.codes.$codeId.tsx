@@ -54,7 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       },
     }),
     listCommunities({ store, slug: project.slug }),
-    listMembers({ store, slug: project.slug, limit: 300 }),
+    listMembers({ store, slug: project.slug, limit: 300, withCommunities: false }),
     listCoders({ store, slug: project.slug }),
   ]);
   const names = new Map(users.map((u) => [u.id, u.name]));

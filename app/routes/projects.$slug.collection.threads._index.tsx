@@ -41,7 +41,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     }),
     listCommunities({ store, slug: project.slug }),
     // The filter's member list: the most active 500 (a member's own page links here with ?member=).
-    listMembers({ store, slug: project.slug, limit: 500 }),
+    listMembers({ store, slug: project.slug, limit: 500, withCommunities: false }),
   ]);
   return {
     slug: project.slug,

@@ -293,6 +293,7 @@ export async function listMembers({
   sort = "posts",
   limit = 100,
   offset = 0,
+  withCommunities = true,
 }: {
   store: DocumentStore;
   slug: string;
@@ -301,6 +302,11 @@ export async function listMembers({
   sort?: MemberSort;
   limit?: number;
   offset?: number;
+  /**
+   * False when only the members are wanted (a filter's list of names): `communityNames` is then empty,
+   * which saves reading every post of the page's members (500 members: 7,149 posts on 100k).
+   */
+  withCommunities?: boolean;
 }): Promise<{ members: MemberRow[]; total: number }> {
   const { db, projectId } = await projectSql({ store, slug });
   let members = includeOptedOut
@@ -326,7 +332,7 @@ export async function listMembers({
 
   const ids = rows.map((row) => row.id);
   const places =
-    ids.length === 0
+    ids.length === 0 || !withCommunities
       ? []
       : await db
           .selectFrom("posts as p")

@@ -145,6 +145,10 @@ test("members are paged, searchable and carry their communities", async () => {
   const found = await listMembers({ store, slug, search: "WRENCH" });
   expect(found.members.map((m) => m.handle)).toEqual(["wrench_wendy"]);
   expect(found.members[0].communityNames).toEqual(["r/VanLife"]);
+  // A filter's list of names does not read the members' posts for their communities.
+  const names = await listMembers({ store, slug, search: "WRENCH", withCommunities: false });
+  expect(names.members.map((m) => [m.handle, m.communityNames])).toEqual([["wrench_wendy", []]]);
+  expect(names.total).toBe(1);
   expect((await listMembers({ store, slug, search: "100%_" })).total).toBe(0);
 });
 
@@ -164,6 +168,9 @@ test("search ranks, marks matched words, pages, filters and understands phrases 
   const paged = await searchProject({ store, slug, query: "battery", limit: 2, offset: 2 });
   expect(paged.hits.map((h) => h.id)).toEqual([battery.hits[2].id]);
   expect(paged.total).toBe(3);
+  // A page past the last hit still says how many match (PostgreSQL counts them with the page).
+  const past = await searchProject({ store, slug, query: "battery", limit: 2, offset: 4 });
+  expect(past).toMatchObject({ hits: [], total: 3, totalCapped: false });
 
   expect((await searchProject({ store, slug, query: '"charge controller"' })).total).toBe(2);
   expect((await searchProject({ store, slug, query: '"controller charge"' })).total).toBe(0);
