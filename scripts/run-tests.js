@@ -146,6 +146,9 @@ const FORMATTED = [
   "tests/unit/join-route.test.ts",
   "tests/unit/register-route.test.ts",
   "tests/unit/setup-route.test.ts",
+  "tests/unit/coding-thread-route.test.ts",
+  "tests/unit/coding-notes-route.test.ts",
+  "tests/unit/collection-thread-route.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */
