@@ -149,6 +149,8 @@ const FORMATTED = [
   "tests/unit/coding-thread-route.test.ts",
   "tests/unit/coding-notes-route.test.ts",
   "tests/unit/collection-thread-route.test.ts",
+  "tests/unit/reporting-themes-route.test.ts",
+  "tests/unit/reporting-guidelines-route.test.ts",
 ];
 
 /** One line per suite, printed before the summary. */

@@ -1,0 +1,234 @@
+// The findings page: themes created (with and without evidence ticked) and deleted, quote treatments
+// (paraphrase, search-tested box ticked and unticked); researchers edit, strategists read without the
+// originals and may not edit, non-members see nothing.
+import path from "node:path";
+import { expect, test } from "vitest";
+import { applyCode, createCodes } from "../../research/coding/index.js";
+import { getThreadTree, importFiles, listThreads } from "../../research/collection/index.js";
+import { getThemesFile, listThemes } from "../../research/reporting/index.js";
+import { addMember, buildProject, buildUser } from "../factories.js";
+import {
+  bodyOf,
+  buildAppStore,
+  reloadAppForEachTest,
+  routeCaller,
+  signInCookie,
+  statusOf,
+} from "../helpers/route-requests.js";
+
+reloadAppForEachTest();
+
+const FIXTURES = path.resolve(__dirname, "../fixtures");
+
+async function findingsProject() {
+  const { store, owner } = await buildAppStore();
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  const [researcher, strategist, outsider] = [
+    await buildUser(store),
+    await buildUser(store),
+    await buildUser(store),
+  ];
+  await addMember(store, project, researcher, "researcher", owner.id);
+  await addMember(store, project, strategist, "strategist", owner.id);
+  await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
+  const codes = await createCodes({
+    store,
+    slug,
+    userId: owner.id,
+    codes: [{ name: "Fixes" }, { name: "Frustration" }],
+  });
+  const [thread] = (await listThreads({ store, slug })).threads;
+  const tree = (await getThreadTree({ store, slug, threadId: thread.id }))!;
+  const post = tree.roots[0].post;
+  const [coding] = await applyCode({
+    store,
+    slug,
+    coderId: researcher.id,
+    codeIds: [codes[0].id],
+    span: { sourceType: "post", sourceId: post.id, start: 0, end: Math.min(40, post.text.length) },
+  });
+  const route = await import("../../app/routes/projects.$slug.reporting._index");
+  const pathname = `/projects/${slug}/reporting`;
+  const as = async (user: { id: string } | null) =>
+    routeCaller(route, pathname, { slug }, user ? await signInCookie(user.id) : null);
+  return { store, slug, owner, researcher, strategist, outsider, codes, coding, as, pathname };
+}
+
+test("themes: created with evidence ticked, created with none, refused without a statement or code, deleted", async () => {
+  const { store, slug, researcher, codes, coding, as } = await findingsProject();
+  const page = await as(researcher);
+  const withEvidence = await page.post({
+    intent: "create-theme",
+    name: " Fix culture ",
+    statement: "Members fix before they complain.",
+    codeIds: [codes[0].id, codes[1].id],
+    evidence: coding.id,
+    confidence: "high",
+  });
+  expect(bodyOf(withEvidence)).toMatchObject({ ok: true, message: 'Theme "Fix culture" created.' });
+  const bare = await page.post({
+    intent: "create-theme",
+    name: "Frustration",
+    statement: "Updates annoy.",
+    codeIds: codes[1].id,
+    confidence: "low",
+  });
+  expect(bodyOf(bare)).toMatchObject({ ok: true });
+  const themes = await listThemes({ store, slug });
+  expect(
+    themes.map((t) => [
+      t.name,
+      t.codeIds,
+      t.evidenceCodingIds,
+      t.counterEvidenceCodingIds,
+      t.confidence,
+      t.createdBy,
+    ]),
+  ).toEqual([
+    ["Fix culture", [codes[0].id, codes[1].id], [coding.id], [], "high", researcher.id],
+    ["Frustration", [codes[1].id], [], [], "low", researcher.id],
+  ]);
+
+  const noStatement = await page.post({
+    intent: "create-theme",
+    formId: "create-theme",
+    name: "Half",
+    codeIds: codes[0].id,
+    confidence: "medium",
+  });
+  expect(statusOf(noStatement)).toBe(400);
+  expect(bodyOf(noStatement)).toMatchObject({
+    ok: false,
+    formId: "create-theme",
+    fieldErrors: { statement: expect.any(String) },
+    result: { initialValue: { name: "Half", confidence: "medium" } },
+  });
+  const noCode = await page.post({
+    intent: "create-theme",
+    name: "No code",
+    statement: "Nothing grouped.",
+    confidence: "medium",
+  });
+  expect(statusOf(noCode)).toBe(400);
+  expect(bodyOf(noCode)).toMatchObject({
+    fieldErrors: { codeIds: "A theme groups at least one code." },
+  });
+  const badEvidence = await page.post({
+    intent: "create-theme",
+    name: "Forged",
+    statement: "Cites nothing real.",
+    codeIds: codes[0].id,
+    counter: "not-a-coding",
+    confidence: "medium",
+  });
+  expect(statusOf(badEvidence)).toBe(400);
+  expect(bodyOf(badEvidence)).toMatchObject({
+    fieldErrors: { evidenceCodingIds: expect.any(String) },
+  });
+  expect(await listThemes({ store, slug })).toHaveLength(2);
+
+  const deleted = await page.post({ intent: "delete-theme", themeId: themes[1].id });
+  expect(bodyOf(deleted)).toMatchObject({ ok: true, message: "Theme deleted." });
+  expect((await listThemes({ store, slug })).map((t) => t.name)).toEqual(["Fix culture"]);
+  const again = await page.post({ intent: "delete-theme", themeId: themes[1].id });
+  expect(statusOf(again)).toBe(404);
+  const noId = await page.post({ intent: "delete-theme", formId: "delete" });
+  expect(statusOf(noId)).toBe(400);
+  expect(bodyOf(noId)).toMatchObject({
+    formId: "delete",
+    fieldErrors: { themeId: expect.any(String) },
+  });
+});
+
+test("quote treatment: paraphrase with the search-tested box ticked, then unticked; verbatim refused", async () => {
+  const { store, slug, researcher, coding, as } = await findingsProject();
+  const page = await as(researcher);
+  const ticked = await page.post({
+    intent: "treat-quote",
+    codingId: coding.id,
+    paraphrase: " A member says the hum started after an update. ",
+    searchTested: "on",
+  });
+  expect(bodyOf(ticked)).toMatchObject({ ok: true, message: "Quote treatment saved." });
+  expect((await getThemesFile({ store, slug })).quoteTreatments[coding.id]).toMatchObject({
+    paraphrase: "A member says the hum started after an update.",
+    searchTested: true,
+  });
+
+  const unticked = await page.post({ intent: "treat-quote", codingId: coding.id });
+  expect(bodyOf(unticked)).toMatchObject({ ok: true });
+  expect((await getThemesFile({ store, slug })).quoteTreatments[coding.id]).toMatchObject({
+    paraphrase: "",
+    searchTested: false,
+  });
+
+  const verbatim = await page.post({
+    intent: "treat-quote",
+    formId: `treat-${coding.id}`,
+    codingId: coding.id,
+    paraphrase: coding.quote,
+  });
+  expect(coding.quote.split(/\s+/).filter(Boolean).length).toBeGreaterThanOrEqual(6);
+  expect(statusOf(verbatim)).toBe(400);
+  expect(bodyOf(verbatim)).toMatchObject({
+    formId: `treat-${coding.id}`,
+    fieldErrors: { paraphrase: expect.stringContaining("six or more words") },
+  });
+  const noCoding = await page.post({ intent: "treat-quote", formId: "treat", searchTested: "on" });
+  expect(statusOf(noCoding)).toBe(400);
+  expect(bodyOf(noCoding)).toMatchObject({
+    formId: "treat",
+    fieldErrors: { codingId: expect.any(String) },
+  });
+  const unknown = await page.post({ intent: "treat-quote", codingId: "nope", searchTested: "on" });
+  expect(statusOf(unknown)).toBe(404);
+  expect(Object.keys((await getThemesFile({ store, slug })).quoteTreatments)).toEqual([coding.id]);
+});
+
+test("a strategist reads the themes without originals and may not edit; non-members and signed out are refused", async () => {
+  const { store, slug, owner, strategist, outsider, codes, coding, as, pathname } =
+    await findingsProject();
+  await (
+    await as(owner)
+  ).post({
+    intent: "create-theme",
+    name: "Fix culture",
+    statement: "Members fix before they complain.",
+    codeIds: codes[0].id,
+    evidence: coding.id,
+    confidence: "high",
+  });
+  const asOwner = bodyOf(await (await as(owner)).get()) as {
+    canEdit: boolean;
+    themes: Array<{ evidence: Array<{ codingId: string | null; original: string | null }> }>;
+  };
+  expect(asOwner.canEdit).toBe(true);
+  expect(asOwner.themes[0].evidence[0]).toMatchObject({ codingId: coding.id });
+  const read = bodyOf(await (await as(strategist)).get()) as typeof asOwner & { codes: unknown[] };
+  expect(read.canEdit).toBe(false);
+  expect(read.codes).toEqual([]);
+  for (const quote of read.themes[0].evidence)
+    expect(quote).toMatchObject({ codingId: null, original: null });
+
+  const create = {
+    intent: "create-theme",
+    name: "Sneaky",
+    statement: "Not allowed.",
+    codeIds: codes[0].id,
+    confidence: "low",
+  };
+  const treat = { intent: "treat-quote", codingId: coding.id, searchTested: "on" };
+  for (const fields of [create, treat]) {
+    expect(statusOf(await (await as(strategist)).post(fields))).toBe(403);
+    expect(statusOf(await (await as(outsider)).post(fields))).toBe(404);
+    const signedOut = (await (await as(null)).post(fields)) as Response;
+    expect(signedOut.status).toBe(302);
+    expect(signedOut.headers.get("location")).toBe(
+      `/login?redirectTo=${encodeURIComponent(pathname)}`,
+    );
+  }
+  expect(statusOf(await (await as(outsider)).get())).toBe(404);
+  expect((await listThemes({ store, slug })).map((t) => t.name)).toEqual(["Fix culture"]);
+  expect((await getThemesFile({ store, slug })).quoteTreatments).toEqual({});
+});
