@@ -96,6 +96,10 @@ test("a researcher selects text with the mouse, applies a code, accepts a sugges
   await row.getByRole("button", { name: /Accept Power system/ }).click();
   await expect(page.getByText("1 suggestion accepted and coded.")).toBeVisible();
   await expect(page.getByRole("row").filter({ hasText: "Power system" }).filter({ hasText: "100%" })).toBeVisible();
+  // Coverage and precision per code: the accepted suggestion is now a coded passage of the code.
+  const perCode = page.getByRole("table", { name: "Coverage and precision per code" });
+  await expect(perCode.getByRole("row").filter({ hasText: "Power system" })).toContainText("100%");
+  await perCode.screenshot({ path: "test-results/screens/suggestions-per-code.png" });
 
   // Merge Diagnosis into Troubleshooting, with a reason kept in the history.
   await page.getByRole("link", { name: "Codebook" }).click();
