@@ -3,7 +3,14 @@ import { ConfirmedRemoval } from "~/components/confirmed-removal";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
-import { Field, FormError, SelectField, ScopedForm, ScopedFormError, useFormEcho } from "~/components/field";
+import {
+  Field,
+  FormError,
+  SelectField,
+  ScopedForm,
+  ScopedFormError,
+  useFormEcho,
+} from "~/components/field";
 import { CloakedQuoteView } from "~/components/quote";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
@@ -18,6 +25,7 @@ import {
   listEvidenceSegments,
   roleAllows,
   saveQuoteTreatment,
+  updateTheme,
   type ReportQuote,
 } from "~/server/research.server";
 
@@ -35,14 +43,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const quotedIds = report.themes.flatMap((theme) =>
     [...theme.evidence, ...theme.counterEvidence].map((quote) => quote.codingId),
   );
-  const [originals, treatments, codes, segments] = canReadData
+  const [originals, themesFile, codes, segments] = canReadData
     ? await Promise.all([
         getQuoteOriginals({ store, slug: project.slug, codingIds: quotedIds }),
-        getThemesFile({ store, slug: project.slug }).then((file) => file.quoteTreatments),
+        getThemesFile({ store, slug: project.slug }),
         listCodes({ store, slug: project.slug }),
         listEvidenceSegments({ store, slug: project.slug, limit: 400 }),
       ])
-    : [new Map<string, string>(), noTreatments, [], []];
+    : [new Map<string, string>(), null, [], []];
+  const treatments = themesFile?.quoteTreatments ?? noTreatments;
+  // What an edit starts from: the theme as stored, with evidence from outside the report's scope too
+  // (the report shows only its scope; editing must not drop the rest).
+  const stored = new Map((themesFile?.themes ?? []).map((theme) => [theme.id, theme]));
   const strip = (quote: ReportQuote) => {
     const { codingId, ...rest } = quote;
     return {
@@ -58,6 +70,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ethicsIncomplete: !report.ethics.complete,
     themes: report.themes.map((theme) => ({
       ...theme,
+      stored: canReadData
+        ? {
+            codeIds: stored.get(theme.id)?.codeIds ?? [],
+            evidence: stored.get(theme.id)?.evidenceCodingIds ?? [],
+            counter: stored.get(theme.id)?.counterEvidenceCodingIds ?? [],
+          }
+        : null,
       evidence: theme.evidence.map(strip),
       counterEvidence: theme.counterEvidence.map(strip),
     })),
@@ -71,6 +90,16 @@ const list = z.array(z.string()).default([]);
 const FindingsForm = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("create-theme"),
+    name: z.string(),
+    statement: z.string(),
+    codeIds: list,
+    evidence: list,
+    counter: list,
+    confidence: z.enum(["low", "medium", "high"]),
+  }),
+  z.object({
+    intent: z.literal("update-theme"),
+    themeId: z.string(),
     name: z.string(),
     statement: z.string(),
     codeIds: list,
@@ -95,6 +124,21 @@ export async function action(args: ActionFunctionArgs) {
     if (input.intent === "delete-theme") {
       await deleteTheme({ store, slug, themeId: input.themeId, userId: user.id });
       return { ok: true as const, message: "Theme deleted." };
+    }
+    if (input.intent === "update-theme") {
+      await updateTheme({
+        store,
+        slug,
+        themeId: input.themeId,
+        userId: user.id,
+        name: input.name,
+        statement: input.statement,
+        codeIds: input.codeIds,
+        confidence: input.confidence,
+        evidenceCodingIds: input.evidence,
+        counterEvidenceCodingIds: input.counter,
+      });
+      return { ok: true as const, message: `Theme "${input.name.trim()}" saved.` };
     }
     if (input.intent === "treat-quote") {
       await saveQuoteTreatment({
@@ -129,17 +173,26 @@ function SegmentChoices({
   name,
   segments,
   codes,
+  chosen = [],
 }: {
   name: "evidence" | "counter";
   segments: Segment[];
   codes: Array<{ id: string; name: string }>;
+  /** Already cited (editing a theme); those not among the listed segments are kept as they are. */
+  chosen?: string[];
 }) {
   const sent = useFormEcho();
+  const listed = new Set(segments.map((segment) => segment.id));
   const groups = codes
     .map((code) => ({ code, segments: segments.filter((s) => s.codeId === code.id) }))
     .filter((group) => group.segments.length > 0);
   return (
     <div className="code-list">
+      {chosen
+        .filter((id) => !listed.has(id))
+        .map((id) => (
+          <input key={id} type="hidden" name={name} value={id} />
+        ))}
       {groups.map(({ code, segments: ofCode }) => (
         <div key={code.id}>
           <p className="small" style={{ margin: ".4rem 0 .1rem" }}>
@@ -151,7 +204,7 @@ function SegmentChoices({
                 type="checkbox"
                 name={name}
                 value={s.id}
-                defaultChecked={sent.values(name, [])?.includes(s.id)}
+                defaultChecked={sent.values(name, chosen)?.includes(s.id)}
               />{" "}
               “{s.quote}”{" "}
               <span className="muted">
@@ -213,6 +266,90 @@ function QuoteWithTreatment({ quote, canEdit }: { quote: Quote; canEdit: boolean
   );
 }
 
+type LoadedTheme = ReturnType<typeof useLoaderData<typeof loader>>["themes"][number];
+
+/** Edits a theme in place: name, statement, confidence, codes and the passages it cites. */
+function ThemeEditForm({
+  theme,
+  codes,
+  segments,
+}: {
+  theme: LoadedTheme & { stored: NonNullable<LoadedTheme["stored"]> };
+  codes: Array<{ id: string; name: string }>;
+  segments: Segment[];
+}) {
+  const formId = `edit-theme-${theme.id}`;
+  // A refused edit opens again with what was typed and its errors.
+  const sent = formState(useActionData(), formId);
+  return (
+    <details open={Boolean(sent.lastResult) || undefined}>
+      <summary>Edit theme</summary>
+      <ScopedForm formId={formId} method="post" className="stack">
+        <input type="hidden" name="intent" value="update-theme" />
+        <input type="hidden" name="themeId" value={theme.id} />
+        <ScopedFormError />
+        <Field label="Theme name" name="name" required defaultValue={theme.name} />
+        <Field
+          label="Statement of the insight"
+          name="statement"
+          multiline
+          rows={3}
+          required
+          defaultValue={theme.statement}
+        />
+        <fieldset>
+          <legend>Codes in this theme</legend>
+          {codes.map((code) => (
+            <label key={code.id} style={{ marginRight: "1rem" }}>
+              <input
+                type="checkbox"
+                name="codeIds"
+                value={code.id}
+                defaultChecked={sent.values("codeIds", theme.stored.codeIds)?.includes(code.id)}
+              />{" "}
+              {code.name}
+            </label>
+          ))}
+          {sent.fieldErrors.codeIds ? <p className="error">{sent.fieldErrors.codeIds}</p> : null}
+        </fieldset>
+        <div className="grid-2">
+          <fieldset>
+            <legend>Supporting evidence</legend>
+            <SegmentChoices
+              name="evidence"
+              segments={segments}
+              codes={codes}
+              chosen={theme.stored.evidence}
+            />
+          </fieldset>
+          <fieldset>
+            <legend>Counter-evidence</legend>
+            <SegmentChoices
+              name="counter"
+              segments={segments}
+              codes={codes}
+              chosen={theme.stored.counter}
+            />
+          </fieldset>
+        </div>
+        <SelectField
+          label="Confidence"
+          name="confidence"
+          defaultValue={theme.confidence}
+          options={[
+            { value: "low", label: "Low" },
+            { value: "medium", label: "Medium" },
+            { value: "high", label: "High" },
+          ]}
+        />
+        <button type="submit" className="secondary">
+          Save theme
+        </button>
+      </ScopedForm>
+    </details>
+  );
+}
+
 export default function FindingsPage() {
   const { canEdit, cloakingLevel, ethicsIncomplete, themes, codes, segments } =
     useLoaderData<typeof loader>();
@@ -260,6 +397,13 @@ export default function FindingsPage() {
                 <QuoteWithTreatment key={quote.ref} quote={quote} canEdit={canEdit} />
               ))}
             </>
+          ) : null}
+          {canEdit && theme.stored ? (
+            <ThemeEditForm
+              theme={{ ...theme, stored: theme.stored }}
+              codes={codes}
+              segments={segments}
+            />
           ) : null}
           {canEdit ? (
             <ConfirmedRemoval

@@ -40,6 +40,16 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
     expect(quote).not.toContain("wrench_wendy");
     expect(quote).not.toContain("@ana");
   }
+  // The theme is edited in place; the passages it cites stay ticked.
+  await theme.getByText("Edit theme").click();
+  await theme.getByLabel("Statement of the insight").fill("Members diagnose each other's power systems before anyone buys parts or calls support.");
+  await theme.getByLabel("Confidence").selectOption("high");
+  await theme.screenshot({ path: "test-results/screens/theme-edit.png" });
+  await theme.getByRole("button", { name: "Save theme" }).click();
+  await expect(page.getByText('Theme "Peer troubleshooting" saved.')).toBeVisible();
+  await expect(theme).toContainText("or calls support");
+  await expect(theme.getByRole("heading", { name: /confidence: high/ })).toBeVisible();
+  await expect(theme.locator("blockquote")).toHaveCount(2);
 
   await page.getByRole("link", { name: "Engagement guidelines" }).click();
   await page.getByText("Edit the guideline for “Peer troubleshooting”").click();

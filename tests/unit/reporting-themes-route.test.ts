@@ -1,4 +1,4 @@
-// The findings page: themes created (with and without evidence ticked) and deleted, quote treatments
+// The findings page: themes created (with and without evidence ticked), edited and deleted, quote treatments
 // (paraphrase, search-tested box ticked and unticked); researchers edit, strategists read without the
 // originals and may not edit, non-members see nothing.
 import path from "node:path";
@@ -231,4 +231,90 @@ test("a strategist reads the themes without originals and may not edit; non-memb
   expect(statusOf(await (await as(outsider)).get())).toBe(404);
   expect((await listThemes({ store, slug })).map((t) => t.name)).toEqual(["Fix culture"]);
   expect((await getThemesFile({ store, slug })).quoteTreatments).toEqual({});
+});
+
+test("a theme is edited in place: name, statement, codes, evidence ticked and unticked; refused edits answer in their own form", async () => {
+  const { store, slug, researcher, strategist, outsider, codes, coding, as } =
+    await findingsProject();
+  const page = await as(researcher);
+  await page.post({
+    intent: "create-theme",
+    name: "Fix culture",
+    statement: "Members fix before they complain.",
+    codeIds: codes[0].id,
+    evidence: coding.id,
+    confidence: "medium",
+  });
+  const [theme] = await listThemes({ store, slug });
+  const loaded = bodyOf(await page.get()) as {
+    themes: Array<{ id: string; stored: { codeIds: string[]; evidence: string[] } | null }>;
+  };
+  expect(loaded.themes[0].stored).toMatchObject({ codeIds: [codes[0].id], evidence: [coding.id] });
+
+  const edited = await page.post({
+    formId: `edit-theme-${theme.id}`,
+    intent: "update-theme",
+    themeId: theme.id,
+    name: "Repair culture",
+    statement: "Members repair before they complain.",
+    codeIds: [codes[0].id, codes[1].id],
+    confidence: "high",
+  });
+  expect(bodyOf(edited)).toMatchObject({ ok: true, message: 'Theme "Repair culture" saved.' });
+  const [after] = await listThemes({ store, slug });
+  expect(after).toMatchObject({
+    id: theme.id,
+    name: "Repair culture",
+    statement: "Members repair before they complain.",
+    codeIds: [codes[0].id, codes[1].id],
+    confidence: "high",
+    // Evidence unticked: the theme cites nothing now.
+    evidenceCodingIds: [],
+  });
+
+  const refused = await page.post({
+    formId: `edit-theme-${theme.id}`,
+    intent: "update-theme",
+    themeId: theme.id,
+    name: "No codes",
+    statement: "A theme without codes.",
+    confidence: "low",
+  });
+  expect(statusOf(refused)).toBe(400);
+  expect(bodyOf(refused)).toMatchObject({ ok: false, formId: `edit-theme-${theme.id}` });
+  expect((await listThemes({ store, slug }))[0].name).toBe("Repair culture");
+  const unknown = await page.post({
+    intent: "update-theme",
+    themeId: "nope",
+    name: "X",
+    statement: "Y",
+    codeIds: codes[0].id,
+    confidence: "low",
+  });
+  expect(statusOf(unknown)).toBe(404);
+  const noConfidence = await page.post({
+    intent: "update-theme",
+    themeId: theme.id,
+    name: "X",
+    statement: "Y",
+    codeIds: codes[0].id,
+  });
+  expect(statusOf(noConfidence)).toBe(400);
+
+  const edit = {
+    intent: "update-theme",
+    themeId: theme.id,
+    name: "Taken over",
+    statement: "Z",
+    codeIds: codes[0].id,
+    confidence: "low",
+  };
+  expect(statusOf(await (await as(strategist)).post(edit))).toBe(403);
+  expect(statusOf(await (await as(outsider)).post(edit))).toBe(404);
+  expect((await listThemes({ store, slug }))[0].name).toBe("Repair culture");
+  // Strategists read the findings without the stored ids an edit starts from.
+  const asStrategist = bodyOf(await (await as(strategist)).get()) as {
+    themes: Array<{ stored: unknown }>;
+  };
+  expect(asStrategist.themes[0].stored).toBeNull();
 });
