@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ConfirmedRemoval } from "~/components/confirmed-removal";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
 import {
@@ -267,6 +267,98 @@ function QuoteWithTreatment({ quote, canEdit }: { quote: Quote; canEdit: boolean
 }
 
 type LoadedTheme = ReturnType<typeof useLoaderData<typeof loader>>["themes"][number];
+type ThemeStart = {
+  name: string;
+  statement: string;
+  confidence: string;
+  codeIds: string[];
+  evidence: string[];
+  counter: string[];
+};
+
+/**
+ * The fields of a theme, for the New theme form and each theme's edit form alike. Inside a ScopedForm:
+ * a refused submit refills them (ticks included) and marks their errors in that form only.
+ */
+function ThemeFields({
+  start,
+  codes,
+  segments,
+  submitLabel,
+  secondary = false,
+}: {
+  start: ThemeStart;
+  codes: Array<{ id: string; name: string }>;
+  segments: Segment[];
+  submitLabel: string;
+  secondary?: boolean;
+}) {
+  const sent = useFormEcho();
+  return (
+    <>
+      <ScopedFormError />
+      <Field label="Theme name" name="name" required defaultValue={start.name} />
+      <Field
+        label="Statement of the insight"
+        name="statement"
+        multiline
+        rows={3}
+        required
+        defaultValue={start.statement}
+      />
+      <fieldset>
+        <legend>Codes in this theme</legend>
+        {codes.map((code) => (
+          <label key={code.id} style={{ marginRight: "1rem" }}>
+            <input
+              type="checkbox"
+              name="codeIds"
+              value={code.id}
+              defaultChecked={sent.values("codeIds", start.codeIds)?.includes(code.id)}
+            />{" "}
+            {code.name}
+          </label>
+        ))}
+        {sent.fieldErrors.codeIds ? <p className="error">{sent.fieldErrors.codeIds}</p> : null}
+      </fieldset>
+      {segments.length > 0 || start.evidence.length + start.counter.length > 0 ? (
+        <div className="grid-2">
+          <fieldset>
+            <legend>Supporting evidence</legend>
+            <SegmentChoices
+              name="evidence"
+              segments={segments}
+              codes={codes}
+              chosen={start.evidence}
+            />
+          </fieldset>
+          <fieldset>
+            <legend>Counter-evidence</legend>
+            <SegmentChoices
+              name="counter"
+              segments={segments}
+              codes={codes}
+              chosen={start.counter}
+            />
+          </fieldset>
+        </div>
+      ) : null}
+      <SelectField
+        label="Confidence"
+        name="confidence"
+        defaultValue={start.confidence}
+        options={[
+          { value: "low", label: "Low" },
+          { value: "medium", label: "Medium" },
+          { value: "high", label: "High" },
+        ]}
+      />
+      <button type="submit" className={secondary ? "secondary" : undefined}>
+        {submitLabel}
+      </button>
+    </>
+  );
+}
 
 /** Edits a theme in place: name, statement, confidence, codes and the passages it cites. */
 function ThemeEditForm({
@@ -280,82 +372,40 @@ function ThemeEditForm({
 }) {
   const formId = `edit-theme-${theme.id}`;
   // A refused edit opens again with what was typed and its errors.
-  const sent = formState(useActionData(), formId);
+  const refused = Boolean(formState(useActionData(), formId).lastResult);
   return (
-    <details open={Boolean(sent.lastResult) || undefined}>
+    <details open={refused || undefined}>
       <summary>Edit theme</summary>
       <ScopedForm formId={formId} method="post" className="stack">
         <input type="hidden" name="intent" value="update-theme" />
         <input type="hidden" name="themeId" value={theme.id} />
-        <ScopedFormError />
-        <Field label="Theme name" name="name" required defaultValue={theme.name} />
-        <Field
-          label="Statement of the insight"
-          name="statement"
-          multiline
-          rows={3}
-          required
-          defaultValue={theme.statement}
+        <ThemeFields
+          start={{ ...theme, ...theme.stored }}
+          codes={codes}
+          segments={segments}
+          submitLabel="Save theme"
+          secondary
         />
-        <fieldset>
-          <legend>Codes in this theme</legend>
-          {codes.map((code) => (
-            <label key={code.id} style={{ marginRight: "1rem" }}>
-              <input
-                type="checkbox"
-                name="codeIds"
-                value={code.id}
-                defaultChecked={sent.values("codeIds", theme.stored.codeIds)?.includes(code.id)}
-              />{" "}
-              {code.name}
-            </label>
-          ))}
-          {sent.fieldErrors.codeIds ? <p className="error">{sent.fieldErrors.codeIds}</p> : null}
-        </fieldset>
-        <div className="grid-2">
-          <fieldset>
-            <legend>Supporting evidence</legend>
-            <SegmentChoices
-              name="evidence"
-              segments={segments}
-              codes={codes}
-              chosen={theme.stored.evidence}
-            />
-          </fieldset>
-          <fieldset>
-            <legend>Counter-evidence</legend>
-            <SegmentChoices
-              name="counter"
-              segments={segments}
-              codes={codes}
-              chosen={theme.stored.counter}
-            />
-          </fieldset>
-        </div>
-        <SelectField
-          label="Confidence"
-          name="confidence"
-          defaultValue={theme.confidence}
-          options={[
-            { value: "low", label: "Low" },
-            { value: "medium", label: "Medium" },
-            { value: "high", label: "High" },
-          ]}
-        />
-        <button type="submit" className="secondary">
-          Save theme
-        </button>
       </ScopedForm>
     </details>
   );
 }
+
+const NEW_THEME: ThemeStart = {
+  name: "",
+  statement: "",
+  confidence: "medium",
+  codeIds: [],
+  evidence: [],
+  counter: [],
+};
 
 export default function FindingsPage() {
   const { canEdit, cloakingLevel, ethicsIncomplete, themes, codes, segments } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const echo = formState(actionData);
-  const { formError, fieldErrors } = echo;
+  const { formError } = echo;
   const message = actionData && "message" in actionData ? actionData.message : null;
   return (
     <>
@@ -422,56 +472,15 @@ export default function FindingsPage() {
           {codes.length === 0 ? (
             <p className="muted">Create codes and code data first.</p>
           ) : (
-            <Form method="post" className="stack" key={themes.length}>
+            <ScopedForm formId="create-theme" method="post" className="stack" key={themes.length}>
               <input type="hidden" name="intent" value="create-theme" />
-              <Field label="Theme name" name="name" required error={fieldErrors.name} />
-              <Field
-                label="Statement of the insight"
-                name="statement"
-                multiline
-                rows={3}
-                required
-                error={fieldErrors.statement}
+              <ThemeFields
+                start={NEW_THEME}
+                codes={codes}
+                segments={segments}
+                submitLabel="Create theme"
               />
-              <fieldset>
-                <legend>Codes in this theme</legend>
-                {codes.map((code) => (
-                  <label key={code.id} style={{ marginRight: "1rem" }}>
-                    <input
-                      type="checkbox"
-                      name="codeIds"
-                      value={code.id}
-                      defaultChecked={echo.values("codeIds", [])?.includes(code.id)}
-                    />{" "}
-                    {code.name}
-                  </label>
-                ))}
-                {fieldErrors.codeIds ? <p className="error">{fieldErrors.codeIds}</p> : null}
-              </fieldset>
-              {segments.length > 0 ? (
-                <div className="grid-2">
-                  <fieldset>
-                    <legend>Supporting evidence</legend>
-                    <SegmentChoices name="evidence" segments={segments} codes={codes} />
-                  </fieldset>
-                  <fieldset>
-                    <legend>Counter-evidence</legend>
-                    <SegmentChoices name="counter" segments={segments} codes={codes} />
-                  </fieldset>
-                </div>
-              ) : null}
-              <SelectField
-                label="Confidence"
-                name="confidence"
-                defaultValue="medium"
-                options={[
-                  { value: "low", label: "Low" },
-                  { value: "medium", label: "Medium" },
-                  { value: "high", label: "High" },
-                ]}
-              />
-              <button type="submit">Create theme</button>
-            </Form>
+            </ScopedForm>
           )}
         </section>
       ) : null}

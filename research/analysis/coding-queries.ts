@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { visiblePosts } from "../collection/corpus.js";
+import { visiblePosts, visiblePostsOf } from "../collection/corpus.js";
 import type { Queryable } from "../store/index.js";
 
 /**
@@ -13,12 +13,7 @@ export function visibleCodings(
   /** Only posts of these communities (field notes always): a report's scope. Null: every community. */
   communityIds: readonly string[] | null = null,
 ) {
-  const posts = () => {
-    const visible = visiblePosts(db, projectId);
-    return communityIds
-      ? visible.where("p.community_id", "in", communityIds.length ? [...communityIds] : [""])
-      : visible;
-  };
+  const posts = () => visiblePostsOf(db, projectId, communityIds);
   return db
     .selectFrom("codings as c")
     .where("c.project_id", "=", projectId)

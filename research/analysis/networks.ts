@@ -18,7 +18,7 @@ import {
   getCorpusRevision,
   projectSql,
   visibleMembers,
-  visiblePosts,
+  visiblePostsOf,
 } from "../collection/corpus.js";
 import { ConsentStatusSchema, type CloakingLevel, type ConsentStatus } from "../entree/model.js";
 import { projectKeys } from "../projects/model.js";
@@ -376,12 +376,7 @@ export async function readMemberGraph(
   /** Only posts of these communities (a report's scope); null: every community. */
   communityIds: readonly string[] | null = null,
 ): Promise<MemberGraph> {
-  const scoped = () => {
-    const visible = visiblePosts(db, projectId);
-    return communityIds
-      ? visible.where("p.community_id", "in", communityIds.length ? [...communityIds] : [""])
-      : visible;
-  };
+  const scoped = () => visiblePostsOf(db, projectId, communityIds);
   const active = () =>
     scoped()
       .where("p.member_id", "is not", null)

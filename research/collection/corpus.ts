@@ -66,6 +66,16 @@ export function visiblePosts(db: Queryable, projectId: string) {
     );
 }
 
+/**
+ * The visible posts of some communities only (a report's scope); null: of every community. An empty list
+ * is a scope holding nothing, not "no filter".
+ */
+export function visiblePostsOf(db: Queryable, projectId: string, communityIds: readonly string[] | null) {
+  const visible = visiblePosts(db, projectId);
+  if (!communityIds) return visible;
+  return visible.where("p.community_id", "in", communityIds.length ? [...communityIds] : [""]);
+}
+
 /** The project's members that any view may show (not opted out). */
 export function visibleMembers(db: Queryable, projectId: string) {
   return db

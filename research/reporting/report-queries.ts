@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { visibleCodings } from "../analysis/coding-queries.js";
-import { projectSql, visiblePosts } from "../collection/corpus.js";
+import { projectSql, visiblePosts, visiblePostsOf } from "../collection/corpus.js";
 import { coderNames } from "../coding/coders.js";
 import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
@@ -152,8 +152,7 @@ export async function countScopedCorpus(
   projectId: string,
   communityIds: readonly string[],
 ): Promise<{ posts: number; threads: number; members: number }> {
-  const row = await visiblePosts(db, projectId)
-    .where("p.community_id", "in", communityIds.length ? [...communityIds] : [""])
+  const row = await visiblePostsOf(db, projectId, communityIds)
     .select((eb) => [
       eb.fn.countAll<number>().as("posts"),
       eb.fn.count<number>("p.thread_id").distinct().as("threads"),

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { beforeEach, vi } from "vitest";
-import { buildStore, buildUser, pointAppAtStore } from "../factories.js";
+import { addMember, buildProject, buildStore, buildUser, pointAppAtStore } from "../factories.js";
 
 /** The origin the route tests pretend to be served from; mutations carry it, as a browser's do. */
 export const ORIGIN = "http://127.0.0.1:3000";
@@ -112,4 +112,21 @@ export async function buildAppStore() {
   const store = await buildStore();
   pointAppAtStore(store);
   return { store, owner: await buildUser(store, { admin: true }) };
+}
+
+/**
+ * A project behind the app with one person per place in the role table: its owner, a researcher, a
+ * strategist, and an outsider with an account but no place in the project.
+ */
+export async function buildTeamProject() {
+  const { store, owner } = await buildAppStore();
+  const project = await buildProject(store, owner);
+  const [researcher, strategist, outsider] = [
+    await buildUser(store),
+    await buildUser(store),
+    await buildUser(store),
+  ];
+  await addMember(store, project, researcher, "researcher", owner.id);
+  await addMember(store, project, strategist, "strategist", owner.id);
+  return { store, owner, project, slug: project.slug, researcher, strategist, outsider };
 }

@@ -4,10 +4,9 @@ import path from "node:path";
 import { expect, test } from "vitest";
 import { createCodes, listCodings, listMemos } from "../../research/coding/index.js";
 import { getThreadTree, importFiles, listThreads } from "../../research/collection/index.js";
-import { addMember, buildProject, buildUser } from "../factories.js";
 import {
   bodyOf,
-  buildAppStore,
+  buildTeamProject,
   reloadAppForEachTest,
   routeCaller,
   signInCookie,
@@ -19,16 +18,7 @@ reloadAppForEachTest();
 const FIXTURES = path.resolve(__dirname, "../fixtures");
 
 async function codingProject() {
-  const { store, owner } = await buildAppStore();
-  const project = await buildProject(store, owner);
-  const { slug } = project;
-  const [researcher, strategist, outsider] = [
-    await buildUser(store),
-    await buildUser(store),
-    await buildUser(store),
-  ];
-  await addMember(store, project, researcher, "researcher", owner.id);
-  await addMember(store, project, strategist, "strategist", owner.id);
+  const { store, owner, slug, researcher, strategist, outsider } = await buildTeamProject();
   await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
   const codes = await createCodes({
     store,

@@ -8,10 +8,9 @@ import {
   listFieldNotes,
   listThreads,
 } from "../../research/collection/index.js";
-import { addMember, buildProject, buildUser } from "../factories.js";
 import {
   bodyOf,
-  buildAppStore,
+  buildTeamProject,
   reloadAppForEachTest,
   routeCaller,
   signInCookie,
@@ -23,16 +22,7 @@ reloadAppForEachTest();
 const FIXTURES = path.resolve(__dirname, "../fixtures");
 
 async function threadProject() {
-  const { store, owner } = await buildAppStore();
-  const project = await buildProject(store, owner);
-  const { slug } = project;
-  const [researcher, strategist, outsider] = [
-    await buildUser(store),
-    await buildUser(store),
-    await buildUser(store),
-  ];
-  await addMember(store, project, researcher, "researcher", owner.id);
-  await addMember(store, project, strategist, "strategist", owner.id);
+  const { store, owner, slug, researcher, strategist, outsider } = await buildTeamProject();
   await importFiles({ store, slug, files: [path.join(FIXTURES, "reddit-thread.json")] });
   const [thread] = (await listThreads({ store, slug })).threads;
   const tree = (await getThreadTree({ store, slug, threadId: thread.id }))!;

@@ -9,6 +9,7 @@ import {
   listCommunities,
   type CorpusPost,
 } from "../../research/collection/index.js";
+import { projectSql, visiblePostsOf } from "../../research/collection/corpus.js";
 import { addCandidate, assessCandidate } from "../../research/discovery/index.js";
 import {
   buildReportData,
@@ -178,4 +179,22 @@ test("the researcher chooses the scope, or hands it back to discovery; a strateg
 
   const back = await saveReportScope({ store, slug, userId: researcher.id, communityIds: null });
   expect(back).toMatchObject({ basis: "selected", communityIds: [reddit.id] });
+});
+
+test("posts of a scope: null is every community, an empty scope holds nothing", async () => {
+  const { store, slug, reddit } = await twoCommunitiesWithFindings();
+  const { db, projectId } = await projectSql({ store, slug });
+  const count = async (ids: string[] | null) =>
+    Number(
+      (
+        await visiblePostsOf(db, projectId, ids)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const all = await count(null);
+  const ofReddit = await count([reddit.id]);
+  expect(ofReddit).toBeGreaterThan(0);
+  expect(ofReddit).toBeLessThan(all);
+  expect(await count([])).toBe(0);
 });

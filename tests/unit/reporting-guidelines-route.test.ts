@@ -4,10 +4,9 @@
 import { expect, test } from "vitest";
 import { createCodes } from "../../research/coding/index.js";
 import { createTheme, listThemes } from "../../research/reporting/index.js";
-import { addMember, buildProject, buildUser } from "../factories.js";
 import {
   bodyOf,
-  buildAppStore,
+  buildTeamProject,
   reloadAppForEachTest,
   routeCaller,
   signInCookie,
@@ -17,16 +16,7 @@ import {
 reloadAppForEachTest();
 
 async function guidelinesProject() {
-  const { store, owner } = await buildAppStore();
-  const project = await buildProject(store, owner);
-  const { slug } = project;
-  const [researcher, strategist, outsider] = [
-    await buildUser(store),
-    await buildUser(store),
-    await buildUser(store),
-  ];
-  await addMember(store, project, researcher, "researcher", owner.id);
-  await addMember(store, project, strategist, "strategist", owner.id);
+  const { store, owner, slug, researcher, strategist, outsider } = await buildTeamProject();
   const [code] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Fixes" }] });
   const theme = await createTheme({
     store,
