@@ -127,6 +127,7 @@ const FORMATTED = [
   "research/entree/consent-status.ts",
   "research/exchange/import-refi.ts",
   "tests/unit/refi-qda.test.ts",
+  "tests/unit/refi-tool-shapes.test.ts",
   "tests/unit/agreement.test.ts",
   "research/analysis/agreement.ts",
   "tests/unit/suggestions.test.ts",

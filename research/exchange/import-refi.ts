@@ -15,6 +15,7 @@ import { projectKeys } from "../projects/model.js";
 import { ResearchError } from "../shared/errors.js";
 import { requireCapability } from "../shared/roles.js";
 import { newId, nowIso } from "../shared/ids.js";
+import { sliceCodePoints } from "../shared/text-offsets.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
 import {
   chooseReading,
@@ -23,6 +24,7 @@ import {
   type PositionReading,
   type RawSelection,
 } from "./positions.js";
+import { guidFor } from "./guids.js";
 
 export type RefiImportReport = {
   codes: number;
@@ -91,12 +93,26 @@ const normalGuid = (guid: string | undefined) => (guid ?? "").replace(/[{}]/g, "
 function parseXml(xml: string, fileName: string): Node {
   const text = xml.replace(/^\uFEFF/, "");
   const valid = XMLValidator.validate(text);
-  if (valid !== true)
+  if (valid !== true) {
+    // Elements still open at the end (the validator names them, "at line 1"): the file was cut short,
+    // as a copy or a download that stopped halfway leaves it.
+    const open =
+      /^Invalid '\[(.*)\]' found\.$/s.exec(valid.err.msg)?.[1] ??
+      /^Unclosed tag '(.*)'\.$/.exec(valid.err.msg)?.[1];
+    if (open !== undefined) {
+      const names = open.match(/[^\s",]+/g) ?? [];
+      throw new ResearchError(
+        "import-failed",
+        `${fileName} ends inside ${names.map((name) => `<${name}>`).join(" › ")}: the file seems cut short; nothing was imported.`,
+        { file: fileName },
+      );
+    }
     throw new ResearchError(
       "import-failed",
       `${fileName} is not well-formed XML at line ${valid.err.line}: ${valid.err.msg}`,
       { file: fileName, line: valid.err.line },
     );
+  }
   return parser.parse(text) as Node;
 }
 
@@ -291,6 +307,10 @@ type SourceEntry = {
     RawSelection & {
       codings: Array<{ codeGuid: string; userGuid: string | null }>;
       createdAt?: string;
+      /** A comment on the passage (ATLAS.ti writes a quotation's comment here). */
+      description: string;
+      /** Notes about the passage, in the selection or in one of its codings (ATLAS.ti, MAXQDA). */
+      noteRefs: string[];
     }
   >;
 };
@@ -301,6 +321,11 @@ function readSelections(source: Node): SourceEntry["selections"] {
     end: Number(attr(selection, "endPosition")),
     name: attr(selection, "name"),
     createdAt: attr(selection, "creationDateTime"),
+    description: textOf(selection.Description).trim(),
+    noteRefs: [
+      ...noteRefsOf(selection),
+      ...list(selection.Coding).flatMap((coding) => noteRefsOf(coding)),
+    ],
     codings: list(selection.Coding)
       .map((coding) => ({
         codeGuid: normalGuid(attr(isNode(coding.CodeRef) ? coding.CodeRef : {}, "targetGUID")),
@@ -335,9 +360,65 @@ async function importedPostIds(
 
 const MAX_NOTE_LENGTH = 200_000;
 
+/** What an imported memo is about; a passage's memo quotes the passage. */
+type MemoAbout = { type: "code" | "post" | "project"; id: string; quote?: string };
+
+/** A passage as the stored post has it ("\r\n" as "\n"), or its name when its positions are off. */
+function passageOf(raw: string, table: number[], selection: RawSelection): string {
+  const start = toStoredOffset(raw, table, selection.start);
+  const end = toStoredOffset(raw, table, selection.end);
+  const text =
+    start !== null && end !== null && end > start
+      ? sliceCodePoints(raw.replace(/\r\n/g, "\n"), start, end)
+      : (selection.name ?? "");
+  return text.trim();
+}
+
+/** Markdown quote of a passage: each line after "> ". */
+const quoteBlock = (text: string) =>
+  text
+    .split("\n")
+    .map((line) => `> ${line}`.trimEnd())
+    .join("\n");
+
+/**
+ * The posts of this project that a file names by the GUIDs our export gives them (guidFor("post", id)),
+ * when their text is still the same: importing our own export again finds them instead of adding them.
+ */
+async function postsExportedAs(
+  db: Queryable,
+  projectId: string,
+  sources: SourceEntry[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const byGuid = new Map(sources.map((source) => [source.guid, source]));
+  if (byGuid.size === 0) return found;
+  const rows = await db
+    .selectFrom("posts")
+    .select("id")
+    .where("project_id", "=", projectId)
+    .execute();
+  const candidates = rows.map((row) => row.id).filter((id) => byGuid.has(guidFor("post", id)));
+  for (let i = 0; i < candidates.length; i += 500) {
+    const texts = await db
+      .selectFrom("posts")
+      .select(["id", "text"])
+      .where("project_id", "=", projectId)
+      .where("id", "in", candidates.slice(i, i + 500))
+      .execute();
+    for (const row of texts) {
+      const guid = guidFor("post", row.id);
+      if (byGuid.get(guid)?.raw.replace(/\r\n/g, "\n") === row.text) found.set(guid, row.id);
+    }
+  }
+  return found;
+}
+
 /**
  * Imports a REFI-QDA project (`.qdpx`) written by another tool: its codebook, text sources (as posts of a
- * community named after the project) with their codings, and notes (as field notes). Positions are read
+ * community named after the project) with their codings, and notes (memos on the code, post, passage
+ * or project that refers to them; the others field notes). Sources our own export named after posts
+ * already here are those posts, not new ones. Positions are read
  * the way the file counts them (found from the file), then stored as code points.
  *
  * Everything that can refuse the file (zip, XML, missing texts, oversized notes) is checked before the
@@ -418,25 +499,28 @@ export async function importProjectFile({
     isNode(projectNode.CodeBook) ? projectNode.CodeBook.Codes : undefined,
   );
 
-  // Text sources: inline content, or a file in sources/ (any case), found by its internal:// name.
+  // Texts of sources and notes: inline content, or a file in sources/ (any case), found by its
+  // internal:// name (ATLAS.ti writes its notes' texts as files too).
   const byBaseName = new Map(
     Object.keys(entries).map((name) => [path.posix.basename(name).toLowerCase(), name]),
   );
+  const plainTextOf = (node: Node): string | null => {
+    const inline = textOf(node.PlainTextContent);
+    if (inline) return inline;
+    const textPath = attr(node, "plainTextPath");
+    if (!textPath) return null;
+    const entry = byBaseName.get(
+      path.posix.basename(textPath.replace(/^(internal|relative|absolute):\/\//, "")).toLowerCase(),
+    );
+    return entry ? strFromU8(entries[entry]).replace(/^\uFEFF/, "") : null;
+  };
   const sourcesNode = isNode(projectNode.Sources) ? projectNode.Sources : {};
   const sources: SourceEntry[] = [];
   for (const source of list(sourcesNode.TextSource)) {
     const guid = normalGuid(attr(source, "guid"));
     const name = attr(source, "name") ?? guid;
-    let raw: string | null = textOf(source.PlainTextContent) || null;
+    const raw = plainTextOf(source);
     const textPath = attr(source, "plainTextPath");
-    if (raw === null && textPath) {
-      const entry = byBaseName.get(
-        path.posix
-          .basename(textPath.replace(/^(internal|relative|absolute):\/\//, ""))
-          .toLowerCase(),
-      );
-      raw = entry ? strFromU8(entries[entry]).replace(/^\uFEFF/, "") : null;
-    }
     if (raw === null) {
       report.skipped++;
       report.notBroughtOver.push(
@@ -469,14 +553,20 @@ export async function importProjectFile({
       report.skipped += selections;
     }
   }
-  const notes = list(isNode(projectNode.Notes) ? projectNode.Notes.Note : undefined).map(
-    (note) => ({
+  const notes = list(isNode(projectNode.Notes) ? projectNode.Notes.Note : undefined).map((note) => {
+    const raw = plainTextOf(note);
+    const name = attr(note, "name") ?? "Imported note";
+    if (raw === null && attr(note, "plainTextPath"))
+      report.notBroughtOver.push(
+        `the text of note "${name}" (${attr(note, "plainTextPath")}) is not in the file`,
+      );
+    return {
       guid: normalGuid(attr(note, "guid")),
-      name: attr(note, "name") ?? "Imported note",
-      raw: textOf(note.PlainTextContent),
+      name,
+      raw: raw ?? "",
       selections: readSelections(note),
-    }),
-  );
+    };
+  });
   for (const note of notes) {
     if (note.raw.length > MAX_NOTE_LENGTH) {
       throw new ResearchError(
@@ -513,6 +603,12 @@ export async function importProjectFile({
       );
   }
 
+  // A file this workbench exported (perhaps after a trip through another tool) names its sources
+  // by GUIDs made from our post ids: those are the posts already here, not new ones.
+  const { database, db, projectId } = await projectSql({ store, slug });
+  const ownPosts = await postsExportedAs(db, projectId, sources);
+  const newSources = sources.filter((source) => !ownPosts.has(source.guid));
+
   // The file is read: from here on the project changes.
   const codeMap = await importCodes(store, slug, parsedCodes, userId, report);
 
@@ -524,7 +620,7 @@ export async function importProjectFile({
     label: "REFI-QDA text sources",
     detect: () => false,
     async *read() {
-      for (const source of sources) {
+      for (const source of newSources) {
         yield {
           kind: "post",
           post: {
@@ -544,7 +640,7 @@ export async function importProjectFile({
       }
     },
   };
-  if (sources.length > 0)
+  if (newSources.length > 0)
     await importFiles({
       store,
       slug,
@@ -553,13 +649,13 @@ export async function importProjectFile({
       community: communityName,
       groups: [{ importer: refiImporter, files: [file] }],
     });
-  const { database, db, projectId } = await projectSql({ store, slug });
   const postByGuid = await importedPostIds(
     db,
     projectId,
     communityName,
-    sources.map((source) => source.guid),
+    newSources.map((source) => source.guid),
   );
+  for (const [guid, postId] of ownPosts) postByGuid.set(guid, postId);
   report.sources = sources.filter((source) => postByGuid.has(source.guid)).length;
 
   // The other tool's users stay distinct coders (a workbench account when the name matches one).
@@ -616,7 +712,7 @@ export async function importProjectFile({
     // Notes that a code, a source or the project refers to are memos about it (as ATLAS.ti, MAXQDA
     // and NVivo write memos); the others are field notes. Either is skipped when the same text is
     // already there, so importing the same file again adds nothing.
-    const memoTargets = new Map<string, { type: "code" | "post" | "project"; id: string }>();
+    const memoTargets = new Map<string, MemoAbout>();
     const walkCodes = (items: ParsedCode[]) => {
       for (const code of items) {
         const codeId = codeMap.get(code.guid);
@@ -626,6 +722,23 @@ export async function importProjectFile({
       }
     };
     walkCodes(parsedCodes);
+    // A note or a comment on a passage is a memo on its post that quotes the passage first.
+    const passageMemos: Array<{ target: MemoAbout; markdown: string }> = [];
+    for (const source of sources) {
+      const postId = postByGuid.get(source.guid);
+      if (!postId) continue;
+      const table = positionTables(source.raw)[reading];
+      for (const selection of source.selections) {
+        if (!selection.description && selection.noteRefs.length === 0) continue;
+        const target = {
+          type: "post" as const,
+          id: postId,
+          quote: passageOf(source.raw, table, selection),
+        };
+        for (const ref of selection.noteRefs) memoTargets.set(ref, target);
+        if (selection.description) passageMemos.push({ target, markdown: selection.description });
+      }
+    }
     for (const source of sources) {
       const postId = postByGuid.get(source.guid);
       if (postId)
@@ -633,30 +746,35 @@ export async function importProjectFile({
     }
     for (const ref of noteRefsOf(projectNode)) memoTargets.set(ref, { type: "project", id: slug });
     let memos = 0;
+    const addMemoOnce = async ({ type, id, quote }: MemoAbout, text: string) => {
+      const body = text.replace(/\r\n/g, "\n").trim();
+      if (!body) return;
+      const markdown = quote ? `${quoteBlock(quote)}\n\n${body}` : body;
+      const existing = await trx
+        .selectFrom("memos")
+        .select("id")
+        .where("project_id", "=", projectId)
+        .where("target_type", "=", type)
+        .where("target_id", "=", id)
+        .where("markdown", "=", markdown)
+        .executeTakeFirst();
+      if (existing) return;
+      const now = nowIso();
+      await insertMemoIn(trx, projectId, {
+        id: newId(),
+        target: { type, id },
+        markdown,
+        authorId: userId,
+        createdAt: now,
+        updatedAt: now,
+      });
+      memos++;
+    };
+    for (const memo of passageMemos) await addMemoOnce(memo.target, memo.markdown);
     for (const note of notes) {
       const target = memoTargets.get(note.guid);
-      const markdown = note.raw.replace(/\r\n/g, "\n").trim();
       if (target) {
-        if (!markdown) continue;
-        const existing = await trx
-          .selectFrom("memos")
-          .select("id")
-          .where("project_id", "=", projectId)
-          .where("target_type", "=", target.type)
-          .where("target_id", "=", target.id)
-          .where("markdown", "=", markdown)
-          .executeTakeFirst();
-        if (existing) continue;
-        const now = nowIso();
-        await insertMemoIn(trx, projectId, {
-          id: newId(),
-          target,
-          markdown,
-          authorId: userId,
-          createdAt: now,
-          updatedAt: now,
-        });
-        memos++;
+        await addMemoOnce(target, note.raw);
         continue;
       }
       const title = note.name.slice(0, 200).trim() || "Imported note";
