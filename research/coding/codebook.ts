@@ -34,10 +34,11 @@ export type NewCode = {
 };
 
 /**
- * Long enough for codebooks from other tools (a real MAXQDA codebook has names of 150 characters and
- * more, written as short definitions), short enough to stay a name.
+ * Long enough for any codebook another tool wrote (real MAXQDA and ATLAS.ti codebooks have names of 150
+ * characters and more, written as short definitions, and neither tool caps them near this), while a
+ * paragraph pasted into the name field by mistake is still caught.
  */
-export const MAX_CODE_NAME_LENGTH = 300;
+export const MAX_CODE_NAME_LENGTH = 1000;
 
 /** Adds codes to the codebook (one history entry each); names must be unique among live codes. */
 export async function createCodes({

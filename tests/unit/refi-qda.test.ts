@@ -375,23 +375,35 @@ test("a MAXQDA codebook: same names under different parents stay distinct, long 
   expect(await listCodes({ store, slug })).toHaveLength(7);
 });
 
-test("a codebook with a code name beyond the limit is refused before any code is written", async () => {
+test("a code name of 400 characters imports whole; one beyond 1,000 is refused before any code is written", async () => {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
   const dir = await tempDir();
-  const file = path.join(dir, "too-long.qdc");
-  await writeFile(
-    file,
-    `<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>` +
-      `<Code guid="C0A8D1E2-0000-4000-8000-000000000011" name="Fine" isCodable="true"/>` +
-      `<Code guid="C0A8D1E2-0000-4000-8000-000000000012" name="${"x".repeat(400)}" isCodable="true"/>` +
-      `</Codes></CodeBook>`,
-  );
-  await expect(importCodebookFile({ store, slug, file, userId: owner.id })).rejects.toThrow(
-    /has 400 characters, more than the 300 a code name may have; nothing was imported/,
+  const codebookWith = async (fileName: string, longName: string) => {
+    const file = path.join(dir, fileName);
+    await writeFile(
+      file,
+      `<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>` +
+        `<Code guid="C0A8D1E2-0000-4000-8000-000000000011" name="Fine" isCodable="true"/>` +
+        `<Code guid="C0A8D1E2-0000-4000-8000-000000000012" name="${longName}" isCodable="true"/>` +
+        `</Codes></CodeBook>`,
+    );
+    return file;
+  };
+  const tooLong = await codebookWith("too-long.qdc", "x".repeat(1001));
+  await expect(
+    importCodebookFile({ store, slug, file: tooLong, userId: owner.id }),
+  ).rejects.toThrow(
+    /has 1001 characters, more than the 1000 a code name may have; nothing was imported/,
   );
   expect(await listCodes({ store, slug })).toEqual([]);
+
+  const long = await codebookWith("long.qdc", "y".repeat(400));
+  await importCodebookFile({ store, slug, file: long, userId: owner.id });
+  expect((await listCodes({ store, slug })).map((code) => code.name.length).sort()).toEqual([
+    4, 400,
+  ]);
 });
 
 test("an empty project exports as a valid .qdpx; an empty codebook is refused as .qdc (the XSD needs a code)", async () => {
