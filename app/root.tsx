@@ -15,6 +15,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useEffect, useState } from "react";
+import { keepLayoutAfterCodingAction } from "~/components/layout-revalidation";
 import { getOptionalUser } from "~/server/guards.server";
 import stylesheet from "~/styles/app.css";
 
@@ -27,6 +28,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getOptionalUser(request);
   return { user: user ? { name: user.name, isAdmin: user.isAdmin } : null };
 }
+
+// Who is signed in does not change when a coding page saves a coding or a memo.
+export const shouldRevalidate = keepLayoutAfterCodingAction;
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (

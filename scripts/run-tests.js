@@ -31,6 +31,8 @@ const FORMATTED = [
   "app/server/forms.server.ts",
   "app/components/form-state.ts",
   "app/components/confirmed-removal.tsx",
+  "app/components/layout-revalidation.ts",
+  "tests/unit/layout-revalidation.test.ts",
   "research/reporting/report-scope.ts",
   "tests/unit/report-scope.test.ts",
   "tests/unit/suggestion-reach.test.ts",

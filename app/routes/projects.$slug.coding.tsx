@@ -1,11 +1,14 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { keepLayoutAfterCodingAction } from "~/components/layout-revalidation";
 import { requireProjectCapability } from "~/server/guards.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project } = await requireProjectCapability(request, params.slug, "readData");
   return { slug: project.slug };
 }
+
+export const shouldRevalidate = keepLayoutAfterCodingAction;
 
 export default function CodingLayout() {
   const { slug } = useLoaderData<typeof loader>();

@@ -7,6 +7,7 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
+import { keepLayoutAfterCodingAction } from "~/components/layout-revalidation";
 import { roleAllows } from "~/server/research.server";
 import { requireProjectCapability } from "~/server/guards.server";
 
@@ -23,6 +24,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canManage: roleAllows(role, "manage"),
   };
 }
+
+// The project's title, archive state and the person's role do not change when a coding page saves.
+export const shouldRevalidate = keepLayoutAfterCodingAction;
 
 /** The phases a role can open: strategists see reporting only, never raw data. */
 export const PHASE_LINKS = [

@@ -1,12 +1,14 @@
 // Benchmark: applying a code over HTTP, as a researcher does it in the browser, on a project that already
 // holds 1k codings and then 100k codings (pre-filled with batched inserts straight into the table).
 // One measured "apply" is the action request (single fetch POST) plus the page reload the browser makes
-// after it (GET of the thread page's data). The floor is that reload alone, on another thread: subject and
+// after it (GET of the thread page's data: as the browser asks for it, only the thread page's loader, since the
+// root, project and coding layouts do not revalidate after a coding action; `--full-reload` asks for every
+// loader, as the browser did before session 7). The floor is that reload alone, on another thread: subject and
 // floor run in interleaved rounds, medians and p95 are reported, for one coder at a time and for 4 coders
 // at once. Afterwards every acknowledged coding is looked up in the table (none missing, none twice).
 // Aims on a 2-core machine: p95 < 30 ms at 100k codings, within 1.5x of the p95 at 1k; 4 coders p95 < 60 ms.
 // Usage: npm run build && npx tsx scripts/bench/coding.ts [--engine sqlite|postgres] [--posts 100000]
-//          [--codings 100000] [--baseline-codings 1000] [--rounds 10] [--per-round 20] [--coders 4]
+//          [--codings 100000] [--baseline-codings 1000] [--rounds 10] [--per-round 20] [--coders 4] [--full-reload]
 //          [--pg-url URL (default: a durable throwaway PostgreSQL started for the run)]
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -22,6 +24,7 @@ import { generateRedditDump } from "./generate.js";
 import {
   argNumber,
   argString,
+  hasFlag,
   interleave,
   log,
   machine,
@@ -41,6 +44,7 @@ const baselineCodings = argNumber("--baseline-codings", 1_000);
 const rounds = argNumber("--rounds", 10);
 const perRound = argNumber("--per-round", 20);
 const coderCount = argNumber("--coders", 4);
+const fullReload = hasFlag("--full-reload");
 const SLUG = "bench";
 const PASSWORD = "bench-password-1";
 
@@ -171,6 +175,14 @@ const acknowledged: Ack[] = [];
 let refused = 0;
 
 const threadData = (threadId: string) => `/projects/${SLUG}/coding/threads/${threadId}.data`;
+/**
+ * What the browser asks for after the action: Remix's single fetch names the loaders to run (`_routes`)
+ * when some matched routes opt out through `shouldRevalidate`, as the layouts do after a coding action.
+ */
+const reloadData = (threadId: string) =>
+  fullReload
+    ? threadData(threadId)
+    : `${threadData(threadId)}?${new URLSearchParams({ _routes: "routes/projects.$slug.coding.threads.$threadId" })}`;
 
 /** What the browser waits for after "Apply": the action, then the reload of the page's data. */
 async function applyAndReload(
@@ -196,7 +208,7 @@ async function applyAndReload(
     }),
   });
   const body = await response.text();
-  const reload = await request(`${server.base}${threadData(target.thread_id)}`, {
+  const reload = await request(`${server.base}${reloadData(target.thread_id)}`, {
     headers: { cookie: coder.cookie },
   });
   await reload.arrayBuffer();
@@ -212,7 +224,7 @@ async function applyAndReload(
 async function reloadOnly(server: RunningServer, coder: { cookie: string }): Promise<number> {
   const target = takeTarget();
   const started = performance.now();
-  const response = await request(`${server.base}${threadData(target.thread_id)}`, {
+  const response = await request(`${server.base}${reloadData(target.thread_id)}`, {
     headers: { cookie: coder.cookie },
   });
   await response.arrayBuffer();
@@ -317,6 +329,7 @@ try {
     engine,
     machine: machine(),
     posts: postRows.length,
+    reload: fullReload ? "every loader" : "the thread page's loader (_routes), as the browser asks",
     rounds,
     perRound,
     small,
