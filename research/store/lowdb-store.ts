@@ -1,4 +1,5 @@
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Low, type Adapter } from "lowdb";
 import { lock } from "proper-lockfile";
@@ -192,7 +193,8 @@ export class LowdbDocumentStore implements DocumentStore {
 
   async exists(key: string): Promise<boolean> {
     try {
-      await stat(this.resolveKey(key));
+      // Synchronous for the same reason as the fingerprint: every project page asks it of project.json.
+      statSync(this.resolveKey(key));
       return true;
     } catch {
       return false;
