@@ -118,6 +118,57 @@ test("a coding on a post with emoji keeps its quote and is refused outside the t
   ).rejects.toThrow(/not inside/);
 });
 
+test("applies made at once are stored together, and one refused among them refuses only itself", async () => {
+  const store = await buildStore();
+  const owner = await buildUser(store, { admin: true });
+  const { slug } = await buildProject(store, owner);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
+  });
+  const [code] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Trust" }] });
+  const posts = (await postsOf(store, slug)).filter((post) => codePointLength(post.text) >= 4);
+  expect(posts.length).toBeGreaterThanOrEqual(3);
+  const apply = (sourceId: string, end: number) =>
+    applyCode({
+      store,
+      slug,
+      coderId: owner.id,
+      codeIds: [code.id],
+      span: { sourceType: "post", sourceId, start: 0, end },
+    });
+  // Started in one turn of the event loop: on SQLite they share one commit (one fsync).
+  const results = await Promise.allSettled([
+    apply(posts[0].id, 4),
+    apply(posts[1].id, 100_000),
+    apply("no-such-post", 2),
+    apply(posts[2].id, 3),
+    apply(posts[0].id, 4),
+  ]);
+  expect(results.map((result) => result.status)).toEqual([
+    "fulfilled",
+    "rejected",
+    "rejected",
+    "fulfilled",
+    "fulfilled",
+  ]);
+  const value = (i: number) => (results[i] as PromiseFulfilledResult<unknown[]>).value;
+  expect(value(0)).toHaveLength(1);
+  expect(value(3)).toHaveLength(1);
+  // The same span twice at once: stored once, the second adds nothing.
+  expect(value(4)).toEqual([]);
+  expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/not inside the text/);
+  expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/No such post/);
+  const stored = await listCodings({ store, slug, codeId: code.id });
+  expect(stored.map((coding) => [coding.sourceId, coding.end]).sort()).toEqual(
+    [
+      [posts[0].id, 4],
+      [posts[2].id, 3],
+    ].sort(),
+  );
+});
+
 test("rename, move, merge and split each keep a dated history entry with who and why", async () => {
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
