@@ -66,35 +66,83 @@ export function disguiseNames(text: string, book: NameBook): string {
       ? lower.includes(name.toLowerCase())
       : lower.includes(`@${name.toLowerCase()}`) || lines.has(name.toLowerCase());
   const present = book.members.filter((member) => namesOf(member).some(mentioned));
-  for (const member of present.sort((a, b) => b.handle.length - a.handle.length)) {
+  // Longest names first, across members: "Alice Wong" must go whole before the handle "alice" turns it
+  // into "Pseudonym 1 Wong".
+  const names = present
+    .flatMap((member) => namesOf(member).map((name) => ({ name, member })))
+    .sort((a, b) => b.name.length - a.name.length);
+  for (const { name, member } of names) {
     const pseudonym = displayName(member, book);
-    for (const name of namesOf(member)) {
-      if (name.length >= 3) {
-        result = result.replace(
-          new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"),
-          (_, before: string) => `${before}${pseudonym}`,
-        );
-      } else {
-        // A one- or two-letter name is also an ordinary word ("jo", "al"): only its @mention and a signature
-        // on a line of its own are certainly the member.
-        result = result.replace(
-          new RegExp(`(^|[^\\p{L}\\p{N}_])@${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"),
-          (_, before: string) => `${before}${pseudonym}`,
-        );
-        result = result.replace(
-          new RegExp(`(^|\\n)([ \\t]*(?:[-–—~][ \\t]*)?)${escape(name)}[ \\t]*(?=\\n|$)`, "giu"),
-          (_, start: string, dash: string) => `${start}${dash}${pseudonym}`,
-        );
-      }
+    if (name.length >= 3) {
+      const plainWord = /^\p{L}+$/u.test(name);
+      result = result.replace(
+        new RegExp(`(^|[^\\p{L}\\p{N}_])(@?)${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"),
+        (whole: string, before: string, at: string, offset: number, all: string) =>
+          // A handle that is also a word ("user", Stack Exchange's "Community") is that word after an
+          // article or determiner ("when a user is recreated"), not the member.
+          plainWord &&
+          !at &&
+          DETERMINER_BEFORE.test(all.slice(Math.max(0, offset - 12), offset + before.length))
+            ? whole
+            : `${before}${pseudonym}`,
+      );
+    } else {
+      // A one- or two-letter name is also an ordinary word ("jo", "al"): only its @mention and a signature
+      // on a line of its own are certainly the member.
+      result = result.replace(
+        new RegExp(`(^|[^\\p{L}\\p{N}_])@${escape(name)}(?![\\p{L}\\p{N}_])`, "giu"),
+        (_, before: string) => `${before}${pseudonym}`,
+      );
+      result = result.replace(
+        new RegExp(`(^|\\n)([ \\t]*(?:[-–—~][ \\t]*)?)${escape(name)}[ \\t]*(?=\\n|$)`, "giu"),
+        (_, start: string, dash: string) => `${start}${dash}${pseudonym}`,
+      );
     }
   }
   result = disguiseLooseMentions(result, book, namesOf);
   if (book.level === "medium" || book.level === "maximum") {
+    result = disguiseAttributions(result, book);
+    // An address is someone's, member or not (members' own were replaced with their names above).
+    result = result.replace(EMAIL_ADDRESS, "[address]");
     for (const name of book.communityNames.filter((n) => n.length >= 3))
       result = result.replace(new RegExp(escape(name), "gi"), "[the community]");
     result = result.replace(/(^|\s)#[\p{L}\p{N}_]+/gu, "$1#[hashtag]");
   }
   return result;
+}
+
+/** An article or determiner ending the text before a word: the word is then a noun, not a name. */
+const DETERMINER_BEFORE =
+  /(?:^|[^\p{L}])(?:a|an|the|this|that|these|those|every|each|any|some|no|our|your|my|his|her|its|their)\s+$/iu;
+
+const EMAIL_ADDRESS = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
+
+/**
+ * The line that introduces a quote names who wrote it ("On Tue, 5 Mar 2002, Bart Schaefer wrote:",
+ * "Quoting Bart:"), member of the corpus or not. Above minimum cloaking a name there that is not
+ * already a pseudonym (or the "someone" of a withheld quote) becomes "[someone]".
+ */
+function disguiseAttributions(text: string, book: NameBook): string {
+  const shown = new Set(
+    [...book.members.map((member) => displayName(member, book)), "someone", "[someone]"].map(
+      (name) => name.toLowerCase(),
+    ),
+  );
+  const keep = (name: string) =>
+    shown.has(name.trim().toLowerCase()) ||
+    // "As I said:", "he wrote:": no one is named.
+    /(?:^|\s)(?:i|he|she|they|we|you|it|one|someone|somebody|everyone|nobody)$/i.test(name.trim());
+  return text
+    .replace(
+      /^([ \t>]*(?:On [^\n]{0,120}?,[ \t]*)?)([^\n:,]{1,120}?)([ \t]+(?:wrote|writes|said|says)[ \t]*:[ \t]*)$/gimu,
+      (whole, start: string, name: string, verb: string) =>
+        keep(name) ? whole : `${start}[someone]${verb}`,
+    )
+    .replace(
+      /^([ \t>]*Quoting[ \t]+)([^\n:]{1,120}?)([ \t]*:[ \t]*)$/gimu,
+      (whole, start: string, name: string, end: string) =>
+        keep(name) ? whole : `${start}[someone]${end}`,
+    );
 }
 
 const squashed = (name: string) => name.toLowerCase().replace(/[\s._-]+/g, "");

@@ -354,12 +354,72 @@ test("Stack Exchange-style mentions (spaces dropped, a prefix of the name) and u
     "@JohnSmith see above; @Joh is right. @AnaLucíaPérez agrees, cc @someoneelse, mail a@b.example";
   const disguised = disguiseNames(text, book);
   expect(disguised).toBe(
-    "Pseudonym 1 see above; Pseudonym 1 is right. Pseudonym 2 agrees, cc @[someone], mail a@b.example",
+    "Pseudonym 1 see above; Pseudonym 1 is right. Pseudonym 2 agrees, cc @[someone], mail [address]",
   );
   // At minimum cloaking an unknown handle stays (names of members are still disguised).
   expect(disguiseNames("@JohnSmith cc @someoneelse", { ...book, level: "minimum" as const })).toBe(
     "Pseudonym 1 cc @someoneelse",
   );
+});
+
+test("above minimum cloaking, whoever a quote's attribution line names becomes [someone], member or not", async () => {
+  const { disguiseNames } = await import("../../research/reporting/cloaking.js");
+  const book = {
+    members: [
+      { id: "1", handle: "alice", pseudonym: "Pseudonym 1", displayName: "Alice Wong" },
+    ] as never[],
+    consent: new Map(),
+    level: "medium" as const,
+    communityNames: [],
+  };
+  const text = [
+    "On Tue, 5 Mar 2002 at 10:00, Bart Schaefer <schaefer@brasslantern.example> wrote:",
+    "> the old way works",
+    "Alice Wong wrote:",
+    "> mine too",
+    "> Quoting Zed Shaw:",
+    ">> agreed",
+    "As I said: it works. Write to bart@zsh.example.",
+    "someone wrote:",
+  ].join("\n");
+  expect(disguiseNames(text, book)).toBe(
+    [
+      "On Tue, 5 Mar 2002 at 10:00, [someone] wrote:",
+      "> the old way works",
+      "Pseudonym 1 wrote:",
+      "> mine too",
+      "> Quoting [someone]:",
+      ">> agreed",
+      "As I said: it works. Write to [address].",
+      "someone wrote:",
+    ].join("\n"),
+  );
+  // Minimum cloaking disguises members only.
+  expect(
+    disguiseNames("Bart Schaefer wrote:\nAlice Wong wrote:", {
+      ...book,
+      level: "minimum" as const,
+    }),
+  ).toBe("Bart Schaefer wrote:\nPseudonym 1 wrote:");
+});
+
+test("a handle that is also a word is left as that word after an article, and disguised elsewhere", async () => {
+  const { disguiseNames } = await import("../../research/reporting/cloaking.js");
+  const book = {
+    members: [
+      { id: "1", handle: "user", pseudonym: "Fabled Yak 91", displayName: null },
+      { id: "2", handle: "Community", pseudonym: "Quiet Owl 7", displayName: null },
+    ] as never[],
+    consent: new Map(),
+    level: "medium" as const,
+    communityNames: [],
+  };
+  expect(
+    disguiseNames(
+      "When a user is recreated, the Community bumps it. Thanks user and @Community!",
+      book,
+    ),
+  ).toBe("When a user is recreated, the Community bumps it. Thanks Fabled Yak 91 and Quiet Owl 7!");
 });
 
 test("an opt-out recorded after a report was built takes the member's quotes out of the next one", async () => {
