@@ -10,7 +10,7 @@ import {
   getThreadTree,
   listCodes,
   listCodings,
-  listCoders,
+  namesOfCoders,
   roleAllows,
   type PostNode,
 } from "~/server/research.server";
@@ -43,7 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       walk(node.replies, depth + 1);
     });
   walk(tree.roots, 0);
-  const [codes, codings, users] = await Promise.all([
+  const [codes, codings] = await Promise.all([
     listCodes({ store, slug: project.slug }),
     listCodings({
       store,
@@ -52,10 +52,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       sourceType: "post",
       sourceIds: posts.map((p) => p.id),
     }),
-    listCoders({ store, slug: project.slug }),
   ]);
-  const names = new Map(users.map((u) => [u.id, u.name]));
   const coders = [...new Set(codings.map((c) => c.coderId))];
+  const names = await namesOfCoders({ store, slug: project.slug, coderIds: coders });
   const memos = await loadMemoViews(project.slug, [
     { type: "thread", id: tree.thread.id },
     ...posts.map((p) => ({ type: "post" as const, id: p.id })),

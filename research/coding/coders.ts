@@ -63,6 +63,34 @@ export async function listCoders({
   ];
 }
 
+/**
+ * The names of these coders (ids read from the project's codings), as `listCoders` gives them: an account's
+ * name, or an imported coder's with where it came from. For a page that shows a few codings: it does not look
+ * for every coder of the project.
+ */
+export async function namesOfCoders({
+  store,
+  slug,
+  coderIds,
+}: {
+  store: DocumentStore;
+  slug: string;
+  coderIds: Iterable<string>;
+}): Promise<Map<string, string>> {
+  const wanted = new Set(coderIds);
+  const names = new Map<string, string>();
+  if (wanted.size === 0) return names;
+  const [users, external] = await Promise.all([
+    listUsers({ store }),
+    store.read(externalCodersFile, projectKeys.externalCoders(slug)),
+  ]);
+  for (const user of users) if (wanted.has(user.id)) names.set(user.id, user.name);
+  for (const coder of external.coders)
+    if (wanted.has(coder.id))
+      names.set(coder.id, `${coder.name} (imported from ${coder.importedFrom})`);
+  return names;
+}
+
 /** Coder ids mapped to names, for views that show who coded what. */
 export async function coderNames({
   store,

@@ -218,7 +218,11 @@ async function insertApplied(
 /** The most applies one commit carries. */
 const MAX_APPLIES_PER_COMMIT = 50;
 
-type Waiting = { apply: PendingApply; resolve: (codings: Coding[]) => void; reject: (error: unknown) => void };
+type Waiting = {
+  apply: PendingApply;
+  resolve: (codings: Coding[]) => void;
+  reject: (error: unknown) => void;
+};
 type Outcome = { ok: true; codings: Coding[] } | { ok: false; error: unknown };
 
 /** The applies waiting for the next commit, per open SQLite database (one or two per process). */
