@@ -600,7 +600,9 @@ export default function EntreePage() {
                 </td>
                 {canManageConsent ? (
                   <td>
-                    <Form method="post" className="row">
+                    {/* Keyed by the log's length: once an entry is recorded the form starts empty
+                        again; a refused one keeps what was typed. */}
+                    <Form method="post" className="row" key={row.entries.length}>
                       <input type="hidden" name="intent" value="consent" />
                       <input type="hidden" name="memberId" value={row.member.id} />
                       <select
