@@ -10,7 +10,7 @@
 // Usage: npm run build && npx tsx scripts/bench/storage.ts [--engine sqlite|postgres] [--posts 1000000]
 //          [--codings 100000] [--rounds 40] [--cli-rounds 5] [--restarts 3] [--data-dir DIR]
 //          [--pg-url URL (default: the one scripts/bench/postgres.ts wrote)] [--setup-only]
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -78,7 +78,21 @@ type Setup = {
   counts: unknown;
 };
 
-const setupFile = path.join(dataDir, "bench-setup.json");
+// Beside the data directory, not in it: the server moves files it does not know out of the data
+// directory into backup/ when it starts (the upgrade keeps an earlier release's files there).
+const setupFile = `${dataDir}.bench-setup.json`;
+
+/** Where earlier runs left the setup record: in the data directory, or moved into its backup/. */
+function earlierSetupFile(): string | null {
+  const inDir = path.join(dataDir, "bench-setup.json");
+  if (existsSync(inDir)) return inDir;
+  const backup = path.join(dataDir, "backup");
+  if (!existsSync(backup)) return null;
+  const found = readdirSync(backup, { recursive: true, encoding: "utf8" })
+    .filter((entry) => path.basename(entry) === "bench-setup.json")
+    .map((entry) => path.join(backup, entry));
+  return found[0] ?? null;
+}
 
 const childEnv = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, NETNO_DATA_DIR: dataDir };
@@ -89,6 +103,11 @@ const childEnv = (): NodeJS.ProcessEnv => {
 
 async function setUp(): Promise<Setup> {
   if (existsSync(setupFile)) return JSON.parse(readFileSync(setupFile, "utf8")) as Setup;
+  const earlier = earlierSetupFile();
+  if (earlier) {
+    await writeFile(setupFile, readFileSync(earlier, "utf8"));
+    return JSON.parse(readFileSync(setupFile, "utf8")) as Setup;
+  }
   const { createFirstAdmin } = await import("../../research/accounts/index.js");
   const { createCodes } = await import("../../research/coding/index.js");
   const { importFiles } = await import("../../research/collection/index.js");
