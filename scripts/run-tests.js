@@ -37,6 +37,7 @@ const FORMATTED = [
   "tests/unit/report-scope.test.ts",
   "tests/unit/suggestion-reach.test.ts",
   "scripts/bench/suggestion-coverage.ts",
+  "scripts/bench/analysis.ts",
   "research/reporting/exports.ts",
   "research/reporting/report-data.ts",
   "research/analysis/coding-queries.ts",
