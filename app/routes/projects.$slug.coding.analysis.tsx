@@ -63,7 +63,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     agreement: agreement
       ? {
           ...agreement,
-          disagreements: agreement.disagreements.slice(0, 100).map((d) => ({
+          disagreements: agreement.disagreements.map((d) => ({
             ...d,
             appliedBy: d.appliedBy.map((id) => names.get(id) ?? id),
             notAppliedBy: d.notAppliedBy.map((id) => names.get(id) ?? id),
@@ -166,6 +166,12 @@ export default function AnalysisPage() {
               </tbody>
             </table>
             <h3>Disagreements to discuss</h3>
+            {agreement.disagreementCount > agreement.disagreements.length ? (
+              <p className="muted small">
+                The first {agreement.disagreements.length.toLocaleString("en")} of{" "}
+                {agreement.disagreementCount.toLocaleString("en")}, in the order of their sources.
+              </p>
+            ) : null}
             {agreement.disagreements.length === 0 ? (
               <p className="muted small">None.</p>
             ) : (

@@ -51,61 +51,64 @@ export type AgreementReport = {
   sampleSize: number;
   rows: AgreementRow[];
   overall: AgreementRow;
+  /** Every unit the coders disagree on; `disagreements` lists the first of them (sorted by source). */
+  disagreementCount: number;
   disagreements: Disagreement[];
 };
+
+/** How many disagreements a report lists with their sources and quotes (the page shows them to discuss). */
+export const LISTED_DISAGREEMENTS = 100;
 
 const BATCH = 5_000;
 const sourceKey = (sourceType: string, sourceId: string) => `${sourceType}:${sourceId}`;
 
 /**
- * The sources (posts or notes) any chosen coder coded, found in SQL. A source one coder coded and
- * another left without any code is in the sample: the second coder's "no code here" is a rating, and
- * leaving such sources out would count only the easy cases and inflate kappa and alpha.
- */
-async function sampleSources(
-  db: Queryable,
-  projectId: string,
-  coders: string[],
-): Promise<string[]> {
-  const rows = await visibleCodingRows(db, projectId)
-    .where("c.coder_id", "in", coders)
-    .select(["c.source_type", "c.source_id"])
-    .groupBy(["c.source_type", "c.source_id"])
-    .execute();
-  return rows.map((row) => sourceKey(row.source_type, row.source_id)).sort();
-}
-
-/**
- * Which coder applied which code to which source: the chosen coders' distinct (source, code, coder)
- * triples, streamed in keyset batches so that memory holds one batch of rows at a time.
+ * Which coder applied which code to which source: the chosen coders' (source, code, coder) rows, read
+ * once in batches of whole sources along the codings' index on source (keyset on the source, so a batch
+ * costs its own rows, not a re-sort of every coding left), so memory holds one batch at a time. A
+ * source one coder coded and another left without any code is in the sample: the second coder's "no
+ * code here" is a rating, and leaving such sources out would count only the easy cases and inflate
+ * kappa and alpha.
  */
 async function* appliedTriples(db: Queryable, projectId: string, coders: string[]) {
-  let after: [string, string, string, string] | null = null;
+  let after: [string, string] | null = null;
+  let limit = BATCH;
   for (;;) {
     let query = visibleCodingRows(db, projectId)
       .where("c.coder_id", "in", coders)
       .select(["c.source_type", "c.source_id", "c.code_id", "c.coder_id"])
-      .distinct()
       .orderBy("c.source_type")
       .orderBy("c.source_id")
-      .orderBy("c.code_id")
-      .orderBy("c.coder_id")
-      .limit(BATCH);
+      .limit(limit);
     if (after) {
       const last = after;
       query = query.where((eb) =>
-        eb(
-          eb.refTuple("c.source_type", "c.source_id", "c.code_id", "c.coder_id"),
-          ">",
-          eb.tuple(last[0], last[1], last[2], last[3]),
-        ),
+        eb(eb.refTuple("c.source_type", "c.source_id"), ">", eb.tuple(last[0], last[1])),
       );
     }
     const rows = await query.execute();
-    yield rows;
-    if (rows.length < BATCH) return;
+    if (rows.length < limit) {
+      yield rows;
+      return;
+    }
+    // The batch may end inside a source: its rows come again, whole, with the next batch.
     const end = rows[rows.length - 1];
-    after = [end.source_type, end.source_id, end.code_id, end.coder_id];
+    let cut = rows.length;
+    while (
+      cut > 0 &&
+      rows[cut - 1].source_type === end.source_type &&
+      rows[cut - 1].source_id === end.source_id
+    )
+      cut--;
+    if (cut === 0) {
+      // One source holds more rows than a batch: read it with a larger one.
+      limit *= 2;
+      continue;
+    }
+    yield rows.slice(0, cut);
+    const lastWhole = rows[cut - 1];
+    after = [lastWhole.source_type, lastWhole.source_id];
+    limit = BATCH;
   }
 }
 
@@ -121,12 +124,15 @@ export async function computeAgreement({
   coderIds,
   unit = "post",
   minimumOverlap = DEFAULT_MINIMUM_OVERLAP,
+  disagreementLimit = LISTED_DISAGREEMENTS,
 }: {
   store: DocumentStore;
   slug: string;
   coderIds: string[];
   unit?: AgreementUnit;
   minimumOverlap?: number;
+  /** How many disagreements to list with their sources and quotes (all are counted). */
+  disagreementLimit?: number;
 }): Promise<AgreementReport> {
   const coders = [...new Set(coderIds)];
   if (coders.length < 2) {
@@ -147,26 +153,25 @@ export async function computeAgreement({
       },
     );
   }
-  if (unit === "segment") return computeSegmentAgreement({ store, slug, coders, minimumOverlap });
+  if (unit === "segment")
+    return computeSegmentAgreement({ store, slug, coders, minimumOverlap, disagreementLimit });
   const { db, projectId } = await projectSql({ store, slug });
-  const [codebook, sample] = await Promise.all([
-    store.read(codebookFile, projectKeys.codebook(slug)),
-    sampleSources(db, projectId, coders),
-  ]);
-  const inSample = new Set(sample);
+  const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
   // unit "source|code" -> bit mask of the coders (by position) who applied it.
   const applied = new Map<string, number>();
   const codeIdSet = new Set<string>();
+  const sampled = new Set<string>();
   const coderBit = new Map(coders.map((coder, i) => [coder, 1 << i]));
   for await (const rows of appliedTriples(db, projectId, coders)) {
     for (const row of rows) {
       const source = sourceKey(row.source_type, row.source_id);
-      if (!inSample.has(source)) continue;
+      sampled.add(source);
       codeIdSet.add(row.code_id);
       const unit = `${source}|${row.code_id}`;
       applied.set(unit, (applied.get(unit) ?? 0) | (coderBit.get(row.coder_id) ?? 0));
     }
   }
+  const sample = [...sampled].sort();
   const codeIds = [...codeIdSet];
   const codeName = (id: string) =>
     codebook.codes.find((code) => code.id === id)?.name ?? "(removed code)";
@@ -206,8 +211,9 @@ export async function computeAgreement({
       if (mask !== 0 && mask !== all) disagreeing.push({ source, code, mask });
     }
   }
-  const details = await disagreementDetails(db, projectId, coders, disagreeing);
-  const disagreements = disagreeing.map(({ source, code, mask }): Disagreement => {
+  const listed = disagreeing.slice(0, disagreementLimit);
+  const details = await disagreementDetails(db, projectId, coders, listed);
+  const disagreements = listed.map(({ source, code, mask }): Disagreement => {
     const [, sourceId] = splitKey(source);
     return {
       sourceId,
@@ -226,6 +232,7 @@ export async function computeAgreement({
     sampleSize: sample.length,
     rows,
     overall,
+    disagreementCount: disagreeing.length,
     disagreements,
   };
 }
@@ -241,11 +248,13 @@ async function computeSegmentAgreement({
   slug,
   coders,
   minimumOverlap,
+  disagreementLimit,
 }: {
   store: DocumentStore;
   slug: string;
   coders: string[];
   minimumOverlap: number;
+  disagreementLimit: number;
 }): Promise<AgreementReport> {
   const { db, projectId } = await projectSql({ store, slug });
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
@@ -275,11 +284,12 @@ async function computeSegmentAgreement({
   if (coders.length === 2) {
     overall.cohensKappa = brennanPredigerKappa(overall.percentAgreement, masksByCode.size);
   }
+  const listed = disagreeing.slice(0, disagreementLimit);
   const postIds = [
-    ...new Set(disagreeing.filter((d) => d.sourceType === "post").map((d) => d.sourceId)),
+    ...new Set(listed.filter((d) => d.sourceType === "post").map((d) => d.sourceId)),
   ];
   const posts = await getVisiblePostsIn(db, projectId, postIds);
-  const disagreements = disagreeing.map((segment): Disagreement => {
+  const disagreements = listed.map((segment): Disagreement => {
     const post = posts.get(segment.sourceId);
     return {
       sourceId: segment.sourceId,
@@ -301,6 +311,7 @@ async function computeSegmentAgreement({
     sampleSize: sources.size,
     rows,
     overall,
+    disagreementCount: disagreeing.length,
     disagreements,
   };
 }

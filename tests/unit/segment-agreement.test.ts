@@ -102,10 +102,33 @@ test("agreement per segment counts a passage only one coder marked as a disagree
     { coderId: ben.id, quote: [...long[2].text].slice(0, 10).join("") },
   ]);
 
+  expect(bySegment.disagreementCount).toBe(3);
+  // Listing fewer disagreements counts them all and changes none of the figures.
+  const listingTwo = await computeAgreement({
+    store,
+    slug,
+    coderIds: [ana.id, ben.id],
+    unit: "segment",
+    disagreementLimit: 2,
+  });
+  expect(listingTwo.disagreementCount).toBe(3);
+  expect(listingTwo.disagreements).toEqual(bySegment.disagreements.slice(0, 2));
+  expect(listingTwo.overall).toEqual(bySegment.overall);
+
   // Per post, Fix was applied by both to posts 0 and 1: agreement there looks perfect.
   const byPost = await computeAgreement({ store, slug, coderIds: [ana.id, ben.id] });
   expect(byPost.unit).toBe("post");
   expect(byPost.rows.find((row) => row.codeName === "Fix")!.percentAgreement).toBe(1);
+  // Only Care on post 2 (Ben's, Ana gave the post no code) is in dispute per post.
+  expect(byPost.disagreementCount).toBe(1);
+  const byPostListingNone = await computeAgreement({
+    store,
+    slug,
+    coderIds: [ana.id, ben.id],
+    disagreementLimit: 0,
+  });
+  expect(byPostListingNone).toMatchObject({ disagreementCount: 1, disagreements: [] });
+  expect(byPostListingNone.rows).toEqual(byPost.rows);
 
   // A stricter overlap splits the first passage in two.
   const strict = await computeAgreement({
