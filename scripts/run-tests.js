@@ -134,6 +134,7 @@ const FORMATTED = [
   "tests/unit/agreement.test.ts",
   "research/analysis/agreement.ts",
   "tests/unit/suggestions.test.ts",
+  "tests/unit/suggestion-ranking.test.ts",
   "research/collection/importers/discourse.ts",
   "tests/unit/importers.test.ts",
   "tests/unit/community-names.test.ts",

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import similarity from "wink-nlp/utilities/similarity.js";
 import { addCodingsIn } from "../coding/codings.js";
 import { codebookFile, type Code } from "../coding/model.js";
 import { getCorpusRevision, projectSql, visiblePosts } from "../collection/corpus.js";
@@ -59,7 +58,6 @@ function suggestionId(
     .slice(0, 20);
 }
 
-const MIN_SIMILARITY = 0.15;
 const STRONG_SENTIMENT = 0.5;
 /** A stored run keeps the best suggestions of each code: more than anyone reviews, bounded per code. */
 const STORED_PER_CODE = 500;
@@ -68,52 +66,121 @@ const POST_BATCH = 1_000;
 const ID_CHUNK = 500;
 
 // ---------------------------------------------------------------------------------------------------
-// BM25, streamed
+// A naive Bayes model per code, streamed
 // ---------------------------------------------------------------------------------------------------
 
-/**
- * BM25 weights with wink-nlp's formulas and defaults (k = 1, k1 = 1.2, b = 0.75, no norm, 6 decimals),
- * learning only document frequencies: wink's vectorizer keeps every document's bag of words, which grows
- * with the corpus, while these statistics grow only with the vocabulary.
- */
-class StreamingBm25 {
-  private documentFrequency = new Map<string, number>();
-  private idf = new Map<string, number>();
-  private documents = 0;
-  private totalLength = 0;
+/** How often each content term occurs over the corpus's English passages: learned in the first pass. */
+class CorpusTermCounts {
+  readonly counts = new Map<string, number>();
+  total = 0;
 
   learn(terms: string[]): void {
-    this.documents++;
-    this.totalLength += terms.length;
-    for (const term of new Set(terms))
-      this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+    this.total += terms.length;
+    for (const term of terms) this.counts.set(term, (this.counts.get(term) ?? 0) + 1);
   }
 
   get learned(): number {
-    return this.documents;
+    return this.total;
+  }
+}
+
+/** The text coded with one code: term counts, and in how many coded passages each term occurs. */
+type CodedText = { counts: Map<string, number>; passages: Map<string, number>; total: number };
+
+function countsOf(terms: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+  return counts;
+}
+
+/** How strongly the code's prior pulls toward the corpus, in terms (Dirichlet smoothing). */
+const PRIOR_TERMS = 2_000;
+
+/**
+ * A code's multinomial naive Bayes model: each term weighs log P(term | code) / P(term | uncoded),
+ * where "uncoded" is every English passage of the corpus not coded with the code and P(term | code) is
+ * the coded text's frequency smoothed toward the uncoded one (a Dirichlet prior of PRIOR_TERMS terms),
+ * so a term the coded passages never use weighs log(μ / (n + μ)) < 0 and a term common everywhere
+ * about 0. A term speaks for the code only when at least two coded passages use it (one, when only
+ * one passage is coded): a word of one example alone (a name, a formula) is not what the code is about.
+ * A passage scores the sum of its terms' weights, the log-likelihood ratio of the code.
+ */
+class CodeModel {
+  private readonly weights = new Map<string, number>();
+  private readonly unseen: number;
+
+  constructor(
+    private readonly coded: CodedText,
+    private readonly quotes: number,
+    private readonly corpus: CorpusTermCounts,
+  ) {
+    this.unseen = Math.log(PRIOR_TERMS / (coded.total + PRIOR_TERMS));
+    for (const term of coded.counts.keys()) this.weights.set(term, this.weight(term));
   }
 
-  freeze(): void {
-    for (const [term, frequency] of this.documentFrequency) {
-      const idf = Math.log((this.documents - frequency + 0.5) / (frequency + 0.5) + 1);
-      this.idf.set(term, +idf.toFixed(6));
-    }
-    this.documentFrequency.clear();
+  /** A term's weight; `without` leaves one coded passage out (the held-out estimate). */
+  weight(term: string, without?: Map<string, number>): number {
+    const left = without?.get(term) ?? 0;
+    const count = (this.coded.counts.get(term) ?? 0) - left;
+    const total = this.coded.total - (without ? sumOf(without) : 0);
+    if (count <= 0) return Math.log(PRIOR_TERMS / (total + PRIOR_TERMS));
+    const passages = (this.coded.passages.get(term) ?? 0) - (left > 0 ? 1 : 0);
+    const uncodedTotal = Math.max(1, this.corpus.total - total);
+    const uncoded = Math.max(0, (this.corpus.counts.get(term) ?? 0) - count);
+    const background = (uncoded + 1) / (uncodedTotal + this.corpus.counts.size);
+    const weight = Math.log(
+      (count + PRIOR_TERMS * background) / (total + PRIOR_TERMS) / background,
+    );
+    const needed = Math.min(2, this.quotes - (without ? 1 : 0));
+    return passages < needed ? Math.min(0, weight) : weight;
   }
 
-  /** The weighted bag of words of a passage; terms never learned are left out, as wink does. */
-  bowOf(terms: string[]): Record<string, number> {
-    const counts = new Map<string, number>();
-    for (const term of terms) if (this.idf.get(term)) counts.set(term, (counts.get(term) ?? 0) + 1);
-    const averageLength = this.totalLength / this.documents;
-    const lengthFactor = 1.2 * (1 - 0.75 + 0.75 * (terms.length / averageLength));
-    const bow: Record<string, number> = {};
-    for (const [term, count] of counts) {
-      const weight = ((this.idf.get(term) ?? 1) * (2.2 * count)) / (lengthFactor + count);
-      bow[term] = +weight.toFixed(6);
-    }
-    return bow;
+  /** The terms that speak most for the code, most typical first: the candidates' index. */
+  distinctive(limit: number): string[] {
+    return [...this.weights]
+      .filter(([, weight]) => weight > 0)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, limit)
+      .map(([term]) => term);
   }
+
+  /** A passage's log-likelihood ratio for the code, and the terms that speak most for it. */
+  score(terms: string[], without?: Map<string, number>): { score: number; evidence: string[] } {
+    let score = 0;
+    const seen = new Map<string, number>();
+    for (const term of terms) {
+      let weight = seen.get(term);
+      if (weight === undefined) {
+        weight = without ? this.weight(term, without) : (this.weights.get(term) ?? this.unseen);
+        seen.set(term, weight);
+      }
+      score += weight;
+    }
+    const evidence = [...seen]
+      .filter(([, weight]) => weight > 0)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 4)
+      .map(([term]) => term);
+    return { score, evidence };
+  }
+
+  /** The sum of a passage's term weights only (a post's whole text, as context for its passages). */
+  sum(terms: string[]): number {
+    let score = 0;
+    for (const term of terms) score += this.weights.get(term) ?? this.unseen;
+    return score;
+  }
+}
+
+const sums = new WeakMap<Map<string, number>, number>();
+function sumOf(counts: Map<string, number>): number {
+  let sum = sums.get(counts);
+  if (sum === undefined) {
+    sum = 0;
+    for (const count of counts.values()) sum += count;
+    sums.set(counts, sum);
+  }
+  return sum;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -133,33 +200,44 @@ type Passage = {
 
 type CodeRules = {
   code: Code;
+  /** The project keywords the code's name or definition mention, as a keyword rule. */
   keywordMatcher: ReturnType<typeof buildKeywordMatcher> | null;
-  keywordSource: string;
   polarity: number;
-  /** Similarity: the mean BM25 bag of the code's coded passages, its top terms and how many quotes. */
-  centroid: Record<string, number> | null;
+  /** The code's name as a keyword rule: for codes with too few coded passages to learn from. */
+  nameMatcher: ReturnType<typeof buildKeywordMatcher> | null;
+  /** Similarity: the code's model learned from its coded passages, its index terms, how many quotes. */
+  coded: CodedText;
+  model: CodeModel | null;
   topTerms: string[];
   quotes: number;
   /** Every third coded passage, set aside to estimate how many of its like the code would reach. */
-  heldOut: Array<{ bow: Record<string, number>; text: string }>;
+  heldOut: Array<{ counts: Map<string, number>; sentences: string[][]; text: string }>;
 };
 
 /** Fewer coded passages than this and a held-out estimate says nothing. */
 const MIN_EXAMPLES_FOR_ESTIMATE = 6;
 const HELD_OUT_PER_CODE = 100;
-/** A passage is scored for a code only when it shares one of the code's strongest centroid terms. */
-const TOP_TERMS = 25;
+/** A passage is scored for a code only when it has one of the code's most distinctive terms. */
+const TOP_TERMS = 200;
+/** From this many coded passages on, the code's model replaces its name as a keyword rule. */
+const LEARNED_FROM = MIN_EXAMPLES_FOR_ESTIMATE;
+/** How much the post a passage is in counts beside the passage itself (a sentence in a post on the code). */
+const POST_CONTEXT = 0.5;
 
 /**
- * How far a code's suggestions reach, estimated in the run: each held-out coded passage is scored
- * against the code's centroid without it, as an uncoded passage would be; it is reached when that
- * similarity (or a keyword rule) would suggest the code there.
+ * How far a code's suggestions reach, estimated in the run: each held-out coded passage is scored by
+ * the code's model learned without it, as an uncoded passage would be; it is reached when that score
+ * (or a keyword rule) would suggest the code there.
  */
 export type CodeReach = { codeId: string; codedPassages: number; heldOut: number; reached: number };
 
 export type SuggestionsProgress = { done: number; total: number; label: string };
 
-/** Keeps the best `size` suggestions of one code while the run streams through the corpus. */
+/**
+ * Keeps the best `size` suggestions of one code while the run streams through the corpus, one per post
+ * (its best passage): a code's list then reaches `size` posts instead of several sentences of a few.
+ * A post's other passages come back in the next run if the one suggested is coded or rejected.
+ */
 class BestSuggestions {
   private items: Suggestion[] = [];
   constructor(private readonly size: number) {}
@@ -170,7 +248,11 @@ class BestSuggestions {
   }
 
   sorted(): Suggestion[] {
-    return this.items.sort(bySuggestionRank).slice(0, this.size);
+    const posts = new Set<string>();
+    return this.items
+      .sort(bySuggestionRank)
+      .filter((item) => !posts.has(item.sourceId) && Boolean(posts.add(item.sourceId)))
+      .slice(0, this.size);
   }
 }
 
@@ -193,27 +275,19 @@ function buildCodeRules(codes: Code[], keywords: Keyword[]): CodeRules[] {
       ),
     );
     const nameTerms = contentTerms(code.name).filter((term) => term.length > 3);
-    const rules = [
-      ...keywordRules,
-      ...(nameTerms.length
-        ? [
-            {
-              id: "name",
-              term: nameTerms.join(" "),
-              synonyms: nameTerms.length > 1 ? nameTerms : [],
-            },
-          ]
-        : []),
-    ];
+    const nameRule = {
+      id: "name",
+      term: nameTerms.join(" "),
+      synonyms: nameTerms.length > 1 ? nameTerms : [],
+    };
     return {
       code,
-      keywordMatcher: rules.length ? buildKeywordMatcher(rules) : null,
-      keywordSource: keywordRules.length
-        ? "the project keywords in the code's definition"
-        : "the code's name",
+      keywordMatcher: keywordRules.length ? buildKeywordMatcher(keywordRules) : null,
+      nameMatcher: nameTerms.length ? buildKeywordMatcher([nameRule]) : null,
       // A code whose own name and definition read negative ("Frustration") only gets negative passages.
       polarity: code.affective ? Math.sign(sentimentOf(`${code.name}. ${code.definition}`)) : 0,
-      centroid: null,
+      coded: { counts: new Map(), passages: new Map(), total: 0 },
+      model: null,
       topTerms: [],
       quotes: 0,
       heldOut: [],
@@ -354,15 +428,14 @@ function visibleCodings(db: Queryable, projectId: string, codeIds: string[]) {
     );
 }
 
-/** Builds each code's centroid from its coded quotes, read in pages. */
-async function learnCentroids(
+/** Learns each code's model from its coded quotes, read in pages. */
+async function learnModels(
   db: Queryable,
   projectId: string,
   rules: CodeRules[],
-  bm25: StreamingBm25,
+  corpus: CorpusTermCounts,
 ): Promise<void> {
   const byCode = new Map(rules.map((rule) => [rule.code.id, rule]));
-  const sums = new Map<string, Record<string, number>>();
   let after = "";
   for (;;) {
     const rows = await visibleCodings(db, projectId, [...byCode.keys()])
@@ -377,48 +450,53 @@ async function learnCentroids(
       const rule = byCode.get(row.code_id);
       if (!rule) continue;
       rule.quotes++;
-      const sum = sums.get(row.code_id) ?? {};
-      const bow = bm25.bowOf(contentTerms(row.quote));
-      for (const [term, weight] of Object.entries(bow)) sum[term] = (sum[term] ?? 0) + weight;
-      sums.set(row.code_id, sum);
-      if (rule.quotes % 3 === 0 && rule.heldOut.length < HELD_OUT_PER_CODE) {
-        rule.heldOut.push({ bow, text: row.quote });
+      const held = rule.quotes % 3 === 0 && rule.heldOut.length < HELD_OUT_PER_CODE;
+      // A held-out quote is read by sentence, as the run reads passages.
+      const sentences = held
+        ? annotateText(row.quote).sentences.map((sentence) => sentence.terms ?? [])
+        : [contentTerms(row.quote)];
+      const counts = countsOf(sentences.flat());
+      for (const [term, count] of counts) {
+        rule.coded.counts.set(term, (rule.coded.counts.get(term) ?? 0) + count);
+        rule.coded.passages.set(term, (rule.coded.passages.get(term) ?? 0) + 1);
+        rule.coded.total += count;
       }
+      if (held) rule.heldOut.push({ counts, sentences, text: row.quote });
     }
     if (rows.length < POST_BATCH) break;
   }
   for (const rule of rules) {
-    const sum = sums.get(rule.code.id);
-    if (!sum || rule.quotes === 0) continue;
-    const centroid: Record<string, number> = {};
-    for (const [term, weight] of Object.entries(sum)) centroid[term] = weight / rule.quotes;
-    rule.centroid = centroid;
-    rule.topTerms = Object.entries(centroid)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, TOP_TERMS)
-      .map(([term]) => term);
+    if (rule.quotes === 0) continue;
+    rule.model = new CodeModel(rule.coded, rule.quotes, corpus);
+    rule.topTerms = rule.model.distinctive(TOP_TERMS);
   }
 }
 
-/** The held-out estimate of each code's reach (see CodeReach), once the centroids are learned. */
-function estimateReach(rules: CodeRules[]): CodeReach[] {
+/**
+ * The held-out estimate of each code's reach (see CodeReach), once the run has scored the corpus: a
+ * held-out passage is reached when a keyword rule matches it, or when one of its sentences scores, by
+ * the model learned without it, at least as high as the least of the code's kept suggestions (`cutoffs`:
+ * none while fewer than the run keeps were found, then any positive score is enough).
+ */
+function estimateReach(rules: CodeRules[], cutoffs: Map<string, number>): CodeReach[] {
   return rules.map((rule) => {
     const row = { codeId: rule.code.id, codedPassages: rule.quotes, heldOut: 0, reached: 0 };
     if (rule.quotes < MIN_EXAMPLES_FOR_ESTIMATE) return row;
+    const cutoff = cutoffs.get(rule.code.id) ?? 0;
     for (const held of rule.heldOut) {
       row.heldOut++;
       if (rule.keywordMatcher && rule.keywordMatcher.matches(held.text).length > 0) {
         row.reached++;
         continue;
       }
-      if (!rule.centroid || !rule.topTerms.some((term) => term in held.bow)) continue;
-      // The centroid as it would be without this passage: (mean · n − bow) / (n − 1).
-      const without: Record<string, number> = {};
-      for (const [term, mean] of Object.entries(rule.centroid)) {
-        const weight = (mean * rule.quotes - (held.bow[term] ?? 0)) / (rule.quotes - 1);
-        if (weight > 1e-9) without[term] = weight;
-      }
-      if (similarity.bow.cosine(held.bow, without) >= MIN_SIMILARITY) row.reached++;
+      const model = rule.model;
+      if (!model || !rule.topTerms.some((term) => held.counts.has(term))) continue;
+      const post = model.score(held.sentences.flat(), held.counts).score;
+      const reached = held.sentences.some((terms) => {
+        const own = model.score(terms, held.counts).score;
+        return own > 0 && own + POST_CONTEXT * post >= cutoff;
+      });
+      if (reached) row.reached++;
     }
     return row;
   });
@@ -496,20 +574,17 @@ async function collectSuggestions({
   let done = 0;
   const report = (label: string) => onProgress?.({ done, total: total * passes, label });
 
-  // (a) Similar passages need BM25 weights over all English passages: a first pass learns them.
-  const bm25 = new StreamingBm25();
+  // (a) Similar passages need term frequencies over all English passages: a first pass learns them.
+  const corpus = new CorpusTermCounts();
   if (withSimilarity) {
     for await (const posts of visiblePostBatches(db, projectId, untilSeq)) {
       for (const post of posts) {
-        for (const passage of passagesOf(post)) if (passage.english) bm25.learn(termsOf(passage));
+        for (const passage of passagesOf(post)) if (passage.english) corpus.learn(termsOf(passage));
       }
       done += posts.length;
       report(`Learning term weights: ${done} of ${total} posts`);
     }
-    if (bm25.learned > 0) {
-      bm25.freeze();
-      await learnCentroids(db, projectId, rules, bm25);
-    }
+    if (corpus.learned > 0) await learnModels(db, projectId, rules, corpus);
   }
   const byTopTerm = new Map<string, CodeRules[]>();
   for (const rule of rules) {
@@ -526,7 +601,20 @@ async function collectSuggestions({
     );
     for (const post of posts) {
       const spans = codedSpans.get(post.id) ?? [];
-      for (const passage of passagesOf(post)) {
+      const passages = passagesOf(post);
+      // A passage counts with the post it is in: the post's whole text scored by the code's model.
+      const postScores = new Map<CodeRules, number>();
+      const postScore = (rule: CodeRules, model: CodeModel) => {
+        let score = postScores.get(rule);
+        if (score === undefined) {
+          score = model.sum(
+            passages.flatMap((passage) => (passage.english ? termsOf(passage) : [])),
+          );
+          postScores.set(rule, score);
+        }
+        return score;
+      };
+      for (const passage of passages) {
         const push = (kind: SuggestionKind, rule: CodeRules, score: number, reason: string) => {
           const codeId = rule.code.id;
           if (
@@ -556,34 +644,41 @@ async function collectSuggestions({
         if (passage.english && byTopTerm.size > 0) {
           const terms = termsOf(passage);
           const candidates = new Set(terms.flatMap((term) => byTopTerm.get(term) ?? []));
-          if (candidates.size > 0) {
-            const bow = bm25.bowOf(terms);
-            for (const rule of candidates) {
-              const score = similarity.bow.cosine(bow, rule.centroid ?? {});
-              if (score < MIN_SIMILARITY) continue;
-              const shared = rule.topTerms.filter((term) => terms.includes(term)).slice(0, 4);
-              const plural = rule.quotes === 1 ? "" : "s";
-              push(
-                "similar",
-                rule,
-                score,
-                `Similar to ${rule.quotes} passage${plural} coded "${rule.code.name}" ` +
-                  `(BM25 cosine ${score.toFixed(2)}; shared terms: ${shared.join(", ")})`,
-              );
-            }
+          for (const rule of candidates) {
+            if (!rule.model) continue;
+            const { score, evidence } = rule.model.score(terms);
+            if (score <= 0) continue;
+            const inPost = postScore(rule, rule.model);
+            const plural = rule.quotes === 1 ? "" : "s";
+            push(
+              "similar",
+              rule,
+              score + POST_CONTEXT * inPost,
+              `Words typical of the ${rule.quotes} passage${plural} coded "${rule.code.name}": ` +
+                `${evidence.join(", ")} (naive Bayes log-odds ${score.toFixed(2)}, its post ${inPost.toFixed(2)})`,
+            );
           }
         }
-        // (b) Keyword rules: the code's own name and definition terms, plus project keywords they mention.
+        // (b) Keyword rules: project keywords the code's name or definition mention, and the code's own
+        // name while too few passages are coded with it to learn from ("quantum" in a code named
+        // "quantum-gate" is in every post of a quantum computing forum; its coded passages tell more).
         for (const rule of rules) {
-          if (!rule.keywordMatcher) continue;
-          const matched = [...new Set(rule.keywordMatcher.matches(passage.text))];
+          const fromKeywords = rule.keywordMatcher?.matches(passage.text) ?? [];
+          const fromName =
+            rule.nameMatcher && rule.quotes < LEARNED_FROM
+              ? rule.nameMatcher.matches(passage.text)
+              : [];
+          const matched = [...new Set([...fromKeywords, ...fromName])];
           if (matched.length === 0) continue;
+          const source = fromKeywords.length
+            ? "the project keywords in the code's definition"
+            : "the code's name";
           // Rule matches are blunter than similarity to coded passages: they rank below strong similarity.
           push(
             "keyword",
             rule,
             Math.min(0.6, 0.2 + 0.1 * matched.length),
-            `Mentions ${matched.map((m) => `"${m}"`).join(", ")} (keyword rule from ${rule.keywordSource})`,
+            `Mentions ${matched.map((m) => `"${m}"`).join(", ")} (keyword rule from ${source})`,
           );
         }
         // (c) Strong sentiment, for codes the researcher marked affective.
@@ -606,12 +701,22 @@ async function collectSuggestions({
     scored += posts.length;
     report(`Scoring passages: ${scored} of ${total} posts`);
   }
-  return {
-    suggestions: [...best.values()]
-      .flatMap((collector) => collector.sorted())
-      .sort(bySuggestionRank),
-    reach: estimateReach(rules),
-  };
+  // Log-odds differ in scale from code to code: a similar passage's score is shown relative to the
+  // code's best (1 for it), so codes are comparable and keyword and sentiment scores keep their meaning.
+  const cutoffs = new Map<string, number>();
+  const suggestions: Suggestion[] = [];
+  for (const [codeId, collector] of best) {
+    const kept = collector.sorted();
+    if (kept.length === perCode && kept.length > 0)
+      cutoffs.set(codeId, kept[kept.length - 1].score);
+    const top = Math.max(0, ...kept.filter((s) => s.kind === "similar").map((s) => s.score));
+    for (const suggestion of kept) {
+      if (suggestion.kind === "similar")
+        suggestion.score = Math.round((suggestion.score / top) * 1000) / 1000;
+      suggestions.push(suggestion);
+    }
+  }
+  return { suggestions: suggestions.sort(bySuggestionRank), reach: estimateReach(rules, cutoffs) };
 }
 
 /** The active codes (or the one named: a name not in the codebook is an error) and the project keywords. */
@@ -635,9 +740,10 @@ async function readCodesAndKeywords(store: DocumentStore, slug: string, codeName
 
 /**
  * Suggestions the researcher accepts or rejects, computed now (the CLI's `netno suggest`); none is ever
- * applied silently. Three kinds, each saying why: passages similar (BM25 cosine) to what a code already
- * covers; keyword rules from the project keywords and the code's name and definition; strong-sentiment
- * sentences for codes marked affective. Posts not in English get only keyword suggestions, which do not
+ * applied silently. Three kinds, each saying why: passages like those a code already covers (ranked by
+ * the code's naive Bayes model, see CodeModel, one per post, in posts that read like the code's too);
+ * keyword rules from the project keywords the code's definition mentions and, while fewer than six
+ * passages are coded with it, the code's name; strong-sentiment sentences for codes marked affective. Posts not in English get only keyword suggestions, which do not
  * depend on the English model. Pages read a stored run instead (`listSuggestions`).
  */
 export async function computeSuggestions({

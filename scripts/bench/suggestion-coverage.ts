@@ -4,8 +4,8 @@
 // tag are coded with it (the whole question), the third is held out uncoded. `computeSuggestions` then
 // runs as `netno suggest` does, and per code we count the held-out questions that received a
 // suggestion of their own tag (coverage) and, among that code's suggestions on tagged questions, the
-// share whose question carries the tag (precision). Both are reported with the CLI's default limit,
-// with every suggestion, and code by code (`--code`).
+// share whose question carries the tag (precision: `right` of `onTagged`, per code and overall). Both
+// are reported with the CLI's default limit, with every suggestion, and code by code (`--code`).
 // Usage: npx tsx scripts/bench/suggestion-coverage.ts [--tags 8] [--dump ../shared/data/stackexchange-quantumcomputing]
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
@@ -151,16 +151,21 @@ async function main() {
         heldOut: s.heldOut,
         coverage: s.heldOut ? Math.round((s.covered / s.heldOut) * 100) : null,
         precision: s.onTagged ? Math.round((s.right / s.onTagged) * 100) : null,
+        right: s.right,
+        onTagged: s.onTagged,
         suggestions: s.total,
       }));
       const held = rows.reduce((n, r) => n + r.heldOut, 0);
       const covered = [...scored.values()].reduce((n, s) => n + s.covered, 0);
       const reached = rows.filter((r) => r.suggestions > 0).length;
+      const right = rows.reduce((n, r) => n + r.right, 0);
+      const onTagged = rows.reduce((n, r) => n + r.onTagged, 0);
+      const precision = onTagged ? Math.round((right / onTagged) * 100) : null;
       console.log(
-        `\n${name}: ${covered} of ${held} held-out questions reached (${Math.round((covered / held) * 100)}%), ${reached} of ${rows.length} codes get suggestions`,
+        `\n${name}: ${covered} of ${held} held-out questions reached (${Math.round((covered / held) * 100)}%), ${reached} of ${rows.length} codes get suggestions, precision ${right} of ${onTagged} (${precision}%)`,
       );
       console.table(rows);
-      report[name] = { covered, held, codesReached: reached, rows };
+      report[name] = { covered, held, codesReached: reached, right, onTagged, precision, rows };
     }
     log(`written to ${await writeResult("suggestion-coverage", report)}`);
   } finally {
