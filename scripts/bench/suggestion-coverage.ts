@@ -4,8 +4,9 @@
 // tag are coded with it (the whole question), the third is held out uncoded. `computeSuggestions` then
 // runs as `netno suggest` does, and per code we count the held-out questions that received a
 // suggestion of their own tag (coverage) and, among that code's suggestions on tagged questions, the
-// share whose question carries the tag (precision: `right` of `onTagged`, per code and overall). Both
-// are reported with the CLI's default limit, with every suggestion, and code by code (`--code`).
+// share whose question carries the tag (precision: `right` of `onTagged`, per code and overall; and
+// `byQuestion`, counting several passages of one question once). Both are reported with the CLI's
+// default limit, with every suggestion, and code by code (`--code`).
 // Usage: npx tsx scripts/bench/suggestion-coverage.ts [--tags 8] [--dump ../shared/data/stackexchange-quantumcomputing]
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
@@ -39,7 +40,16 @@ function questionTags(xml: string): Map<string, string[]> {
   return tags;
 }
 
-type Scored = { covered: number; heldOut: number; right: number; onTagged: number; total: number };
+type Scored = {
+  covered: number;
+  heldOut: number;
+  right: number;
+  onTagged: number;
+  /** The same counted by question: several passages of one question count once. */
+  rightQuestions: number;
+  taggedQuestions: number;
+  total: number;
+};
 
 function score(
   suggestions: Suggestion[],
@@ -53,7 +63,10 @@ function score(
     const held = heldOut.get(tag) ?? new Set();
     const reached = new Set(mine.map((s) => s.sourceId).filter((id) => held.has(id)));
     const onTagged = mine.filter((s) => tagsOfPost.has(s.sourceId));
+    const tagged = new Set(onTagged.map((s) => s.sourceId));
     result.set(tag, {
+      rightQuestions: [...tagged].filter((id) => tagsOfPost.get(id)!.includes(tag)).length,
+      taggedQuestions: tagged.size,
       covered: reached.size,
       heldOut: held.size,
       right: onTagged.filter((s) => tagsOfPost.get(s.sourceId)!.includes(tag)).length,
@@ -153,6 +166,9 @@ async function main() {
         precision: s.onTagged ? Math.round((s.right / s.onTagged) * 100) : null,
         right: s.right,
         onTagged: s.onTagged,
+        byQuestion: s.taggedQuestions
+          ? Math.round((s.rightQuestions / s.taggedQuestions) * 100)
+          : null,
         suggestions: s.total,
       }));
       const held = rows.reduce((n, r) => n + r.heldOut, 0);
@@ -161,11 +177,23 @@ async function main() {
       const right = rows.reduce((n, r) => n + r.right, 0);
       const onTagged = rows.reduce((n, r) => n + r.onTagged, 0);
       const precision = onTagged ? Math.round((right / onTagged) * 100) : null;
+      const rightQuestions = [...scored.values()].reduce((n, s) => n + s.rightQuestions, 0);
+      const taggedQuestions = [...scored.values()].reduce((n, s) => n + s.taggedQuestions, 0);
       console.log(
-        `\n${name}: ${covered} of ${held} held-out questions reached (${Math.round((covered / held) * 100)}%), ${reached} of ${rows.length} codes get suggestions, precision ${right} of ${onTagged} (${precision}%)`,
+        `\n${name}: ${covered} of ${held} held-out questions reached (${Math.round((covered / held) * 100)}%), ${reached} of ${rows.length} codes get suggestions, precision ${right} of ${onTagged} suggestions (${precision}%), ${rightQuestions} of ${taggedQuestions} questions`,
       );
       console.table(rows);
-      report[name] = { covered, held, codesReached: reached, right, onTagged, precision, rows };
+      report[name] = {
+        covered,
+        held,
+        codesReached: reached,
+        right,
+        onTagged,
+        precision,
+        rightQuestions,
+        taggedQuestions,
+        rows,
+      };
     }
     log(`written to ${await writeResult("suggestion-coverage", report)}`);
   } finally {
