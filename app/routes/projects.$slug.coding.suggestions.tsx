@@ -363,10 +363,10 @@ export default function SuggestionsPage() {
         <h2 id="precision-heading">Coverage and precision per code</h2>
         <p className="small muted">
           Held-out reach: every third passage coded with a code is set aside when suggestions run
-          and scored against the rest, as an uncoded passage would be; the share that would be
-          suggested is an estimate of how much of the code&apos;s like the suggestions find (codes
-          with fewer than six coded passages get none). Precision: accepted among decided
-          suggestions.
+          and scored against the rest, as an uncoded passage would be; the share that would rank
+          among the code&apos;s kept suggestions is an estimate of how much of the code&apos;s like
+          the suggestions find (codes with fewer than six coded passages get none). Precision:
+          accepted among decided suggestions.
         </p>
         {perCode.length === 0 ? (
           <p className="muted small">No code yet.</p>
