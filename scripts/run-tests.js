@@ -41,6 +41,7 @@ const FORMATTED = [
   "research/reporting/exports.ts",
   "research/reporting/report-data.ts",
   "research/analysis/coding-queries.ts",
+  "tests/unit/codings-in-whole-sources.test.ts",
   "research/analysis/networks.ts",
   "research/nlp/suggestions.ts",
   "tests/unit/report-scope-route.test.ts",

@@ -1,4 +1,5 @@
 import { visibleCodingRows } from "../coding/codings.js";
+import { codingsInWholeSources } from "./coding-queries.js";
 import { codebookFile } from "../coding/model.js";
 import { getVisiblePostsIn, projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
@@ -59,7 +60,6 @@ export type AgreementReport = {
 /** How many disagreements a report lists with their sources and quotes (the page shows them to discuss). */
 export const LISTED_DISAGREEMENTS = 100;
 
-const BATCH = 5_000;
 const sourceKey = (sourceType: string, sourceId: string) => `${sourceType}:${sourceId}`;
 
 /**
@@ -70,46 +70,20 @@ const sourceKey = (sourceType: string, sourceId: string) => `${sourceType}:${sou
  * code here" is a rating, and leaving such sources out would count only the easy cases and inflate
  * kappa and alpha.
  */
-async function* appliedTriples(db: Queryable, projectId: string, coders: string[]) {
-  let after: [string, string] | null = null;
-  let limit = BATCH;
-  for (;;) {
+function appliedTriples(db: Queryable, projectId: string, coders: string[]) {
+  return codingsInWholeSources((after, limit) => {
     let query = visibleCodingRows(db, projectId)
       .where("c.coder_id", "in", coders)
       .select(["c.source_type", "c.source_id", "c.code_id", "c.coder_id"])
       .orderBy("c.source_type")
       .orderBy("c.source_id")
       .limit(limit);
-    if (after) {
-      const last = after;
+    if (after)
       query = query.where((eb) =>
-        eb(eb.refTuple("c.source_type", "c.source_id"), ">", eb.tuple(last[0], last[1])),
+        eb(eb.refTuple("c.source_type", "c.source_id"), ">", eb.tuple(after[0], after[1])),
       );
-    }
-    const rows = await query.execute();
-    if (rows.length < limit) {
-      yield rows;
-      return;
-    }
-    // The batch may end inside a source: its rows come again, whole, with the next batch.
-    const end = rows[rows.length - 1];
-    let cut = rows.length;
-    while (
-      cut > 0 &&
-      rows[cut - 1].source_type === end.source_type &&
-      rows[cut - 1].source_id === end.source_id
-    )
-      cut--;
-    if (cut === 0) {
-      // One source holds more rows than a batch: read it with a larger one.
-      limit *= 2;
-      continue;
-    }
-    yield rows.slice(0, cut);
-    const lastWhole = rows[cut - 1];
-    after = [lastWhole.source_type, lastWhole.source_id];
-    limit = BATCH;
-  }
+    return query.execute();
+  });
 }
 
 /**
