@@ -24,6 +24,7 @@ const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const FORMATTED = [
   "playwright.config.ts",
   "vitest.config.ts",
+  "tests/unit/posts-indexes.test.ts",
   "scripts/run-tests.js",
   "app/server/coding-actions.server.ts",
   "app/server/field-notes.server.ts",

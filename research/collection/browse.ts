@@ -374,8 +374,8 @@ export async function listCommunitySummaries({
   slug: string;
 }): Promise<CommunitySummary[]> {
   const { db, projectId } = await projectSql({ store, slug });
-  const [communities, counts, totals] = await Promise.all([
-    listCommunities({ store, slug }),
+  const communities = await listCommunities({ store, slug });
+  const [counts, totals] = await Promise.all([
     visiblePosts(db, projectId)
       .groupBy("p.community_id")
       .select((eb) => [
@@ -384,15 +384,21 @@ export async function listCommunitySummaries({
         eb.fn.count("p.thread_id").distinct().as("threads"),
       ])
       .execute(),
-    db
-      .selectFrom("posts")
-      .where("project_id", "=", projectId)
-      .groupBy("community_id")
-      .select((eb) => ["community_id", eb.fn.countAll().as("posts")])
-      .execute(),
+    // One count per community along its own index (a community belongs to one project), rather than
+    // grouping every post of the project.
+    Promise.all(
+      communities.map(async (community) => {
+        const row = await db
+          .selectFrom("posts")
+          .where("community_id", "=", community.id)
+          .select((eb) => eb.fn.countAll().as("posts"))
+          .executeTakeFirst();
+        return [community.id, Number(row?.posts ?? 0)] as const;
+      }),
+    ),
   ]);
   const countOf = new Map(counts.map((row) => [row.community_id, row]));
-  const totalOf = new Map(totals.map((row) => [row.community_id, Number(row.posts)]));
+  const totalOf = new Map(totals);
   return communities.map((community) => {
     const posts = Number(countOf.get(community.id)?.posts ?? 0);
     return {

@@ -662,6 +662,7 @@ async function linkParents(trx: Kysely<Database>, projectId: string): Promise<vo
         .limit(1),
     }))
     .where("project_id", "=", projectId)
+    .where("parent_id", "is", null)
     .where("parent_source_key", "is not", null)
     .execute();
   await trx
