@@ -20,7 +20,8 @@ export function percentAgreement(a: Rating[], b: Rating[]): number | null {
  */
 export function cohensKappa(a: Rating[], b: Rating[]): number | null {
   const pairs: Array<[Rating, Rating]> = [];
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== null && b[i] !== null) pairs.push([a[i], b[i]]);
+  for (let i = 0; i < Math.min(a.length, b.length); i++)
+    if (a[i] !== null && b[i] !== null) pairs.push([a[i], b[i]]);
   const n = pairs.length;
   if (n === 0) return null;
   const po = pairs.filter(([x, y]) => x === y).length / n;
@@ -47,7 +48,9 @@ export function krippendorffAlphaNominal(ratings: Rating[][]): number | null {
   const key = (c: Rating, k: Rating) => `${String(c)}\u0000${String(k)}`;
   const values = new Set<string>();
   for (let u = 0; u < unitCount; u++) {
-    const unitValues = ratings.map((row) => row[u] ?? null).filter((value): value is string | number => value !== null);
+    const unitValues = ratings
+      .map((row) => row[u] ?? null)
+      .filter((value): value is string | number => value !== null);
     const m = unitValues.length;
     if (m < 2) continue;
     for (let i = 0; i < m; i++) {
@@ -73,7 +76,9 @@ export function krippendorffAlphaNominal(ratings: Rating[][]): number | null {
     if (c !== d) observedDisagreement += count;
   }
   let expectedDisagreement = 0;
-  for (const c of values) for (const d of values) if (c !== d) expectedDisagreement += (marginal.get(c) ?? 0) * (marginal.get(d) ?? 0);
+  for (const c of values)
+    for (const d of values)
+      if (c !== d) expectedDisagreement += (marginal.get(c) ?? 0) * (marginal.get(d) ?? 0);
   expectedDisagreement /= total - 1;
   if (expectedDisagreement === 0) return observedDisagreement === 0 ? 1 : null;
   return 1 - observedDisagreement / expectedDisagreement;

@@ -4,6 +4,8 @@ import { codebookFile } from "../coding/model.js";
 import { getVisiblePostsIn, projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import { ResearchError } from "../shared/errors.js";
+import { cachedAnalysis } from "./analysis-cache.js";
+import { runOffThread } from "./off-thread.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
 import {
   cohensKappa,
@@ -90,7 +92,8 @@ function appliedTriples(db: Queryable, projectId: string, coders: string[]) {
  * Agreement between coders who coded the same sample independently. The sample is every source any
  * chosen coder coded; the unit is a source and a code, valued 1 when the coder applied the code
  * anywhere in the source and 0 otherwise (also when the coder gave the source no code at all). Per code and overall (pooled over codes): percent
- * agreement, Cohen's kappa (exactly two coders) and Krippendorff's alpha (any number).
+ * agreement, Cohen's kappa (exactly two coders) and Krippendorff's alpha (any number). Kept per revision
+ * of the codings and corpus (analysis-cache.ts) and computed on the analysis worker (off-thread.ts).
  */
 export async function computeAgreement({
   store,
@@ -127,6 +130,39 @@ export async function computeAgreement({
       },
     );
   }
+  const choices: AgreementChoices = { coders, unit, minimumOverlap, disagreementLimit };
+  // The codebook is read here, before the revision, so the key never names an older codebook than the one
+  // the result was computed with (it gives the codes' names).
+  const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
+  return cachedAnalysis({
+    store,
+    slug,
+    part: "agreement",
+    dependsOn: [choices, codebook.codes],
+    compute: () =>
+      runOffThread(store, { kind: "agreement", slug, args: choices }, () =>
+        tallyAgreement({ store, slug, ...choices }),
+      ),
+  });
+}
+
+/** What an agreement report is asked for, checked by computeAgreement. */
+export type AgreementChoices = {
+  coders: string[];
+  unit: AgreementUnit;
+  minimumOverlap: number;
+  disagreementLimit: number;
+};
+
+/** Computes the report computeAgreement describes, on this thread and without its cache. */
+export async function tallyAgreement({
+  store,
+  slug,
+  coders,
+  unit,
+  minimumOverlap,
+  disagreementLimit,
+}: AgreementChoices & { store: DocumentStore; slug: string }): Promise<AgreementReport> {
   if (unit === "segment")
     return computeSegmentAgreement({ store, slug, coders, minimumOverlap, disagreementLimit });
   const { db, projectId } = await projectSql({ store, slug });

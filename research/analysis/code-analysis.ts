@@ -4,6 +4,8 @@ import { codebookFile } from "../coding/model.js";
 import { listCommunities, projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import type { DocumentStore } from "../store/index.js";
+import { cachedAnalysis } from "./analysis-cache.js";
+import { runOffThread } from "./off-thread.js";
 
 /**
  * Code frequencies and co-occurrence, counted in SQL over the visible codings (opted-out members' posts
@@ -17,8 +19,34 @@ export type CodeFrequencies = {
   counts: Record<string, Record<string, number>>;
 };
 
-/** How often each code was applied, split by community, member (pseudonym) or month. */
+/**
+ * How often each code was applied, split by community, member (pseudonym) or month. Kept per revision of
+ * the codings and corpus, computed on the analysis worker.
+ */
 export async function codeFrequencies({
+  store,
+  slug,
+  by,
+}: {
+  store: DocumentStore;
+  slug: string;
+  by: FrequencyDimension;
+}): Promise<CodeFrequencies> {
+  const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
+  return cachedAnalysis({
+    store,
+    slug,
+    part: "frequencies",
+    dependsOn: [by, codebook.codes],
+    compute: () =>
+      runOffThread(store, { kind: "frequencies", slug, args: { by } }, () =>
+        countCodeFrequencies({ store, slug, by }),
+      ),
+  });
+}
+
+/** Counts what codeFrequencies describes, on this thread and without its cache. */
+export async function countCodeFrequencies({
   store,
   slug,
   by,
@@ -82,8 +110,32 @@ export type CooccurrenceNetwork = {
 /**
  * Code co-occurrence: two codes co-occur in a source when both were applied to it (overlapping or not,
  * or only on overlapping spans). Returned as a matrix and as a network (the reporting phase draws it).
+ * Kept per revision of the codings and corpus, computed on the analysis worker.
  */
 export async function codeCooccurrence({
+  store,
+  slug,
+  overlappingOnly = false,
+}: {
+  store: DocumentStore;
+  slug: string;
+  overlappingOnly?: boolean;
+}): Promise<CooccurrenceNetwork> {
+  const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
+  return cachedAnalysis({
+    store,
+    slug,
+    part: "cooccurrence",
+    dependsOn: [overlappingOnly, codebook.codes],
+    compute: () =>
+      runOffThread(store, { kind: "cooccurrence", slug, args: { overlappingOnly } }, () =>
+        countCooccurrence({ store, slug, overlappingOnly }),
+      ),
+  });
+}
+
+/** Counts what codeCooccurrence describes, on this thread and without its cache. */
+export async function countCooccurrence({
   store,
   slug,
   overlappingOnly = false,

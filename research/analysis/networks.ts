@@ -24,6 +24,8 @@ import { ConsentStatusSchema, type CloakingLevel, type ConsentStatus } from "../
 import { projectKeys } from "../projects/model.js";
 import { displayName, type NamedMember } from "../reporting/cloaking.js";
 import { nextTurn } from "../shared/next-turn.js";
+import { cachedAnalysis } from "./analysis-cache.js";
+import { runOffThread } from "./off-thread.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
 import { countCodedPostsByMember, countCodeCooccurrence } from "./coding-queries.js";
 
@@ -588,6 +590,37 @@ export async function memberInteractionNetwork({
   /** Only members' posts in these communities (a report's scope); null: every community. */
   communityIds?: readonly string[] | null;
 }): Promise<Network> {
+  // Names and consent come from the members table (the corpus revision), the colouring's counts from the
+  // codings (their revision); the cloaking level and the choices are in the key.
+  const args = { level, maxNodes, colouring, communityIds };
+  return cachedAnalysis({
+    store,
+    slug,
+    part: "member-network",
+    dependsOn: [args],
+    compute: () =>
+      runOffThread(store, { kind: "memberNetwork", slug, args }, () =>
+        layoutMemberInteractionNetwork({ store, slug, ...args }),
+      ),
+  });
+}
+
+/** Lays out what memberInteractionNetwork describes, on this thread and without its cache. */
+export async function layoutMemberInteractionNetwork({
+  store,
+  slug,
+  level,
+  maxNodes = 2000,
+  colouring = { kind: "community" },
+  communityIds = null,
+}: {
+  store: DocumentStore;
+  slug: string;
+  level: CloakingLevel;
+  maxNodes?: number;
+  colouring?: MemberColouring;
+  communityIds?: readonly string[] | null;
+}): Promise<Network> {
   const structure = await memberStructure(store, slug, maxNodes, communityIds);
   const { db, projectId } = await projectSql({ store, slug });
   const ids = structure.nodes.map((node) => node.id);
@@ -704,6 +737,7 @@ export function codeNetwork(data: CodeCooccurrenceData, minWeight = 1): Network 
 /**
  * The code co-occurrence network of a project, counted in SQL over the visible codings: two codes
  * co-occur in a source (post or field note) when both were applied to it. Merged codes are left out.
+ * Kept per revision of the codings and corpus, laid out on the analysis worker.
  */
 export async function codeCooccurrenceNetwork({
   store,
@@ -715,6 +749,32 @@ export async function codeCooccurrenceNetwork({
   slug: string;
   minWeight?: number;
   /** Only codings on posts of these communities, and field notes (a report's scope). */
+  communityIds?: readonly string[] | null;
+}): Promise<Network> {
+  const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
+  const args = { minWeight, communityIds };
+  return cachedAnalysis({
+    store,
+    slug,
+    part: "code-network",
+    dependsOn: [args, codebook.codes],
+    compute: () =>
+      runOffThread(store, { kind: "codeNetwork", slug, args }, () =>
+        layoutCodeCooccurrenceNetwork({ store, slug, ...args }),
+      ),
+  });
+}
+
+/** Lays out what codeCooccurrenceNetwork describes, on this thread and without its cache. */
+export async function layoutCodeCooccurrenceNetwork({
+  store,
+  slug,
+  minWeight = 1,
+  communityIds = null,
+}: {
+  store: DocumentStore;
+  slug: string;
+  minWeight?: number;
   communityIds?: readonly string[] | null;
 }): Promise<Network> {
   const { db, projectId } = await projectSql({ store, slug });

@@ -2,7 +2,7 @@ import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
 import { projectKeys } from "../projects/model.js";
 import type { ExpressionBuilder } from "kysely";
-import { projectSql, projectSqlAs } from "../collection/corpus.js";
+import { bumpCodingsRevision, projectSql, projectSqlAs } from "../collection/corpus.js";
 import { requireCapability } from "../shared/roles.js";
 import { inTransaction, type Database, type DocumentStore } from "../store/index.js";
 import type { CodingsTable } from "../store/sql/schema.js";
@@ -351,6 +351,7 @@ export async function mergeCodes({
           eb(`${other}.end_cp`, "=", eb.ref("codings.end_cp")),
           eb(`${other}.coder_id`, "=", eb.ref("codings.coder_id")),
         ]);
+    await bumpCodingsRevision(trx, projectId);
     // A span the coder already coded with the target: the merged code's coding goes.
     await trx
       .deleteFrom("codings")
@@ -479,6 +480,7 @@ export async function splitCode({
   if (byCode.size > 0) {
     const { database, projectId } = await projectSql({ store, slug });
     await inTransaction(database, async (trx) => {
+      await bumpCodingsRevision(trx, projectId);
       for (const [newCodeId, codingIds] of byCode) {
         for (let i = 0; i < codingIds.length; i += 500) {
           await trx
@@ -510,6 +512,7 @@ export async function deleteCode({
   const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   liveCode((await store.read(codebookFile, projectKeys.codebook(slug))).codes, codeId);
   const removed = await inTransaction(database, async (trx) => {
+    await bumpCodingsRevision(trx, projectId);
     const result = await trx
       .deleteFrom("codings")
       .where("project_id", "=", projectId)

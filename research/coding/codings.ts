@@ -1,5 +1,10 @@
 import { sql } from "kysely";
-import { projectSql, projectSqlAs, visiblePosts } from "../collection/corpus.js";
+import {
+  bumpCodingsRevision,
+  projectSql,
+  projectSqlAs,
+  visiblePosts,
+} from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import { ResearchError } from "../shared/errors.js";
 import { newId, nowIso } from "../shared/ids.js";
@@ -212,6 +217,7 @@ async function insertApplied(
     .returning("id")
     .execute();
   const stored = new Set(inserted.map((row) => row.id));
+  if (stored.size > 0) await bumpCodingsRevision(trx, projectId);
   return rows.filter((row) => stored.has(row.id)).map(toCoding);
 }
 
@@ -301,13 +307,18 @@ export async function removeCoding({
   codingId,
   userId,
 }: WithProject & { codingId: string; userId: string }): Promise<void> {
-  const { db, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
-  const result = await db
-    .deleteFrom("codings")
-    .where("project_id", "=", projectId)
-    .where("id", "=", codingId)
-    .executeTakeFirst();
-  if (Number(result.numDeletedRows) === 0) throw new ResearchError("not-found", "No such coding.");
+  const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
+  await inTransaction(database, async (trx) => {
+    const result = await trx
+      .deleteFrom("codings")
+      .where("project_id", "=", projectId)
+      .where("id", "=", codingId)
+      .executeTakeFirst();
+    // Thrown inside the transaction, so the revision is not bumped for nothing.
+    if (Number(result.numDeletedRows) === 0)
+      throw new ResearchError("not-found", "No such coding.");
+    await bumpCodingsRevision(trx, projectId);
+  });
 }
 
 /**
@@ -343,6 +354,7 @@ export async function recodeCoding({
       .where("end_cp", "=", coding.end_cp)
       .where("coder_id", "=", coding.coder_id)
       .executeTakeFirst();
+    await bumpCodingsRevision(trx, projectId);
     if (twin) await trx.deleteFrom("codings").where("id", "=", codingId).execute();
     else
       await trx
@@ -808,6 +820,7 @@ export async function addCodingsIn(
       .execute();
     added += inserted.length;
   }
+  if (added > 0) await bumpCodingsRevision(trx, projectId);
   return { added, invalid };
 }
 

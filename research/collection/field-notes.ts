@@ -9,7 +9,7 @@ import {
   type SqlEngine,
 } from "../store/index.js";
 import type { FieldNotesTable } from "../store/sql/schema.js";
-import { projectSql, projectSqlAs } from "./corpus.js";
+import { bumpCodingsRevision, projectSql, projectSqlAs } from "./corpus.js";
 import { FieldNoteKindSchema, FieldNoteSchema, type FieldNote } from "./model.js";
 
 /** Field notes are rows of the `field_notes` table; their links (to threads, posts, members) are JSON text. */
@@ -120,22 +120,26 @@ export async function updateFieldNote({
   userId,
   ...input
 }: WithProject & FieldNoteInput & { noteId: string; userId: string }): Promise<void> {
-  const { db, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
+  const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   const note = parseNote(input);
-  const result = await db
-    .updateTable("field_notes")
-    .set({
-      kind: note.kind,
-      title: note.title,
-      markdown: note.markdown,
-      links: linksText(note.links),
-      updated_at: nowIso(),
-    })
-    .where("project_id", "=", projectId)
-    .where("id", "=", noteId)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0)
-    throw new ResearchError("not-found", "No such field note.");
+  await inTransaction(database, async (trx) => {
+    const result = await trx
+      .updateTable("field_notes")
+      .set({
+        kind: note.kind,
+        title: note.title,
+        markdown: note.markdown,
+        links: linksText(note.links),
+        updated_at: nowIso(),
+      })
+      .where("project_id", "=", projectId)
+      .where("id", "=", noteId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0)
+      throw new ResearchError("not-found", "No such field note.");
+    // Reports name a coded note by its title (evidence kept per codings revision).
+    await bumpCodingsRevision(trx, projectId);
+  });
 }
 
 /** Deletes a field note and the codings of its text, in one transaction (`userId` is who acts). */
@@ -147,6 +151,7 @@ export async function deleteFieldNote({
 }: WithProject & { noteId: string; userId: string }): Promise<void> {
   const { database, projectId } = await projectSqlAs({ store, slug, userId, capability: "code" });
   await inTransaction(database, async (trx) => {
+    await bumpCodingsRevision(trx, projectId);
     await trx
       .deleteFrom("codings")
       .where("project_id", "=", projectId)

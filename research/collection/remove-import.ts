@@ -4,6 +4,7 @@ import { withCount } from "../shared/plural.js";
 import { requireCapability } from "../shared/roles.js";
 import { inTransaction, type DocumentStore, type Queryable } from "../store/index.js";
 import {
+  bumpCodingsRevision,
   bumpCorpusRevision,
   parseJsonArray,
   projectSql,
@@ -390,6 +391,7 @@ export async function removeImport({
         .where("id", "=", importId)
         .execute();
       await bumpCorpusRevision(trx, projectId);
+      await bumpCodingsRevision(trx, projectId);
       const result = {
         posts: counted.posts,
         threads: counted.threads.length,

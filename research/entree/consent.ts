@@ -1,6 +1,7 @@
 import { sql, type Selectable } from "kysely";
 import { requireCapability } from "../shared/roles.js";
 import {
+  bumpCodingsRevision,
   bumpCorpusRevision,
   projectSql,
   refreshThreadsLastPost,
@@ -530,6 +531,7 @@ export async function purgeMember({
         )
         .execute();
       await bumpCorpusRevision(trx, projectId);
+      await bumpCodingsRevision(trx, projectId);
       const counts = {
         posts: Number(posts.numDeletedRows),
         codings: Number(codings.numDeletedRows),

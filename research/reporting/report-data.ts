@@ -1,4 +1,3 @@
-import { countVisibleCodings } from "../analysis/coding-queries.js";
 import {
   codeCooccurrenceNetwork,
   codeNetwork,
@@ -19,6 +18,7 @@ import { resolveReportScope, type ReportScope } from "./report-scope.js";
 import {
   cachedPerRevision,
   countCommunityActivity,
+  countReportCodings,
   countScopedCorpus,
   hashOf,
   readNameBookMembers,
@@ -138,7 +138,7 @@ export async function buildReportData({
       cachedPerRevision(store, slug, `scoped-counts:${scopeKey}`, () =>
         countScopedCorpus(db, projectId, inScope),
       ),
-      countVisibleCodings(db, projectId, inScope),
+      countReportCodings({ store, slug, communityIds: inScope }),
     ]);
   // Communities outside the scope (rejected in discovery, or not chosen) are not in the report at all.
   const communities = allCommunities.filter((community) => inScope.includes(community.id));

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { visibleCodings } from "../analysis/coding-queries.js";
+import { cachedAnalysis } from "../analysis/analysis-cache.js";
+import { countVisibleCodings, visibleCodings } from "../analysis/coding-queries.js";
+import { runOffThread } from "../analysis/off-thread.js";
 import { projectSql, visiblePosts, visiblePostsOf } from "../collection/corpus.js";
 import { coderNames } from "../coding/coders.js";
 import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
@@ -188,8 +190,53 @@ export async function listEvidenceSegments({
   limit?: number;
   quoteLength?: number;
 }): Promise<EvidenceSegment[]> {
+  // The codings are the oldest few hundred of them all: kept per revision, read on the analysis worker.
+  const rows = await cachedAnalysis({
+    store,
+    slug,
+    part: "evidence-rows",
+    dependsOn: [limit],
+    compute: () =>
+      runOffThread(store, { kind: "evidenceRows", slug, args: { limit } }, () =>
+        readEvidenceRows({ store, slug, limit }),
+      ),
+  });
+  const names = await coderNames({ store, slug });
+  const segments = new Map<string, EvidenceSegment>();
+  for (const row of rows) {
+    const key = `${row.code_id}|${row.source_id}|${Number(row.start_cp)}|${Number(row.end_cp)}`;
+    const coder = names.get(row.coder_id) ?? "a former coder";
+    const known = segments.get(key);
+    if (known) {
+      if (!known.coders.includes(coder)) known.coders.push(coder);
+      continue;
+    }
+    segments.set(key, {
+      id: row.id,
+      codeId: row.code_id,
+      quote: [...row.quote].slice(0, quoteLength).join(""),
+      coders: [coder],
+      source:
+        row.note_title !== null
+          ? `field note “${row.note_title}”`
+          : `${row.pseudonym ?? "a former member"} in “${row.thread_title ?? "a thread"}”`,
+    });
+  }
+  return [...segments.values()];
+}
+
+/** The oldest `limit` visible codings with where they come from (listEvidenceSegments names them). */
+export async function readEvidenceRows({
+  store,
+  slug,
+  limit,
+}: {
+  store: DocumentStore;
+  slug: string;
+  limit: number;
+}) {
   const { db, projectId } = await projectSql({ store, slug });
-  const rows = await visibleCodings(db, projectId)
+  return visibleCodings(db, projectId)
     .leftJoin("posts as sp", (join) =>
       join.onRef("sp.id", "=", "c.source_id").on("c.source_type", "=", "post"),
     )
@@ -214,28 +261,42 @@ export async function listEvidenceSegments({
     .orderBy("c.id")
     .limit(limit)
     .execute();
-  const names = await coderNames({ store, slug });
-  const segments = new Map<string, EvidenceSegment>();
-  for (const row of rows) {
-    const key = `${row.code_id}|${row.source_id}|${Number(row.start_cp)}|${Number(row.end_cp)}`;
-    const coder = names.get(row.coder_id) ?? "a former coder";
-    const known = segments.get(key);
-    if (known) {
-      if (!known.coders.includes(coder)) known.coders.push(coder);
-      continue;
-    }
-    segments.set(key, {
-      id: row.id,
-      codeId: row.code_id,
-      quote: [...row.quote].slice(0, quoteLength).join(""),
-      coders: [coder],
-      source:
-        row.note_title !== null
-          ? `field note “${row.note_title}”`
-          : `${row.pseudonym ?? "a former member"} in “${row.thread_title ?? "a thread"}”`,
-    });
-  }
-  return [...segments.values()];
+}
+
+/** How many codings the project's visible sources carry (in a report's scope), per revision, off-thread. */
+export async function countReportCodings({
+  store,
+  slug,
+  communityIds,
+}: {
+  store: DocumentStore;
+  slug: string;
+  communityIds: readonly string[] | null;
+}): Promise<number> {
+  return cachedAnalysis({
+    store,
+    slug,
+    part: "visible-codings",
+    dependsOn: [communityIds],
+    compute: () =>
+      runOffThread(store, { kind: "visibleCodings", slug, args: { communityIds } }, () =>
+        countVisibleCodingsOf({ store, slug, communityIds }),
+      ),
+  });
+}
+
+/** Counts what countReportCodings describes, on this thread and without its cache. */
+export async function countVisibleCodingsOf({
+  store,
+  slug,
+  communityIds,
+}: {
+  store: DocumentStore;
+  slug: string;
+  communityIds: readonly string[] | null;
+}): Promise<number> {
+  const { db, projectId } = await projectSql({ store, slug });
+  return countVisibleCodings(db, projectId, communityIds);
 }
 
 /** The original wording of the given coded segments (researchers see it to write paraphrases). */

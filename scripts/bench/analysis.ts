@@ -8,14 +8,19 @@
 //   - agreement per post and per segment (coding analysis with both coders chosen),
 //   - Report & exports, the report preview, and the relationship maps.
 // No aim is set in the issue for these pages; the collection pages' aim (p95 < 300 ms) is the yardstick.
+// Then, per heavy page and round: a coding is applied (or removed again) from this process, as the CLI or
+// another app server would, and the page is viewed twice: the first view after the change and a repeat
+// view. While the first view runs, a cheap page (one collection thread) is asked for again and again; its
+// times are compared with the same page asked alone in the same round (medians and p95).
 // Usage: npm run build && npx tsx scripts/bench/analysis.ts [--engine sqlite|postgres] [--posts 100000]
 //          [--codings 100000] [--rounds 10] [--pg-url URL (default: a durable throwaway PostgreSQL)]
+//          [--dump DIR (each heavy page's loader data, to compare two builds)]
 import { existsSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createAccount, createFirstAdmin } from "../../research/accounts/index.js";
-import { createCodes } from "../../research/coding/index.js";
+import { applyCode, createCodes, removeCoding } from "../../research/coding/index.js";
 import { projectSql } from "../../research/collection/corpus.js";
 import { importFiles } from "../../research/collection/index.js";
 import { recordConsent } from "../../research/entree/index.js";
@@ -90,7 +95,7 @@ const { database, db, projectId } = await projectSql({ store, slug: SLUG });
 
 const postRows = await db
   .selectFrom("posts")
-  .select(["id", "text", "community_id", "member_id"])
+  .select(["id", "text", "community_id", "member_id", "thread_id"])
   .where("project_id", "=", projectId)
   .orderBy("seq")
   .execute();
@@ -214,6 +219,77 @@ const sides = [
 // One warm-up pass (first views fill the per-revision caches), not recorded.
 for (const side of sides) await side.run();
 const results = await interleave(rounds, sides);
+
+// A change, then the first view and a repeat view of each heavy page; the cheap page alone and beside the
+// first view. The change alternates: a coding applied by coder A to a post it left uncoded, then removed.
+const cheapUrl = `/projects/${SLUG}/collection/threads/${codable[codable.length - 1].thread_id}`;
+const coded = new Set(codable.slice(0, perCoder).map((row) => row.id));
+const spare =
+  postRows.find(
+    (row) => row.member_id !== optedOut && [...row.text].length >= 16 && !coded.has(row.id),
+  ) ?? codable[0];
+let applied: string | null = null;
+const change = async () => {
+  if (applied) {
+    await removeCoding({ store, slug: SLUG, codingId: applied, userId: owner.id });
+    applied = null;
+  } else {
+    const [coding] = await applyCode({
+      store,
+      slug: SLUG,
+      span: { sourceType: "post", sourceId: spare.id, start: 0, end: 8 },
+      codeIds: [codes[0].id],
+      coderId: owner.id,
+    });
+    applied = coding.id;
+  }
+};
+const cheapAlone = async () => {
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) times.push(await timed({ cookie })(cheapUrl));
+  return times;
+};
+const afterChange: Record<
+  string,
+  { first: number[]; repeat: number[]; cheapBeside: number[]; cheapAlone: number[] }
+> = {};
+for (let round = 0; round < rounds; round++) {
+  for (const [name, url] of Object.entries(pages)) {
+    const entry = (afterChange[name] ??= {
+      first: [],
+      repeat: [],
+      cheapBeside: [],
+      cheapAlone: [],
+    });
+    entry.cheapAlone.push(...(await cheapAlone()));
+    await change();
+    let heavyDone = false;
+    const heavy = timed({ cookie })(url).finally(() => (heavyDone = true));
+    // Give the heavy request a head start so the cheap ones arrive while it computes.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!heavyDone) entry.cheapBeside.push(await timed({ cookie })(cheapUrl));
+    entry.first.push(await heavy);
+    entry.repeat.push(await timed({ cookie })(url));
+  }
+}
+if (applied) await change();
+// --dump DIR: each heavy page's loader data (Remix's .data form) as it stands after the rounds, to compare
+// two builds' results on the same project.
+const dump = argString("--dump", "");
+if (dump) {
+  await mkdir(dump, { recursive: true });
+  for (const [name, url] of Object.entries(pages)) {
+    const [pathname, search = ""] = url.split("?");
+    const response = await fetch(`${server.base}${pathname}.data?${search}`, {
+      headers: { cookie },
+    });
+    await writeFile(
+      path.join(dump, `${name.replace(/[^a-z]+/g, "-")}.data`),
+      await response.text(),
+    );
+  }
+}
+await closeAllSql();
 await server.stop();
 await pg?.stop();
 
@@ -239,9 +315,34 @@ const out = await writeResult(`analysis-${engine}`, {
   codings: perCoder * 2,
   rounds,
   summary,
+  afterChange: Object.fromEntries(
+    Object.entries(afterChange).map(([name, entry]) => [
+      name,
+      {
+        firstView: summarize(entry.first),
+        repeatView: summarize(entry.repeat),
+        cheapPageAlone: summarize(entry.cheapAlone),
+        cheapPageBesideFirstView: summarize(entry.cheapBeside),
+      },
+    ]),
+  ),
   non200: bad,
 });
 for (const [name, stats] of Object.entries(summary))
   log(`${name}: median ${Math.round(stats.median)} ms, p95 ${Math.round(stats.p95)} ms`);
+for (const [name, entry] of Object.entries(afterChange)) {
+  const [first, repeat, alone, beside] = [
+    entry.first,
+    entry.repeat,
+    entry.cheapAlone,
+    entry.cheapBeside,
+  ].map(summarize);
+  log(
+    `${name} after a change: first view median ${Math.round(first.median)} ms, repeat view median ` +
+      `${Math.round(repeat.median)} ms; thread page alone median ${Math.round(alone.median)} / p95 ` +
+      `${Math.round(alone.p95)} ms, beside the first view median ${Math.round(beside.median)} / p95 ` +
+      `${Math.round(beside.p95)} ms (n ${beside.n})`,
+  );
+}
 if (bad.length > 0) log(`pages that did not answer 200: ${JSON.stringify(bad)}`);
 log(`results in ${out}`);

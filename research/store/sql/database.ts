@@ -22,7 +22,8 @@ import type { Database } from "./schema.js";
 export type SqlEngine = "sqlite" | "postgres";
 
 /** Where the tables live: the SQLite file of a data directory, or a PostgreSQL database. */
-export type SqlLocation = { engine: "sqlite"; file: string } | { engine: "postgres"; url: string; schema: string | null };
+export type SqlLocation =
+  { engine: "sqlite"; file: string } | { engine: "postgres"; url: string; schema: string | null };
 
 export type SqlDatabase = {
   readonly engine: SqlEngine;
@@ -46,27 +47,45 @@ const WRITE_LOCK_WAIT_MS = 180_000;
  * SQLite file `netno.sqlite` inside the data directory. A `schema` query parameter on the URL selects a
  * PostgreSQL schema (the tests give each test its own).
  */
-export function sqlLocation({ dataDir, databaseUrl }: { dataDir: string; databaseUrl?: string | null }): SqlLocation {
+export function sqlLocation({
+  dataDir,
+  databaseUrl,
+}: {
+  dataDir: string;
+  databaseUrl?: string | null;
+}): SqlLocation {
   if (databaseUrl) {
     let parsed: URL;
     try {
       parsed = new URL(databaseUrl);
     } catch {
-      throw new ResearchError("invalid-input", "NETNO_DATABASE_URL is not a URL (expected postgres://user@host:port/database).", {
-        field: "NETNO_DATABASE_URL",
-      });
+      throw new ResearchError(
+        "invalid-input",
+        "NETNO_DATABASE_URL is not a URL (expected postgres://user@host:port/database).",
+        {
+          field: "NETNO_DATABASE_URL",
+        },
+      );
     }
     if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-      throw new ResearchError("invalid-input", `NETNO_DATABASE_URL must start with postgres:// (got ${parsed.protocol}).`, {
-        field: "NETNO_DATABASE_URL",
-      });
+      throw new ResearchError(
+        "invalid-input",
+        `NETNO_DATABASE_URL must start with postgres:// (got ${parsed.protocol}).`,
+        {
+          field: "NETNO_DATABASE_URL",
+        },
+      );
     }
     const schema = parsed.searchParams.get("schema");
     parsed.searchParams.delete("schema");
     if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new ResearchError("invalid-input", `The schema "${schema}" in NETNO_DATABASE_URL is not a plain lower-case name.`, {
-        field: "NETNO_DATABASE_URL",
-      });
+      throw new ResearchError(
+        "invalid-input",
+        `The schema "${schema}" in NETNO_DATABASE_URL is not a plain lower-case name.`,
+        {
+          field: "NETNO_DATABASE_URL",
+        },
+      );
     }
     return { engine: "postgres", url: parsed.toString(), schema };
   }
@@ -74,12 +93,27 @@ export function sqlLocation({ dataDir, databaseUrl }: { dataDir: string; databas
 }
 
 function locationKey(location: SqlLocation): string {
-  return location.engine === "sqlite" ? `sqlite:${location.file}` : `postgres:${location.url}#${location.schema ?? ""}`;
+  return location.engine === "sqlite"
+    ? `sqlite:${location.file}`
+    : `postgres:${location.url}#${location.schema ?? ""}`;
 }
 
 // One handle per location for the whole process, kept on globalThis so dev-server reloads reuse it.
-const registry: Map<string, Promise<SqlDatabase>> = ((globalThis as { __netnoSql?: Map<string, Promise<SqlDatabase>> }).__netnoSql ??=
-  new Map());
+const registry: Map<string, Promise<SqlDatabase>> = ((
+  globalThis as { __netnoSql?: Map<string, Promise<SqlDatabase>> }
+).__netnoSql ??= new Map());
+
+// A thread that only reads (the analysis worker) opens its databases read-only and leaves the schema to the
+// process that writes, which migrated it before it asked.
+let readOnly = false;
+
+/**
+ * From now on, this thread opens every database read-only and without migrating it: SQLite with
+ * `readonly`, PostgreSQL sessions with `default_transaction_read_only`. For worker threads that only read.
+ */
+export function openSqlReadOnlyInThisThread(): void {
+  readOnly = true;
+}
 
 /** The database at a location, opened and migrated to the current schema on first use in this process. */
 export function openSql(location: SqlLocation): Promise<SqlDatabase> {
@@ -107,6 +141,15 @@ export async function closeAllSql(): Promise<void> {
 async function connect(location: SqlLocation, forget: () => void): Promise<SqlDatabase> {
   let db: Kysely<Database>;
   if (location.engine === "sqlite") {
+    if (readOnly) {
+      // WAL lets this reader run beside the writer; the journal mode and statistics are the writer's.
+      const handle = new BetterSqlite3(location.file, { readonly: true, fileMustExist: true });
+      handle.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
+      db = new Kysely<Database>({
+        dialect: new PatientSqliteDialect({ database: reusingStatements(handle) }),
+      });
+      return handleFor(location, db, forget);
+    }
     mkdirSync(path.dirname(location.file), { recursive: true });
     const handle = new BetterSqlite3(location.file);
     // WAL lets the CLI import while the server reads; FULL syncs every commit, so an acknowledged write
@@ -119,20 +162,29 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
     // An erased member's words must not linger in freed pages of the file: overwrite what is deleted.
     handle.pragma("secure_delete = ON");
     handle.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
-    db = new Kysely<Database>({ dialect: new PatientSqliteDialect({ database: reusingStatements(handle) }) });
+    db = new Kysely<Database>({
+      dialect: new PatientSqliteDialect({ database: reusingStatements(handle) }),
+    });
   } else {
     const schema = location.schema;
     // The schema goes in the startup packet (the name is checked by sqlLocation), so every connection
     // is on it before its first query, with no extra round trip.
+    const options = [
+      ...(schema ? [`-c search_path=${schema}`] : []),
+      ...(readOnly ? ["-c default_transaction_read_only=on"] : []),
+    ];
     const pool = new pg.Pool({
       connectionString: location.url,
-      max: 10,
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      max: readOnly ? 2 : 10,
+      ...(options.length ? { options: options.join(" ") } : {}),
     });
     // An idle connection that the server ends (a restart, an administrator) is an "error" event on the
     // pool: without a listener it would end the whole process. The pool opens a new one when needed.
-    pool.on("error", (error) => console.warn(`netno: a PostgreSQL connection was closed: ${error.message}`));
+    pool.on("error", (error) =>
+      console.warn(`netno: a PostgreSQL connection was closed: ${error.message}`),
+    );
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    if (readOnly) return handleFor(location, db, forget);
     if (schema) {
       try {
         await createSchema(db, schema);
@@ -149,6 +201,10 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
     throw error;
   }
   if (location.engine === "sqlite") await refreshStatistics(db);
+  return handleFor(location, db, forget);
+}
+
+function handleFor(location: SqlLocation, db: Kysely<Database>, forget: () => void): SqlDatabase {
   let closed = false;
   return {
     engine: location.engine,
@@ -167,7 +223,9 @@ async function createSchema(db: Kysely<Database>, schema: string): Promise<void>
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   } catch (error) {
-    const found = await sql<{ n: string }>`select count(*) as n from pg_namespace where nspname = ${schema}`.execute(db);
+    const found = await sql<{
+      n: string;
+    }>`select count(*) as n from pg_namespace where nspname = ${schema}`.execute(db);
     if (Number(found.rows[0]?.n ?? 0) === 0) throw error;
   }
 }
@@ -225,7 +283,11 @@ async function runMigrations(db: Kysely<Database>, engine: SqlEngine): Promise<v
  * `lockKey`, when given, serialises transactions that must not interleave (imports and erasures of one
  * project) with a transaction-scoped advisory lock.
  */
-export async function inTransaction<R>(database: SqlDatabase, work: (trx: Kysely<Database>) => Promise<R>, options: { lockKey?: string } = {}): Promise<R> {
+export async function inTransaction<R>(
+  database: SqlDatabase,
+  work: (trx: Kysely<Database>) => Promise<R>,
+  options: { lockKey?: string } = {},
+): Promise<R> {
   if (database.engine === "sqlite") {
     return database.db.connection().execute(async (connection) => {
       await beginImmediate(connection);
@@ -243,13 +305,17 @@ export async function inTransaction<R>(database: SqlDatabase, work: (trx: Kysely
     });
   }
   const result = await database.db.transaction().execute(async (trx) => {
-    if (options.lockKey) await sql`select pg_advisory_xact_lock(hashtext(${options.lockKey}))`.execute(trx);
+    if (options.lockKey)
+      await sql`select pg_advisory_xact_lock(hashtext(${options.lockKey}))`.execute(trx);
     const done = await work(trx);
     // This connection's row counts reach pg_stat_user_tables when it is next idle, not up to 1 s later
     // (PostgreSQL 15 and later; an unknown function would abort the transaction, hence the version check).
     if (options.lockKey?.startsWith("corpus:")) {
-      const version = await sql<{ v: number }>`select current_setting('server_version_num')::int as v`.execute(trx);
-      if (Number(version.rows[0]?.v) >= 150000) await sql`select pg_stat_force_next_flush()`.execute(trx);
+      const version = await sql<{
+        v: number;
+      }>`select current_setting('server_version_num')::int as v`.execute(trx);
+      if (Number(version.rows[0]?.v) >= 150000)
+        await sql`select pg_stat_force_next_flush()`.execute(trx);
     }
     return done;
   });
@@ -268,7 +334,9 @@ async function refreshPostgresStatistics(db: Kysely<Database>): Promise<void> {
   try {
     const stale = await sql<{ relname: string }>`select s.relname from pg_stat_user_tables s
       join pg_class c on c.oid = s.relid
-      where s.schemaname = current_schema() and s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)`.execute(db);
+      where s.schemaname = current_schema() and s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)`.execute(
+      db,
+    );
     if (stale.rows.length === 0) return;
     await sql`analyze ${sql.join(stale.rows.map((row) => sql.id(row.relname)))}`.execute(db);
   } catch {
@@ -290,7 +358,12 @@ async function refreshStatistics(connection: Kysely<Database>): Promise<void> {
 }
 
 function isBusy(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "code" in error && String(error.code).startsWith("SQLITE_BUSY");
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    "code" in error &&
+    String(error.code).startsWith("SQLITE_BUSY")
+  );
 }
 
 /** Takes SQLite's write lock (the patient connection waits for it without blocking the event loop). */
@@ -307,9 +380,14 @@ async function patiently<R>(run: () => Promise<R>): Promise<R> {
     } catch (error) {
       if (!isBusy(error)) throw error;
       if (Date.now() > deadline) {
-        throw new ResearchError("conflict", "The database stayed busy (a long import is running?). Try again when it has finished.");
+        throw new ResearchError(
+          "conflict",
+          "The database stayed busy (a long import is running?). Try again when it has finished.",
+        );
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(200, 5 * 2 ** Math.min(attempt, 6))),
+      );
     }
   }
 }
@@ -319,7 +397,10 @@ class PatientConnection implements DatabaseConnection {
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     return patiently(() => this.inner.executeQuery<R>(compiledQuery));
   }
-  streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+  streamQuery<R>(
+    compiledQuery: CompiledQuery,
+    chunkSize?: number,
+  ): AsyncIterableIterator<QueryResult<R>> {
     return this.inner.streamQuery<R>(compiledQuery, chunkSize);
   }
 }
