@@ -6,7 +6,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/", "public/build/", "node_modules/", "test-results/", ".cache/", "data/"] },
+  { ignores: ["build/", "public/build/", "node_modules/", "test-results/", ".cache/", "data/", "tests/.tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,6 +5,9 @@ import path from "node:path";
 import pg from "pg";
 import { afterEach, onTestFinished } from "vitest";
 import { createAccount, createFirstAdmin, type PublicUser } from "../research/accounts/index.js";
+import { createCodes } from "../research/coding/index.js";
+import { importFiles, iterateVisiblePosts } from "../research/collection/index.js";
+import type { CorpusPost } from "../research/collection/model.js";
 import {
   createProject,
   addProjectMember,
@@ -173,6 +176,39 @@ export async function addMember(
   addedBy: string,
 ): Promise<void> {
   await addProjectMember({ store, slug: project.slug, email: user.email, role, addedBy });
+}
+
+/**
+ * The agreement tests' project: Ana (admin, owner) and Ben (researcher) with the Reddit fixture imported,
+ * the codes Fix and Care and nothing coded yet; `span(i)` is the first four characters of post `i`.
+ */
+export async function buildTwoCoderProject({ store }: { store?: DocumentStore } = {}) {
+  store ??= await buildStore();
+  const ana = await buildUser(store, { admin: true, name: "Ana" });
+  const ben = await buildUser(store, { name: "Ben" });
+  const project = await buildProject(store, ana);
+  const { slug } = project;
+  await addMember(store, project, ben, "researcher", ana.id);
+  await importFiles({
+    store,
+    slug,
+    files: [path.resolve(__dirname, "fixtures/reddit-thread.json")],
+  });
+  const [fix, care] = await createCodes({
+    store,
+    slug,
+    userId: ana.id,
+    codes: [{ name: "Fix" }, { name: "Care" }],
+  });
+  const posts: CorpusPost[] = [];
+  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
+  const span = (i: number) => ({
+    sourceType: "post" as const,
+    sourceId: posts[i].id,
+    start: 0,
+    end: 4,
+  });
+  return { store, project, slug, ana, ben, fix, care, posts, span };
 }
 
 export const SHARED_DATA = path.resolve(__dirname, "../../shared/data");

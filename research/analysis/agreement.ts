@@ -4,8 +4,7 @@ import { codebookFile } from "../coding/model.js";
 import { getVisiblePostsIn, projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import { ResearchError } from "../shared/errors.js";
-import { cachedAnalysis } from "./analysis-cache.js";
-import { runOffThread } from "./off-thread.js";
+import { cachedOffThread } from "./analysis-cache.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
 import {
   cohensKappa,
@@ -134,15 +133,12 @@ export async function computeAgreement({
   // The codebook is read here, before the revision, so the key never names an older codebook than the one
   // the result was computed with (it gives the codes' names).
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
-  return cachedAnalysis({
+  return cachedOffThread({
     store,
     slug,
-    part: "agreement",
-    dependsOn: [choices, codebook.codes],
-    compute: () =>
-      runOffThread(store, { kind: "agreement", slug, args: choices }, () =>
-        tallyAgreement({ store, slug, ...choices }),
-      ),
+    kind: "agreement",
+    args: choices,
+    dependsOn: [codebook.codes],
   });
 }
 

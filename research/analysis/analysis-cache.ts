@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { getCodingsRevision, projectSql } from "../collection/corpus.js";
 import type { DocumentStore } from "../store/index.js";
+import type { AnalysisArgs, AnalysisKind, AnalysisResult } from "./analysis-tasks.js";
+import { runOffThread } from "./off-thread.js";
 
 /**
  * Aggregates over all of a project's codings (agreement, frequencies, co-occurrence, maps, report counts)
@@ -52,4 +54,31 @@ export async function cachedAnalysis<T>({
     if (results.get(key) === computing) results.delete(key);
   });
   return computing;
+}
+
+/**
+ * The analysis `kind` of analysis-tasks.ts, kept under the project's revisions, its arguments and
+ * `dependsOn` (the documents it reads, read by the caller first: see cachedAnalysis), computed on the
+ * analysis worker when it is not kept.
+ */
+export function cachedOffThread<K extends AnalysisKind>({
+  store,
+  slug,
+  kind,
+  args,
+  dependsOn = [],
+}: {
+  store: DocumentStore;
+  slug: string;
+  kind: K;
+  args: AnalysisArgs<K>;
+  dependsOn?: unknown[];
+}): Promise<AnalysisResult<K>> {
+  return cachedAnalysis({
+    store,
+    slug,
+    part: kind,
+    dependsOn: [args, ...dependsOn],
+    compute: () => runOffThread(store, { kind, slug, args }),
+  });
 }

@@ -10,7 +10,7 @@ import {
   type DocumentStore,
 } from "../store/index.js";
 import { openSqlReadOnlyInThisThread } from "../store/sql/database.js";
-import { analysisTasks, isAnalysisKind } from "./analysis-tasks.js";
+import { isAnalysisKind, runAnalysisTask } from "./analysis-tasks.js";
 import type { WorkerError, WorkerReply, WorkerRequest, WorkerStore } from "./off-thread.js";
 
 openSqlReadOnlyInThisThread();
@@ -48,14 +48,9 @@ function describe(error: unknown): WorkerError {
 async function answer({ id, store, task }: WorkerRequest): Promise<WorkerReply> {
   try {
     if (!isAnalysisKind(task.kind)) throw new Error(`Unknown analysis "${task.kind}".`);
-    const run: (store: DocumentStore, slug: string, args: unknown) => Promise<unknown> =
-      // The arguments were built for this kind by the function that named it (runOffThread's caller).
-      analysisTasks[task.kind] as (
-        store: DocumentStore,
-        slug: string,
-        args: unknown,
-      ) => Promise<unknown>;
-    return { id, ok: true, result: await run(storeFor(store), task.slug, task.args) };
+    // The arguments were built for this kind by runOffThread's typed caller, on the other thread.
+    const result = await runAnalysisTask(storeFor(store), task.kind, task.slug, task.args as never);
+    return { id, ok: true, result };
   } catch (error) {
     return { id, ok: false, error: describe(error) };
   }

@@ -4,8 +4,7 @@ import { codebookFile } from "../coding/model.js";
 import { listCommunities, projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
 import type { DocumentStore } from "../store/index.js";
-import { cachedAnalysis } from "./analysis-cache.js";
-import { runOffThread } from "./off-thread.js";
+import { cachedOffThread } from "./analysis-cache.js";
 
 /**
  * Code frequencies and co-occurrence, counted in SQL over the visible codings (opted-out members' posts
@@ -33,15 +32,12 @@ export async function codeFrequencies({
   by: FrequencyDimension;
 }): Promise<CodeFrequencies> {
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
-  return cachedAnalysis({
+  return cachedOffThread({
     store,
     slug,
-    part: "frequencies",
-    dependsOn: [by, codebook.codes],
-    compute: () =>
-      runOffThread(store, { kind: "frequencies", slug, args: { by } }, () =>
-        countCodeFrequencies({ store, slug, by }),
-      ),
+    kind: "frequencies",
+    args: { by },
+    dependsOn: [codebook.codes],
   });
 }
 
@@ -122,15 +118,12 @@ export async function codeCooccurrence({
   overlappingOnly?: boolean;
 }): Promise<CooccurrenceNetwork> {
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
-  return cachedAnalysis({
+  return cachedOffThread({
     store,
     slug,
-    part: "cooccurrence",
-    dependsOn: [overlappingOnly, codebook.codes],
-    compute: () =>
-      runOffThread(store, { kind: "cooccurrence", slug, args: { overlappingOnly } }, () =>
-        countCooccurrence({ store, slug, overlappingOnly }),
-      ),
+    kind: "cooccurrence",
+    args: { overlappingOnly },
+    dependsOn: [codebook.codes],
   });
 }
 

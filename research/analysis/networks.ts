@@ -24,8 +24,7 @@ import { ConsentStatusSchema, type CloakingLevel, type ConsentStatus } from "../
 import { projectKeys } from "../projects/model.js";
 import { displayName, type NamedMember } from "../reporting/cloaking.js";
 import { nextTurn } from "../shared/next-turn.js";
-import { cachedAnalysis } from "./analysis-cache.js";
-import { runOffThread } from "./off-thread.js";
+import { cachedOffThread } from "./analysis-cache.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
 import { countCodedPostsByMember, countCodeCooccurrence } from "./coding-queries.js";
 
@@ -593,16 +592,7 @@ export async function memberInteractionNetwork({
   // Names and consent come from the members table (the corpus revision), the colouring's counts from the
   // codings (their revision); the cloaking level and the choices are in the key.
   const args = { level, maxNodes, colouring, communityIds };
-  return cachedAnalysis({
-    store,
-    slug,
-    part: "member-network",
-    dependsOn: [args],
-    compute: () =>
-      runOffThread(store, { kind: "memberNetwork", slug, args }, () =>
-        layoutMemberInteractionNetwork({ store, slug, ...args }),
-      ),
-  });
+  return cachedOffThread({ store, slug, kind: "memberNetwork", args });
 }
 
 /** Lays out what memberInteractionNetwork describes, on this thread and without its cache. */
@@ -753,15 +743,12 @@ export async function codeCooccurrenceNetwork({
 }): Promise<Network> {
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
   const args = { minWeight, communityIds };
-  return cachedAnalysis({
+  return cachedOffThread({
     store,
     slug,
-    part: "code-network",
-    dependsOn: [args, codebook.codes],
-    compute: () =>
-      runOffThread(store, { kind: "codeNetwork", slug, args }, () =>
-        layoutCodeCooccurrenceNetwork({ store, slug, ...args }),
-      ),
+    kind: "codeNetwork",
+    args,
+    dependsOn: [codebook.codes],
   });
 }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ResearchError, type ErrorLocation, type ResearchErrorCode } from "../shared/errors.js";
 import type { DocumentStore, SqlLocation } from "../store/index.js";
+import type { AnalysisArgs, AnalysisKind, AnalysisResult } from "./analysis-tasks.js";
 
 /**
  * Aggregates over a project's codings run on a worker thread with its own read-only connection (SQLite in
@@ -86,20 +87,26 @@ function revive(error: WorkerError): Error {
 }
 
 /**
- * Runs `task` on the analysis worker against the same data as `store`; `inline` computes the same result
- * on this thread when there is no worker script (the CLI: a process of its own anyway).
+ * Runs the analysis `kind` of analysis-tasks.ts on the worker against the same data as `store`; without a
+ * worker script (the CLI's bundle: a process of its own anyway) it runs on this thread instead.
  */
-export function runOffThread<T>(
+export async function runOffThread<K extends AnalysisKind>(
   store: DocumentStore,
-  task: AnalysisTask,
-  inline: () => Promise<T>,
-): Promise<T> {
+  { kind, slug, args }: { kind: K; slug: string; args: AnalysisArgs<K> },
+): Promise<AnalysisResult<K>> {
   const script = workerScript();
   if (!script) {
     counts.inline++;
-    return inline();
+    // Loaded when first needed: the tasks import the analyses, which import this module.
+    const { runAnalysisTask } = await import("./analysis-tasks.js");
+    return runAnalysisTask(store, kind, slug, args);
   }
   counts.offThread++;
+  return postToWorker(script, store, { kind, slug, args }) as Promise<AnalysisResult<K>>;
+}
+
+/** Sends `task` to the worker (started on first use) and waits for its reply to this very request. */
+function postToWorker(script: URL, store: DocumentStore, task: AnalysisTask): Promise<unknown> {
   running ??= startWorker(script);
   const { worker, pending } = running;
   const id = nextId++;
@@ -108,9 +115,8 @@ export function runOffThread<T>(
     store: { root: store.root, sqlLocation: store.sqlLocation },
     task,
   };
-  return new Promise<T>((resolve, reject) => {
-    // The worker replies with what the task's function returned for this very call (structured clone).
-    pending.set(id, { resolve: (value) => resolve(value as T), reject });
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
     // A request in flight keeps the process alive until its answer.
     worker.ref();
     worker.postMessage(request);

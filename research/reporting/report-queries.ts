@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { cachedAnalysis } from "../analysis/analysis-cache.js";
+import { cachedOffThread } from "../analysis/analysis-cache.js";
 import { countVisibleCodings, visibleCodings } from "../analysis/coding-queries.js";
-import { runOffThread } from "../analysis/off-thread.js";
 import { projectSql, visiblePosts, visiblePostsOf } from "../collection/corpus.js";
 import { coderNames } from "../coding/coders.js";
 import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
@@ -191,16 +190,7 @@ export async function listEvidenceSegments({
   quoteLength?: number;
 }): Promise<EvidenceSegment[]> {
   // The codings are the oldest few hundred of them all: kept per revision, read on the analysis worker.
-  const rows = await cachedAnalysis({
-    store,
-    slug,
-    part: "evidence-rows",
-    dependsOn: [limit],
-    compute: () =>
-      runOffThread(store, { kind: "evidenceRows", slug, args: { limit } }, () =>
-        readEvidenceRows({ store, slug, limit }),
-      ),
-  });
+  const rows = await cachedOffThread({ store, slug, kind: "evidenceRows", args: { limit } });
   const names = await coderNames({ store, slug });
   const segments = new Map<string, EvidenceSegment>();
   for (const row of rows) {
@@ -273,16 +263,7 @@ export async function countReportCodings({
   slug: string;
   communityIds: readonly string[] | null;
 }): Promise<number> {
-  return cachedAnalysis({
-    store,
-    slug,
-    part: "visible-codings",
-    dependsOn: [communityIds],
-    compute: () =>
-      runOffThread(store, { kind: "visibleCodings", slug, args: { communityIds } }, () =>
-        countVisibleCodingsOf({ store, slug, communityIds }),
-      ),
-  });
+  return cachedOffThread({ store, slug, kind: "visibleCodings", args: { communityIds } });
 }
 
 /** Counts what countReportCodings describes, on this thread and without its cache. */

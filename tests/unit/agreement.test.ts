@@ -1,4 +1,3 @@
-import path from "node:path";
 import { expect, test } from "vitest";
 import {
   cohensKappa,
@@ -6,10 +5,8 @@ import {
   percentAgreement,
 } from "../../research/analysis/agreement-statistics.js";
 import { computeAgreement } from "../../research/analysis/agreement.js";
-import { applyCode, createCodes } from "../../research/coding/index.js";
-import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
-import type { CorpusPost } from "../../research/collection/model.js";
-import { addMember, buildProject, buildStore, buildUser } from "../factories.js";
+import { applyCode } from "../../research/coding/index.js";
+import { buildTwoCoderProject } from "../factories.js";
 
 test("Cohen's kappa reproduces the textbook 50-item example (po 0.7, pe 0.5, kappa 0.4)", () => {
   // 20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no (Wikipedia, "Cohen's kappa", worked example).
@@ -51,31 +48,7 @@ test("Krippendorff's alpha equals the binary example of two coders on ten units 
 });
 
 test("agreement per code and overall, with the disagreeing segments listed", async () => {
-  const store = await buildStore();
-  const ana = await buildUser(store, { admin: true, name: "Ana" });
-  const ben = await buildUser(store, { name: "Ben" });
-  const project = await buildProject(store, ana);
-  const { slug } = project;
-  await addMember(store, project, ben, "researcher", ana.id);
-  await importFiles({
-    store,
-    slug,
-    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
-  });
-  const [fix, care] = await createCodes({
-    store,
-    slug,
-    userId: ana.id,
-    codes: [{ name: "Fix" }, { name: "Care" }],
-  });
-  const posts: CorpusPost[] = [];
-  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
-  const span = (i: number) => ({
-    sourceType: "post" as const,
-    sourceId: posts[i].id,
-    start: 0,
-    end: 4,
-  });
+  const { store, slug, ana, ben, fix, care, posts, span } = await buildTwoCoderProject();
   // Both coders look at posts 0-3. Fix: agree on 0 (yes), 1 (yes), 2 (no), disagree on 3. Care: agree everywhere it is used.
   for (const [coder, fixed, cared] of [
     [ana, [0, 1, 3], [2, 3]],
@@ -112,26 +85,7 @@ test("agreement per code and overall, with the disagreeing segments listed", asy
 });
 
 test("a source one coder coded and the other left uncoded is a disagreement, not dropped", async () => {
-  const store = await buildStore();
-  const ana = await buildUser(store, { admin: true, name: "Ana" });
-  const ben = await buildUser(store, { name: "Ben" });
-  const project = await buildProject(store, ana);
-  const { slug } = project;
-  await addMember(store, project, ben, "researcher", ana.id);
-  await importFiles({
-    store,
-    slug,
-    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
-  });
-  const [fix] = await createCodes({ store, slug, userId: ana.id, codes: [{ name: "Fix" }] });
-  const posts: CorpusPost[] = [];
-  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
-  const span = (i: number) => ({
-    sourceType: "post" as const,
-    sourceId: posts[i].id,
-    start: 0,
-    end: 4,
-  });
+  const { store, slug, ana, ben, fix, posts, span } = await buildTwoCoderProject();
   // Both apply Fix to posts 0 and 1; only Ana codes post 2 (Ben gave it no code).
   for (const i of [0, 1, 2])
     await applyCode({ store, slug, coderId: ana.id, codeIds: [fix.id], span: span(i) });

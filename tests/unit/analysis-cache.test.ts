@@ -1,4 +1,3 @@
-import path from "node:path";
 import { expect, test } from "vitest";
 import { computeAgreement } from "../../research/analysis/agreement.js";
 import { codeCooccurrence, codeFrequencies } from "../../research/analysis/code-analysis.js";
@@ -7,55 +6,25 @@ import { analysisRuns } from "../../research/analysis/off-thread.js";
 import {
   addCodingsInBulk,
   applyCode,
-  createCodes,
   removeCoding,
   renameCode,
 } from "../../research/coding/index.js";
-import {
-  createFieldNote,
-  importFiles,
-  iterateVisiblePosts,
-  updateFieldNote,
-} from "../../research/collection/index.js";
-import type { CorpusPost } from "../../research/collection/model.js";
+import { createFieldNote, updateFieldNote } from "../../research/collection/index.js";
 import { recordConsent } from "../../research/entree/index.js";
 import { listEvidenceSegments } from "../../research/reporting/report-queries.js";
-import { addMember, buildProject, buildSecondStore, buildStore, buildUser } from "../factories.js";
+import { buildSecondStore, buildTwoCoderProject } from "../factories.js";
 
 /** Two coders on the Reddit fixture: both code posts 0-2 with Fix, Ben also post 3 (one disagreement). */
 async function codedProject() {
-  const store = await buildStore();
-  const ana = await buildUser(store, { admin: true, name: "Ana" });
-  const ben = await buildUser(store, { name: "Ben" });
-  const project = await buildProject(store, ana);
-  const { slug } = project;
-  await addMember(store, project, ben, "researcher", ana.id);
-  await importFiles({
-    store,
-    slug,
-    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
-  });
-  const [fix, care] = await createCodes({
-    store,
-    slug,
-    userId: ana.id,
-    codes: [{ name: "Fix" }, { name: "Care" }],
-  });
-  const posts: CorpusPost[] = [];
-  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
-  const span = (i: number) => ({
-    sourceType: "post" as const,
-    sourceId: posts[i].id,
-    start: 0,
-    end: 4,
-  });
+  const project = await buildTwoCoderProject();
+  const { store, slug, ana, ben, fix, span } = project;
   for (const i of [0, 1, 2]) {
     await applyCode({ store, slug, span: span(i), codeIds: [fix.id], coderId: ana.id });
     await applyCode({ store, slug, span: span(i), codeIds: [fix.id], coderId: ben.id });
   }
   await applyCode({ store, slug, span: span(3), codeIds: [fix.id], coderId: ben.id });
   const agreement = () => computeAgreement({ store, slug, coderIds: [ana.id, ben.id] });
-  return { store, slug, ana, ben, fix, care, posts, span, agreement };
+  return { ...project, agreement };
 }
 
 test("a second view after no change is served from the cache, computed once on the analysis worker", async () => {

@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { listAllProjects } from "../../research/projects/index.js";
-import { buildStore, storeEnv, TEST_ENGINE } from "../factories.js";
+import { applyCode } from "../../research/coding/index.js";
+import { buildStore, buildTwoCoderProject, storeEnv, TEST_ENGINE } from "../factories.js";
 import type { DocumentStore } from "../../research/store/index.js";
 
 const NETNO = path.resolve(__dirname, "../../scripts/netno.js");
@@ -80,7 +81,7 @@ test(`netno export refuses to write inside the data directory and leaves its fil
 
 test(`the prebuilt CLI bundle runs the same commands as the TypeScript sources (${TEST_ENGINE})`, async () => {
   const store = await buildStore();
-  const { mkdir, mkdtemp, rm, writeFile } = await import("node:fs/promises");
+  const { mkdir, mkdtemp, readFile, rm, writeFile } = await import("node:fs/promises");
   // Inside the repository, as build/ is: the bundle's packages resolve from its node_modules.
   const scratch = path.resolve(__dirname, "../.tmp");
   await mkdir(scratch, { recursive: true });
@@ -111,6 +112,22 @@ test(`the prebuilt CLI bundle runs the same commands as the TypeScript sources (
   expect(JSON.parse(created.stdout)).toMatchObject({ slug: "bundled" });
   const listed = await run(["project", "list", "--json"]);
   expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ slug: "bundled" })]);
+  // The bundle has no analysis worker beside it: the report's analyses run inline in the command.
+  const coded = await buildTwoCoderProject({ store });
+  for (const coder of [coded.ana, coded.ben])
+    await applyCode({
+      store,
+      slug: coded.slug,
+      span: coded.span(0),
+      codeIds: [coded.fix.id],
+      coderId: coder.id,
+    });
+  const out = path.join(folder, "report.json");
+  const exported = await run(["export", coded.slug, "--format", "json", "--out", out, "--json"]);
+  expect(exported.stderr).toBe("");
+  expect(exported.code).toBe(0);
+  const report = JSON.parse(await readFile(out, "utf8"));
+  expect(report.method).toMatchObject({ codes: 2, codings: 2 });
   await rm(folder, { recursive: true, force: true });
 });
 

@@ -1,4 +1,3 @@
-import path from "node:path";
 import { expect, test } from "vitest";
 import { computeAgreement } from "../../research/analysis/agreement.js";
 import {
@@ -7,10 +6,8 @@ import {
   segmentPercentAgreement,
   segmentsOf,
 } from "../../research/analysis/segment-agreement.js";
-import { applyCode, createCodes } from "../../research/coding/index.js";
-import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
-import type { CorpusPost } from "../../research/collection/model.js";
-import { addMember, buildProject, buildStore, buildUser } from "../factories.js";
+import { applyCode } from "../../research/coding/index.js";
+import { buildTwoCoderProject } from "../factories.js";
 
 test("two passages overlap by their shared length over their joint length", () => {
   expect(overlapShare({ start: 0, end: 10 }, { start: 0, end: 9 })).toBeCloseTo(0.9, 10);
@@ -41,25 +38,7 @@ test("percent agreement per segment is the share of passages either coder marked
 });
 
 test("agreement per segment counts a passage only one coder marked as a disagreement, where per post it agrees", async () => {
-  const store = await buildStore();
-  const ana = await buildUser(store, { admin: true, name: "Ana" });
-  const ben = await buildUser(store, { name: "Ben" });
-  const project = await buildProject(store, ana);
-  const { slug } = project;
-  await addMember(store, project, ben, "researcher", ana.id);
-  await importFiles({
-    store,
-    slug,
-    files: [path.resolve(__dirname, "../fixtures/reddit-thread.json")],
-  });
-  const [fix, care] = await createCodes({
-    store,
-    slug,
-    userId: ana.id,
-    codes: [{ name: "Fix" }, { name: "Care" }],
-  });
-  const posts: CorpusPost[] = [];
-  for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
+  const { store, slug, ana, ben, fix, care, posts } = await buildTwoCoderProject();
   const long = posts.filter((post) => [...post.text].length >= 40);
   expect(long.length).toBeGreaterThanOrEqual(3);
   const code = async (coderId: string, codeId: string, post: number, start: number, end: number) =>
