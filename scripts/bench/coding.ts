@@ -31,6 +31,8 @@ import {
   ratio,
   startBenchPostgres,
   startServer,
+  fetchRetryingClosedConnection as request,
+  retriesAfterClosedConnection,
   summarize,
   writeResult,
   type RunningServer,
@@ -151,23 +153,6 @@ async function logIn(server: RunningServer, email: string): Promise<string> {
   const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0];
   if (!cookie) throw new Error(`login of ${email} failed: HTTP ${response.status}`);
   return cookie;
-}
-
-let socketRetries = 0;
-
-/**
- * fetch, once more when the server had just closed an idle keep-alive connection (undici then reports
- * "other side closed" before the request reached the server, so repeating it changes nothing).
- */
-async function request(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    const code = (error as { cause?: { code?: string } }).cause?.code;
-    if (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET") throw error;
-    socketRetries++;
-    return fetch(url, init);
-  }
 }
 
 type Ack = { postId: string; coderId: string };
@@ -336,7 +321,7 @@ try {
     large,
     p95GrowthFrom1kTo100k: p95Growth,
     refused: smallRefused + refused,
-    socketRetries,
+    socketRetries: retriesAfterClosedConnection(),
     check,
     aims: {
       p95Under30msAt100k: large.oneCoder.apply.p95 < 30,

@@ -279,6 +279,32 @@ export async function waitUntil(
 }
 
 /** One timed GET: the whole body read, so the time is what a browser waits for. */
+let closedConnectionRetries = 0;
+
+/** How many requests fetchRetryingClosedConnection sent again (reported beside the figures). */
+export function retriesAfterClosedConnection(): number {
+  return closedConnectionRetries;
+}
+
+/**
+ * fetch, once more when the server had just closed an idle keep-alive connection (undici then reports
+ * "other side closed" before the request reached the server, so repeating it changes nothing). Happens
+ * after a pause longer than the server's keep-alive timeout (5 s), such as a CLI command between rounds.
+ */
+export async function fetchRetryingClosedConnection(
+  url: string,
+  init?: RequestInit,
+): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET") throw error;
+    closedConnectionRetries++;
+    return fetch(url, init);
+  }
+}
+
 export async function timedGet(
   url: string,
   headers: Record<string, string> = {},
@@ -286,7 +312,11 @@ export async function timedGet(
 ): Promise<{ ms: number; status: number; bytes: number }> {
   const started = performance.now();
   const signal = AbortSignal.timeout(timeoutMs);
-  const response = await fetch(url, { headers, redirect: "manual", signal });
+  const response = await fetchRetryingClosedConnection(url, {
+    headers,
+    redirect: "manual",
+    signal,
+  });
   const body = await response.arrayBuffer();
   return { ms: performance.now() - started, status: response.status, bytes: body.byteLength };
 }

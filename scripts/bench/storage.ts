@@ -25,6 +25,8 @@ import {
   machine,
   ratio,
   startServer,
+  fetchRetryingClosedConnection,
+  retriesAfterClosedConnection,
   summarize,
   timeProcess,
   timedGet,
@@ -341,7 +343,7 @@ async function measurePages(
   setup: Setup,
   roundsHere: number,
 ) {
-  const login = await (await fetch(`${server.base}/login`, { headers: {} })).text();
+  const login = await (await fetchRetryingClosedConnection(`${server.base}/login`)).text();
   const asset = login.match(/\/build\/[^"']+\.js/)?.[0];
   const targets: Array<{ name: string; path: string; cookie: boolean; floor?: boolean }> = [
     ...(asset ? [{ name: "floor: static asset", path: asset, cookie: false, floor: true }] : []),
@@ -512,6 +514,7 @@ await (
   queries: QUERIES,
   before,
   afterOneOptOut: afterOptOut,
+  requestsSentAgainAfterAClosedIdleConnection: retriesAfterClosedConnection(),
 });
 const { closeAllSql } = await import("../../research/store/index.js");
 await closeAllSql();
