@@ -6,6 +6,42 @@ export type MapEdge = { source: string; target: string; weight: number };
 export type MapData = { title: string; nodes: MapNode[]; edges: MapEdge[]; legend: Array<{ label: string; colour: string }> };
 
 const FRAME = { width: 900, height: 600 };
+
+type NetworkLike = {
+  title: string;
+  nodes: ReadonlyArray<MapNode>;
+  edges: ReadonlyArray<MapEdge>;
+  legend: MapData["legend"];
+};
+
+/**
+ * What a page sends of a network: the drawn fields only (no metrics or time spells: the downloads have
+ * them), and short node keys instead of 36-character ids. A 2,000-member map has some 5,500 links, each
+ * naming two nodes in the markup and again in the page's data: with the ids that was 3 MB of HTML.
+ */
+export function mapForPage(network: NetworkLike): MapData {
+  const keys = new Map(network.nodes.map((node, i) => [node.id, i.toString(36)]));
+  return {
+    title: network.title,
+    legend: network.legend,
+    nodes: network.nodes.map(({ label, size, group, colour, x, y, radius, labelSide }, i) => ({
+      id: i.toString(36),
+      label,
+      size,
+      group,
+      colour,
+      x,
+      y,
+      radius,
+      labelSide,
+    })),
+    edges: network.edges.flatMap(({ source, target, weight }) => {
+      const from = keys.get(source);
+      const to = keys.get(target);
+      return from !== undefined && to !== undefined ? [{ source: from, target: to, weight }] : [];
+    }),
+  };
+}
 const LABEL_FONT = 14;
 const LIST_LIMIT = 500;
 
@@ -133,12 +169,15 @@ const Drawing = memo(function Drawing({ nodes, edges, byId }: { nodes: MapNode[]
   const maxWeight = Math.max(1, ...edges.map((edge) => edge.weight));
   return (
     <g className="drawing">
-      {edges.map((edge, i) => {
-        const a = byId.get(edge.source);
-        const b = byId.get(edge.target);
-        if (!a || !b) return null;
-        return <line key={i} data-source={edge.source} data-target={edge.target} x1={a.x} y1={a.y} x2={b.x} y2={b.y} stroke="#8a93a3" strokeOpacity={large ? 0.25 : 0.45} strokeWidth={(large ? 0.6 : 1) + (3 * edge.weight) / maxWeight} />;
-      })}
+      {/* The links' colour and opacity are set once on their group (thousands of lines on a large map). */}
+      <g className="links" stroke="#8a93a3" strokeOpacity={large ? 0.25 : 0.45}>
+        {edges.map((edge, i) => {
+          const a = byId.get(edge.source);
+          const b = byId.get(edge.target);
+          if (!a || !b) return null;
+          return <line key={i} data-source={edge.source} data-target={edge.target} x1={a.x} y1={a.y} x2={b.x} y2={b.y} strokeWidth={Math.round(((large ? 0.6 : 1) + (3 * edge.weight) / maxWeight) * 10) / 10} />;
+        })}
+      </g>
       {nodes.map((node) => (
         <g key={node.id} className="node" data-id={node.id} transform={`translate(${node.x},${node.y})`}>
           <circle r={node.radius} fill={node.colour} stroke={node.labelSide ? "#1d2430" : "#fff"} strokeWidth={node.labelSide ? 1.2 : large ? 0.5 : 1}><title>{`${node.label} (${node.size})`}</title></circle>

@@ -3,7 +3,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
 import { Field, FormError, SelectField, ScopedForm, ScopedFormError, useFormEcho } from "~/components/field";
-import { NetworkMap } from "~/components/network-map";
+import { mapForPage, NetworkMap } from "~/components/network-map";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
@@ -28,7 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
   return {
     canEdit: roleAllows(role, "code"),
-    themeMap: report.maps.themes,
+    themeMap: mapForPage(report.maps.themes),
     themes: report.themes.map((t) => ({
       id: t.id,
       name: t.name,

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { NetworkMap } from "~/components/network-map";
+import { mapForPage, NetworkMap } from "~/components/network-map";
 import { store } from "~/server/context.server";
 import { requireProjectCapability } from "~/server/guards.server";
 import { buildReportData, describeScope, listCodes } from "~/server/research.server";
@@ -33,7 +33,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     slug: project.slug,
     query,
-    maps: report.maps,
+    maps: {
+      members: report.maps.members ? mapForPage(report.maps.members) : null,
+      codes: mapForPage(report.maps.codes),
+      themes: mapForPage(report.maps.themes),
+    },
     scope: describeScope(report.scope),
     codes: codes.map((code) => ({ id: code.id, name: code.name })),
   };
