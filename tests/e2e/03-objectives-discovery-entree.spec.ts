@@ -36,6 +36,9 @@ test("a researcher fills objectives, compares two candidates, selects one, write
   await page.getByLabel("URL", { exact: true }).fill("https://www.reddit.com/r/VanLife/");
   await page.getByRole("button", { name: "Add candidate" }).click();
   await expect(page.getByText("r/VanLife added as a candidate.")).toBeVisible();
+  // The form is drawn afresh (empty) once the new candidate is loaded; the status can show a moment
+  // before that, and what is typed in between would be cleared.
+  await expect(page.getByLabel("Community name", { exact: true })).toHaveValue("");
   await page.getByLabel("Community name", { exact: true }).fill("uBlock support forum");
   await page.getByLabel("Platform", { exact: true }).fill("discourse");
   await page.getByRole("button", { name: "Add candidate" }).click();
