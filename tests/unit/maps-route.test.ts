@@ -4,7 +4,7 @@
 import path from "node:path";
 import { expect, test } from "vitest";
 import { applyCode, createCodes } from "../../research/coding/index.js";
-import { importFiles, listMembers } from "../../research/collection/index.js";
+import { importFiles, iterateVisiblePosts, listMembers } from "../../research/collection/index.js";
 import { recordConsent } from "../../research/entree/index.js";
 import {
   bodyOf,
@@ -40,7 +40,6 @@ async function mappedProject() {
     codes: [{ name: "Fix" }, { name: "Care" }],
   });
   const { members } = await listMembers({ store, slug });
-  const { iterateVisiblePosts } = await import("../../research/collection/index.js");
   for await (const batch of iterateVisiblePosts({ store, slug }))
     for (const post of batch.slice(0, 3)) {
       const span = { sourceType: "post" as const, sourceId: post.id, start: 0, end: 4 };
@@ -100,6 +99,12 @@ test("the member count and the colouring are optional: absent, present, and nons
   );
   const odd = bodyOf(await (await caller(owner.id, "?members=7&min=x")).get()) as WithQuery;
   expect(odd.query).toMatchObject({ members: 2000, min: 1 });
+  // A colour naming no code of the codebook (an old link, a typo) colours by community, as with none.
+  const unknown = await (await caller(owner.id, "?colour=no-such-code")).get();
+  expect(statusOf(unknown)).toBe(200);
+  expect((bodyOf(unknown) as WithQuery).maps.members?.nodes.map((node) => node.colour)).toEqual(
+    plain.maps.members?.nodes.map((node) => node.colour),
+  );
 });
 
 test("researchers and strategists read the maps; someone outside the project gets not found, a visitor the login", async () => {

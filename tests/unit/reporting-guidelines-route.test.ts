@@ -123,6 +123,27 @@ test("a missing theme, an unknown theme, an unknown response or priority are ref
   expect(await guideline()).toMatchObject({ touchpoint: "", responses: [], priority: "" });
 });
 
+test("the guidelines page sends the theme map with its drawn fields only, under short keys", async () => {
+  const { strategist, as } = await guidelinesProject();
+  const { themeMap } = bodyOf(await (await as(strategist)).get()) as {
+    themeMap: {
+      nodes: Array<Record<string, unknown> & { id: string; label: string }>;
+      edges: Array<{ source: string; target: string }>;
+    };
+  };
+  expect(themeMap.nodes.map((node) => node.label)).toContain("Fix culture");
+  const keys = themeMap.nodes.map((node) => node.id);
+  for (const node of themeMap.nodes)
+    expect(Object.keys(node).sort()).toEqual(
+      ["colour", "group", "id", "label", "labelSide", "radius", "size", "x", "y"].sort(),
+    );
+  for (const edge of themeMap.edges)
+    expect(keys).toEqual(expect.arrayContaining([edge.source, edge.target]));
+  expect(JSON.stringify(themeMap)).not.toMatch(
+    /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/,
+  );
+});
+
 test("a strategist reads the guidelines and may not edit; non-members and signed out are refused", async () => {
   const { strategist, outsider, theme, as, pathname, guideline } = await guidelinesProject();
   const read = bodyOf(await (await as(strategist)).get()) as {
