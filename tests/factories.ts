@@ -73,6 +73,13 @@ export async function buildStore(): Promise<DocumentStore> {
   return store;
 }
 
+/** A fresh temporary folder for a test's input files, removed after the test. */
+export async function scratchDir(prefix = "netno-scratch-"): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /**
  * A lowdb store (files and a SQLite file) on a fresh temporary data directory, whatever engine the run
  * tests: for the tests of the file engine itself.

@@ -1,18 +1,26 @@
-import { copyFileSync, mkdtempSync } from "node:fs";
-import os from "node:os";
+import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { importFiles } from "../../research/collection/index.js";
 import { expect, test } from "./fixtures";
 import { ADMIN, e2eStore, ensureProject, loginAs } from "./helpers";
 
-test("a researcher uploads a Reddit thread and a Discourse topic, browses a thread, searches, and writes a field note linked to a post", async ({ page }) => {
+test("a researcher uploads a Reddit thread and a Discourse topic, browses a thread, searches, and writes a field note linked to a post", async ({
+  page,
+}) => {
   await loginAs(page, ADMIN);
   const slug = await ensureProject("upload-study", ADMIN.email);
   await page.goto(`/projects/${slug}/collection`);
-  await page.getByLabel("Files").setInputFiles([path.resolve("tests/fixtures/reddit-thread.json"), path.resolve("../shared/data/discourse-ublock/discourse_topic_1148.json")]);
+  await page
+    .getByLabel("Files")
+    .setInputFiles([
+      path.resolve("tests/fixtures/reddit-thread.json"),
+      path.resolve("../shared/data/discourse-ublock/discourse_topic_1148.json"),
+    ]);
   await page.getByRole("button", { name: "Import" }).click();
   await expect(page).toHaveURL(/\/collection\/jobs\//);
-  await expect(page.getByRole("status").filter({ hasText: "Import finished." })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole("status").filter({ hasText: "Import finished." })).toBeVisible({
+    timeout: 30_000,
+  });
   const report = page.getByRole("table", { name: "Import report" });
   await expect(report.getByRole("row", { name: /New posts/ })).toContainText("26");
   await expect(report.getByRole("row", { name: /New threads/ })).toContainText("2");
@@ -21,7 +29,15 @@ test("a researcher uploads a Reddit thread and a Discourse topic, browses a thre
 
   // A bad file fails with a clear message and changes nothing.
   await page.goto(`/projects/${slug}/collection`);
-  await page.getByLabel("Files").setInputFiles({ name: "broken.ndjson", mimeType: "application/x-ndjson", buffer: Buffer.from('{"id":"x","subreddit":"a","author":"b","body":"c","created_utc":1,"link_id":"t3_q"}\n{"id":"y","subreddit"') });
+  await page
+    .getByLabel("Files")
+    .setInputFiles({
+      name: "broken.ndjson",
+      mimeType: "application/x-ndjson",
+      buffer: Buffer.from(
+        '{"id":"x","subreddit":"a","author":"b","body":"c","created_utc":1,"link_id":"t3_q"}\n{"id":"y","subreddit"',
+      ),
+    });
   await page.getByRole("button", { name: "Import" }).click();
   await expect(page.getByRole("alert")).toContainText("broken.ndjson, line 2", { timeout: 30_000 });
   await expect(page.getByRole("alert")).toContainText("nothing in the project was changed");
@@ -50,7 +66,9 @@ test("a researcher uploads a Reddit thread and a Discourse topic, browses a thre
   await expect(page).toHaveURL(/\/collection\/notes\?about=post:/);
   await page.getByLabel("Kind of note").selectOption("observational");
   await page.getByLabel("Note title").fill("Shunts as expertise");
-  await page.getByLabel("Note (Markdown)").fill("Members point to **measurement** before buying parts. <script>alert(1)</script>");
+  await page
+    .getByLabel("Note (Markdown)")
+    .fill("Members point to **measurement** before buying parts. <script>alert(1)</script>");
   await page.getByRole("button", { name: "Save field note" }).click();
   await expect(page.getByText("Field note saved.")).toBeVisible();
   const note = page.getByRole("article", { name: "Shunts as expertise" });
@@ -67,28 +85,50 @@ test("a researcher uploads a Reddit thread and a Discourse topic, browses a thre
   await expect(page.getByTestId("status-collection")).toHaveText("Done");
 });
 
-test("the Imports table fits its card at 1366×768, long file names and all, with every Remove… link in view", async ({ page }) => {
+test("the Imports table fits its card at 1366×768, long file names and all, with every Remove… link in view", async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1366, height: 768 });
   await loginAs(page, ADMIN);
   await ensureProject("wide-imports", ADMIN.email);
   // Exports keep the long names their tools give them, often without a hyphen to break at.
-  const dir = mkdtempSync(path.join(os.tmpdir(), "netno-wide-"));
+  // The test's own output folder: Playwright empties it before each run.
+  const dir = test.info().outputPath("long-names");
+  mkdirSync(dir, { recursive: true });
   const named = (fixture: string, name: string) => {
     copyFileSync(path.resolve("tests/fixtures", fixture), path.join(dir, name));
     return path.join(dir, name);
   };
   const store = e2eStore();
-  await importFiles({ store, slug: "wide-imports", files: [named("mastodon-statuses.json", "mastodon_statuses_vanlife_hashtag_timeline_export.json")] });
-  await importFiles({ store, slug: "wide-imports", files: [named("twitter-v2.json", "twitter_v2_recent_search_vanlife_conversations.json"), named("hn-items.ndjson", "hackernews_items_solar_power_threads_2024.ndjson")] });
+  await importFiles({
+    store,
+    slug: "wide-imports",
+    files: [
+      named("mastodon-statuses.json", "mastodon_statuses_vanlife_hashtag_timeline_export.json"),
+    ],
+  });
+  await importFiles({
+    store,
+    slug: "wide-imports",
+    files: [
+      named("twitter-v2.json", "twitter_v2_recent_search_vanlife_conversations.json"),
+      named("hn-items.ndjson", "hackernews_items_solar_power_threads_2024.ndjson"),
+    ],
+  });
   await page.goto("/projects/wide-imports/collection");
   const table = page.locator("section[aria-labelledby=imports-heading] table");
-  const { client, scroll } = await table.evaluate((element) => ({ client: element.clientWidth, scroll: element.scrollWidth }));
+  const { client, scroll } = await table.evaluate((element) => ({
+    client: element.clientWidth,
+    scroll: element.scrollWidth,
+  }));
   expect(scroll, "the table scrolls inside its card").toBeLessThanOrEqual(client);
   const edge = (await table.boundingBox())!;
   const links = await table.getByRole("link", { name: /^Remove the import of/ }).all();
   expect(links).toHaveLength(2);
   for (const link of links) {
     const box = (await link.boundingBox())!;
-    expect(box.x + box.width, "Remove… lies inside the table's visible width").toBeLessThanOrEqual(edge.x + edge.width);
+    expect(box.x + box.width, "Remove… lies inside the table's visible width").toBeLessThanOrEqual(
+      edge.x + edge.width,
+    );
   }
 });

@@ -5,7 +5,13 @@ import path from "node:path";
 import { expect, test } from "vitest";
 import { listAllProjects } from "../../research/projects/index.js";
 import { applyCode } from "../../research/coding/index.js";
-import { buildStore, buildTwoCoderProject, storeEnv, TEST_ENGINE } from "../factories.js";
+import {
+  buildStore,
+  buildTwoCoderProject,
+  scratchDir,
+  storeEnv,
+  TEST_ENGINE,
+} from "../factories.js";
 import type { DocumentStore } from "../../research/store/index.js";
 
 const NETNO = path.resolve(__dirname, "../../scripts/netno.js");
@@ -134,9 +140,8 @@ test(`the prebuilt CLI bundle runs the same commands as the TypeScript sources (
 test(`netno import reads the upload form's options as the background job passes them: --encoding, --date-format (${TEST_ENGINE})`, async () => {
   const store = await buildStore();
   expect((await netno(store, ["project", "create", "latin", "--title", "Latin"])).code).toBe(0);
-  const { mkdtemp, writeFile } = await import("node:fs/promises");
-  const os = await import("node:os");
-  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-cli-latin1-"));
+  const { writeFile } = await import("node:fs/promises");
+  const folder = await scratchDir("netno-cli-latin1-");
   const file = path.join(folder, "forum.csv");
   await writeFile(
     file,

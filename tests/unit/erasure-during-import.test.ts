@@ -3,14 +3,13 @@
 // one process and across processes (the CLI importing while the server erases, and the other way round).
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdtemp, readFile, readdir } from "node:fs/promises";
-import os from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
 import { purgeMember, resolveMemberByHandle } from "../../research/entree/index.js";
 import { sqlFor, type DocumentStore } from "../../research/store/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TARGET = "target_tom";
@@ -30,7 +29,7 @@ async function redditDump(
     targetEvery,
   }: { threads: number; perThread: number; others: number; targetEvery: number },
 ): Promise<{ file: string; posts: number; targetPosts: number }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-erasure-"));
+  const dir = await scratchDir("netno-erasure-");
   const file = path.join(dir, `${tag}.ndjson`);
   const out = createWriteStream(file);
   let n = 0;

@@ -1,12 +1,11 @@
-import { readFile, readdir, writeFile, mkdtemp, truncate } from "node:fs/promises";
-import os from "node:os";
+import { readFile, readdir, writeFile, truncate } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
 import { getProjectStats } from "../../research/projects/index.js";
 import { isResearchError } from "../../research/shared/errors.js";
 import type { DocumentStore } from "../../research/store/index.js";
-import { buildProject, buildStore, buildUser, SHARED_DATA } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir, SHARED_DATA } from "../factories.js";
 import { dumpCorpusTables, readStoredCorpus } from "../helpers/corpus-rows.js";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures");
@@ -48,7 +47,7 @@ async function documentFiles(root: string): Promise<Record<string, string>> {
 }
 
 async function tempFile(name: string, content: string | Buffer): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-bad-"));
+  const dir = await scratchDir("netno-bad-");
   const file = path.join(dir, name);
   await writeFile(file, content);
   return file;
@@ -153,7 +152,7 @@ test("bad encoding is reported with the line", async () => {
 
 test("malformed XML in a Stack Exchange dump names the line", async () => {
   const { store, slug, before } = await setup();
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-se-"));
+  const dir = await scratchDir("netno-se-");
   const posts = await readFile(
     path.join(SHARED_DATA, "stackexchange-conlang-meta/Posts.xml"),
     "utf8",

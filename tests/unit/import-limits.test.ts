@@ -1,13 +1,12 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
 import { projectSql } from "../../research/collection/corpus.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 
 async function csvWithOneLongPost(length: number): Promise<string> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-limits-"));
+  const folder = await scratchDir("netno-limits-");
   const file = path.join(folder, "long.csv");
   await writeFile(
     file,
@@ -58,7 +57,7 @@ test("a CSV file in Latin-1 is refused at its first non-UTF-8 row instead of sto
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
-  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-latin1-"));
+  const folder = await scratchDir("netno-latin1-");
   const file = path.join(folder, "latin1.csv");
   const text = [
     "id,thread,parent,author,body,timestamp,title,url",
@@ -78,7 +77,7 @@ test("a Latin-1 file imports as it is when its encoding is named; a byte-order m
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
-  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-latin1-"));
+  const folder = await scratchDir("netno-latin1-");
   const csv = path.join(folder, "latin1.csv");
   await writeFile(
     csv,
@@ -116,7 +115,7 @@ test("a truncated mbox does not import its cut-off last message as an empty post
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
-  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-mbox-"));
+  const folder = await scratchDir("netno-mbox-");
   const file = path.join(folder, "list.mbox");
   const complete = [
     "From ana@example.org Mon Jun  3 10:00:00 2024",

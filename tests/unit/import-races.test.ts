@@ -2,14 +2,13 @@
 // duplicate post, and nothing of an import that did not commit.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
 import { isResearchError } from "../../research/shared/errors.js";
 import { sqlFor, type DocumentStore } from "../../research/store/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -18,7 +17,7 @@ async function redditDump(
   tag: string,
   { threads, perThread, members }: { threads: number; perThread: number; members: number },
 ): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-race-"));
+  const dir = await scratchDir("netno-race-");
   const file = path.join(dir, `${tag}.ndjson`);
   const out = createWriteStream(file);
   let n = 0;

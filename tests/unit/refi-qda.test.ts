@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { strToU8, unzipSync, zipSync, strFromU8 } from "fflate";
 import { expect, test } from "vitest";
@@ -24,7 +23,7 @@ import {
   positionTables,
   toStoredOffset,
 } from "../../research/exchange/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 
 /** Every visible post of a (small) test project, in import order. */
 async function postsOf(store: DocumentStore, slug: string): Promise<CorpusPost[]> {
@@ -47,7 +46,7 @@ function validate(xmlFile: string, schema: "Codebook.xsd" | "Project.xsd") {
 }
 
 async function tempDir() {
-  return mkdtemp(path.join(os.tmpdir(), "netno-refi-"));
+  return scratchDir("netno-refi-");
 }
 
 async function codedProject() {

@@ -2,8 +2,7 @@
 // written for these tests with invented content), and our own export imported again.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { unzipSync, zipSync } from "fflate";
 import { expect, test } from "vitest";
@@ -30,7 +29,7 @@ import {
   importProjectFile,
 } from "../../research/exchange/index.js";
 import type { DocumentStore } from "../../research/store/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures/refi");
 const SCHEMAS = path.resolve(__dirname, "../../../shared/standards/refi-qda");
@@ -49,7 +48,7 @@ async function qdpxOf(folder: string): Promise<string> {
   };
   for (const name of readdirSync(path.join(root, "sources")))
     entries[`sources/${name}`] = readFileSync(path.join(root, "sources", name));
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-refi-"));
+  const dir = await scratchDir("netno-refi-");
   const file = path.join(dir, `${folder}.qdpx`);
   await writeFile(file, zipSync(entries));
   return file;
@@ -109,7 +108,7 @@ test("an ATLAS.ti project whose notes are files in sources/: memos on codes and 
   expect(await counts(store, slug)).toEqual(before);
 
   // Exported, the memos travel as Notes and the project stays valid against the standard's XSD.
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-refi-"));
+  const dir = await scratchDir("netno-refi-");
   const qde = unzipSync(await exportProject({ store, slug }))["project.qde"];
   await writeFile(path.join(dir, "project.qde"), qde);
   execFileSync(
@@ -160,7 +159,7 @@ test("a project's own .qdpx imported again into it adds no post, coding, memo, f
     links: [],
   });
   const before = await counts(store, slug);
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-refi-"));
+  const dir = await scratchDir("netno-refi-");
   const file = path.join(dir, "own.qdpx");
   await writeFile(file, await exportProject({ store, slug }));
 

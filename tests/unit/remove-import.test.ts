@@ -1,8 +1,7 @@
 // Removing an import as a whole: its posts and what was made on them go in one transaction; what
 // another import brought stays, with its own figures; consent logs stay; only the owner or the
 // researcher who imported it may; the page says what will go and asks to type "remove".
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { addMemo, applyCode, createCodes, listCodings } from "../../research/coding/index.js";
@@ -20,7 +19,7 @@ import {
 } from "../../research/collection/index.js";
 import { projectSql } from "../../research/collection/corpus.js";
 import { listAudit, recordConsent, resolveMemberByHandle } from "../../research/entree/index.js";
-import { addMember, buildProject, buildUser } from "../factories.js";
+import { addMember, buildProject, buildUser, scratchDir } from "../factories.js";
 import {
   bodyOf,
   buildAppStore,
@@ -33,7 +32,7 @@ import {
 reloadAppForEachTest();
 
 async function csvFiles() {
-  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-remove-"));
+  const folder = await scratchDir("netno-remove-");
   const first = path.join(folder, "first.csv");
   const second = path.join(folder, "second.csv");
   const header = "id,thread_id,parent,author,body,timestamp,subject";

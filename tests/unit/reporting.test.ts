@@ -23,7 +23,7 @@ import {
 } from "../../research/reporting/index.js";
 import type { CloakingLevel } from "../../research/entree/index.js";
 import { sqlFor } from "../../research/store/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 import { strFromU8, unzipSync } from "fflate";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures");
@@ -279,8 +279,7 @@ test("share links open only the chosen findings, and expired, revoked or unknown
 
 test("GEXF and GraphML exports are readable by networkx, with the same nodes and edges and GEXF time spells", async () => {
   const { execFileSync } = await import("node:child_process");
-  const { mkdtemp, writeFile } = await import("node:fs/promises");
-  const os = await import("node:os");
+  const { writeFile } = await import("node:fs/promises");
   const python = ["python3", "/usr/bin/python3"].find((candidate) => {
     try {
       execFileSync(candidate, ["-c", "import networkx"], { stdio: "ignore" });
@@ -294,7 +293,7 @@ test("GEXF and GraphML exports are readable by networkx, with the same nodes and
       "networkx is missing: install Debian's python3-networkx (apt-get install python3-networkx)",
     );
   const { store, slug } = await projectWithFindings("medium");
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-graph-"));
+  const dir = await scratchDir("netno-graph-");
   const report = await buildReportData({ store, slug, memberNetworkLimit: 2000 });
   await writeFile(
     path.join(dir, "m.gexf"),

@@ -2,8 +2,7 @@
 // commands themselves, whoever calls them: for each group of commands that change a project, a role the
 // table leaves out is refused ("forbidden"), someone outside the project is told it does not exist
 // ("not-found"), and a refusal writes nothing (read back); the roles the table names may run them.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, onTestFinished, test } from "vitest";
 import type { PublicUser } from "../../research/accounts/index.js";
@@ -86,7 +85,7 @@ import {
 } from "../../research/reporting/index.js";
 import { CLI_ACTOR } from "../../research/shared/roles.js";
 import type { DocumentStore } from "../../research/store/index.js";
-import { addMember, buildProject, buildStore, buildUser } from "../factories.js";
+import { addMember, buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures");
 
@@ -415,7 +414,7 @@ const groups: Group[] = [
     name: "imports",
     capability: "code",
     commands: async ({ store, slug }, userId) => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), "netno-roles-"));
+      const dir = await scratchDir("netno-roles-");
       onTestFinished(() => rm(dir, { recursive: true, force: true }));
       const qdpx = path.join(dir, "study.qdpx");
       await writeFile(qdpx, await exportProject({ store, slug }));

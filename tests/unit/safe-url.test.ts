@@ -1,11 +1,10 @@
-import { writeFile, mkdtemp } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { importFiles } from "../../research/collection/index.js";
 import { projectSql } from "../../research/collection/corpus.js";
 import { safeWebUrl } from "../../research/shared/safe-url.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 
 test("only absolute http(s) URLs are kept as links", () => {
   expect(safeWebUrl("https://example.org/t/1")).toBe("https://example.org/t/1");
@@ -30,7 +29,7 @@ test("an imported javascript: or data: URL is not stored as a post's or thread's
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const { slug } = await buildProject(store, owner);
-  const folder = await mkdtemp(path.join(os.tmpdir(), "netno-urls-"));
+  const folder = await scratchDir("netno-urls-");
   const file = path.join(folder, "posts.csv");
   await writeFile(
     file,

@@ -1,8 +1,7 @@
 // The store contract on whichever engine the run uses: lowdb files and SQLite by default, PostgreSQL when
 // NETNO_TEST_DATABASE_URL is set (`npm test` runs this file both ways).
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { sql } from "kysely";
 import { expect, test } from "vitest";
@@ -22,7 +21,7 @@ import {
   type StoredFileKind,
 } from "../../research/store/index.js";
 import { migrationsFor } from "../../research/store/sql/migrations.js";
-import { buildSecondStore, buildStore, storeEnv, TEST_ENGINE } from "../factories.js";
+import { buildSecondStore, buildStore, scratchDir, storeEnv, TEST_ENGINE } from "../factories.js";
 
 const listFile: StoredFileKind<{ items: number[] }> = {
   description: "test list",
@@ -506,7 +505,7 @@ test("a PostgreSQL URL that is not one is refused with the variable's name", () 
 });
 
 test("the embedded default keeps its tables in the data directory", async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-location-"));
+  const dir = await scratchDir("netno-location-");
   try {
     expect(sqlLocation({ dataDir: dir })).toEqual({
       engine: "sqlite",

@@ -2,15 +2,14 @@
 // rest of the corpus, so a word the coded passages use often but every other post uses too ("roof" in a
 // van forum) does not put a passage about something else first, as the mean of the coded passages
 // (a BM25 centroid, compared by cosine) did.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "vitest";
 import { applyCode, createCodes } from "../../research/coding/index.js";
 import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
 import type { CorpusPost } from "../../research/collection/model.js";
 import { computeSuggestions, runSuggestions } from "../../research/nlp/index.js";
-import { buildProject, buildStore, buildUser } from "../factories.js";
+import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 
 const CODED = [
   "Solar on the roof. I put two solar panels on the roof, the roof rack holds them and the roof cable goes to the charge controller.",
@@ -33,7 +32,7 @@ const OTHER = [
 ];
 
 async function vanForum(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-ranking-"));
+  const dir = await scratchDir("netno-ranking-");
   const file = path.join(dir, "forum.ndjson");
   const texts = [...CODED, RIGHT, WRONG, ...OTHER];
   const lines = texts.map((text, i) => {

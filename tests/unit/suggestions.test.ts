@@ -19,7 +19,14 @@ import {
 import { addKeyword } from "../../research/objectives/index.js";
 import type { DocumentStore } from "../../research/store/index.js";
 import { sliceCodePoints } from "../../research/shared/text-offsets.js";
-import { addMember, buildProject, buildStore, buildUser, SHARED_DATA } from "../factories.js";
+import {
+  addMember,
+  buildProject,
+  buildStore,
+  buildUser,
+  scratchDir,
+  SHARED_DATA,
+} from "../factories.js";
 
 async function allPosts(store: DocumentStore, slug: string): Promise<CorpusPost[]> {
   const posts: CorpusPost[] = [];
@@ -266,8 +273,8 @@ test("posts not in English are flagged and only get keyword suggestions", async 
     slug,
     files: [path.resolve(__dirname, "../fixtures/4cat-export.csv")],
   });
-  const { writeFile, mkdtemp } = await import("node:fs/promises");
-  const dir = await mkdtemp(path.join((await import("node:os")).tmpdir(), "netno-fr-"));
+  const { writeFile } = await import("node:fs/promises");
+  const dir = await scratchDir("netno-fr-");
   await writeFile(
     path.join(dir, "fr.csv"),
     'id,thread_id,author,body,timestamp\n1,1,lea,"La batterie du fourgon est morte ce matin, je suis vraiment furieuse et déçue par ce fabricant terrible.",2024-01-01\n',
@@ -298,8 +305,7 @@ test("posts not in English are flagged and only get keyword suggestions", async 
 
 test("suggestions on sources brought from a REFI-QDA project name them by the source's name, not its GUID", async () => {
   const { exportProject, importProjectFile } = await import("../../research/exchange/index.js");
-  const { mkdtemp, writeFile } = await import("node:fs/promises");
-  const os = await import("node:os");
+  const { writeFile } = await import("node:fs/promises");
   const store = await buildStore();
   const owner = await buildUser(store, { admin: true });
   const source = await buildProject(store, owner);
@@ -321,7 +327,7 @@ test("suggestions on sources brought from a REFI-QDA project name them by the so
     const span = { sourceType: "post" as const, sourceId: post.id, start: 0, end: 40 };
     await applyCode({ store, slug: source.slug, coderId: owner.id, codeIds: [tagging.id], span });
   }
-  const dir = await mkdtemp(path.join(os.tmpdir(), "netno-refi-names-"));
+  const dir = await scratchDir("netno-refi-names-");
   const file = path.join(dir, "conlang.qdpx");
   await writeFile(file, await exportProject({ store, slug: source.slug }));
   const { slug } = await buildProject(store, owner);
