@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ConfirmedRemoval } from "~/components/confirmed-removal";
-import { useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
 import {
@@ -64,8 +64,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       paraphrase: treatments[codingId]?.paraphrase ?? "",
     };
   };
+  const canEdit = roleAllows(role, "code") && canReadData;
+  // One theme's edit form at a time (?edit=<theme id>): each lists every citable segment twice, and a
+  // large project's page with all of them open was megabytes of checkboxes.
+  const edit = new URL(request.url).searchParams.get("edit");
+  const editing = canEdit && report.themes.some((theme) => theme.id === edit) ? edit : null;
   return {
-    canEdit: roleAllows(role, "code") && canReadData,
+    canEdit,
+    editing,
     cloakingLevel: report.cloakingLevel,
     ethicsIncomplete: !report.ethics.complete,
     themes: report.themes.map((theme) => ({
@@ -360,23 +366,50 @@ function ThemeFields({
   );
 }
 
-/** Edits a theme in place: name, statement, confidence, codes and the passages it cites. */
+/**
+ * Edits a theme in place: name, statement, confidence, codes and the passages it cites. Closed, it is a
+ * link that opens it (a page request, so it works without JavaScript); only the open one is sent.
+ */
 function ThemeEditForm({
   theme,
+  open,
   codes,
   segments,
 }: {
   theme: LoadedTheme & { stored: NonNullable<LoadedTheme["stored"]> };
+  open: boolean;
   codes: Array<{ id: string; name: string }>;
   segments: Segment[];
 }) {
   const formId = `edit-theme-${theme.id}`;
   // A refused edit opens again with what was typed and its errors.
   const refused = Boolean(formState(useActionData(), formId).lastResult);
+  if (!open && !refused)
+    return (
+      <p>
+        <Link
+          to={`?edit=${encodeURIComponent(theme.id)}#theme-${theme.id}`}
+          aria-label={`Edit theme ${theme.name}`}
+          preventScrollReset
+        >
+          Edit theme
+        </Link>
+      </p>
+    );
   return (
-    <details open={refused || undefined}>
-      <summary>Edit theme</summary>
-      <ScopedForm formId={formId} method="post" className="stack">
+    <section aria-label={`Edit theme ${theme.name}`}>
+      <h3>Edit theme</h3>
+      <p className="small">
+        <Link to="." preventScrollReset>
+          Close the edit form
+        </Link>
+      </p>
+      <ScopedForm
+        formId={formId}
+        method="post"
+        action={`?index&edit=${encodeURIComponent(theme.id)}`}
+        className="stack"
+      >
         <input type="hidden" name="intent" value="update-theme" />
         <input type="hidden" name="themeId" value={theme.id} />
         <ThemeFields
@@ -387,7 +420,7 @@ function ThemeEditForm({
           secondary
         />
       </ScopedForm>
-    </details>
+    </section>
   );
 }
 
@@ -401,7 +434,7 @@ const NEW_THEME: ThemeStart = {
 };
 
 export default function FindingsPage() {
-  const { canEdit, cloakingLevel, ethicsIncomplete, themes, codes, segments } =
+  const { canEdit, editing, cloakingLevel, ethicsIncomplete, themes, codes, segments } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const echo = formState(actionData);
@@ -451,6 +484,7 @@ export default function FindingsPage() {
           {canEdit && theme.stored ? (
             <ThemeEditForm
               theme={{ ...theme, stored: theme.stored }}
+              open={editing === theme.id}
               codes={codes}
               segments={segments}
             />

@@ -308,3 +308,25 @@ test("a theme is edited in place: name, statement, codes, evidence ticked and un
   };
   expect(asStrategist.themes[0].stored).toBeNull();
 });
+
+test("one theme's edit form at a time: ?edit names a theme for editors, and is ignored when unknown or for readers", async () => {
+  const { researcher, strategist, codes, coding, as } = await findingsProject();
+  const page = await as(researcher);
+  await page.post({
+    intent: "create-theme",
+    name: "Fix culture",
+    statement: "Members fix before they complain.",
+    codeIds: codes[0].id,
+    evidence: coding.id,
+    confidence: "medium",
+  });
+  const { themes } = bodyOf(await page.get()) as { themes: Array<{ id: string }> };
+  const editing = async (caller: Awaited<ReturnType<typeof as>>, query: string) =>
+    (bodyOf(await caller.get(query)) as { editing: string | null }).editing;
+  expect(await editing(page, "")).toBeNull();
+  expect(await editing(page, `?edit=${themes[0].id}`)).toBe(themes[0].id);
+  expect(await editing(page, "?edit=no-such-theme")).toBeNull();
+  expect(await editing(page, "?edit=")).toBeNull();
+  // A strategist reads the findings and has no edit form to open.
+  expect(await editing(await as(strategist), `?edit=${themes[0].id}`)).toBeNull();
+});
