@@ -1,5 +1,5 @@
-import { Form, useActionData, type FormProps } from "@remix-run/react";
-import { createContext, useContext, useId, type ReactNode } from "react";
+import { Form, useActionData, useNavigation, type FormProps } from "@remix-run/react";
+import { createContext, useContext, useEffect, useId, useRef, type ReactNode } from "react";
 import { formState } from "./form-state";
 
 /** The `formId` of the form a field sits in, so a refused submit refills and marks only that form. */
@@ -12,16 +12,104 @@ const FormScope = createContext<string | undefined>(undefined);
 export function ScopedForm({
   formId,
   children,
+  clearAfterSuccess = false,
+  onSubmit,
   ...props
-}: FormProps & { formId: string; children: ReactNode }) {
+}: FormProps & {
+  formId: string;
+  children: ReactNode;
+  /**
+   * For forms that add something (a candidate, a memo, a code): once the submission succeeds, the fields
+   * still holding what was sent are emptied, and anything typed while it was on its way is kept.
+   * (Without JavaScript the page is drawn anew, empty, anyway.)
+   */
+  clearAfterSuccess?: boolean;
+}) {
+  const clearing = useClearAfterSuccess(formId, clearAfterSuccess);
   return (
     <FormScope.Provider value={formId}>
-      <Form {...props}>
+      <Form
+        {...props}
+        ref={clearing.formRef}
+        onSubmit={(event) => {
+          clearing.remember(event.currentTarget);
+          onSubmit?.(event);
+        }}
+      >
         <input type="hidden" name="formId" value={formId} />
         {children}
       </Form>
     </FormScope.Provider>
   );
+}
+
+type EditableField = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+
+/** The fields a person types into or ticks (not hidden inputs or buttons). */
+function editableFields(form: HTMLFormElement): EditableField[] {
+  return [...form.elements].filter(
+    (element): element is EditableField =>
+      (element instanceof HTMLInputElement &&
+        !["hidden", "submit", "button", "reset", "file"].includes(element.type)) ||
+      element instanceof HTMLTextAreaElement ||
+      element instanceof HTMLSelectElement,
+  );
+}
+
+function currentValue(field: EditableField): string {
+  if (field instanceof HTMLInputElement && (field.type === "checkbox" || field.type === "radio"))
+    return String(field.checked);
+  if (field instanceof HTMLSelectElement)
+    return [...field.options].map((option) => option.selected).join();
+  return field.value;
+}
+
+function resetField(field: EditableField): void {
+  if (field instanceof HTMLInputElement && (field.type === "checkbox" || field.type === "radio"))
+    field.checked = field.defaultChecked;
+  else if (field instanceof HTMLSelectElement)
+    for (const option of field.options) option.selected = option.defaultSelected;
+  else field.value = field.defaultValue;
+}
+
+function succeeded(actionData: unknown): boolean {
+  return typeof actionData === "object" && actionData !== null && "ok" in actionData
+    ? actionData.ok === true
+    : false;
+}
+
+/**
+ * Empties a form's fields after its own submission succeeds, leaving any field changed since it was
+ * sent. Remounting the form when the list it adds to grows (a `key` on its length) cleared what was
+ * typed in the moment between sending and the page's new data too.
+ */
+function useClearAfterSuccess(formId: string, enabled: boolean) {
+  const formRef = useRef<HTMLFormElement>(null);
+  const sent = useRef<Map<EditableField, string> | null>(null);
+  const wasSending = useRef(false);
+  const navigation = useNavigation();
+  const actionData = useActionData();
+  const sending = navigation.state !== "idle" && navigation.formData?.get("formId") === formId;
+  useEffect(() => {
+    if (sending) {
+      wasSending.current = true;
+      return;
+    }
+    if (!wasSending.current) return;
+    wasSending.current = false;
+    const values = sent.current;
+    sent.current = null;
+    if (!enabled || !values || !succeeded(actionData)) return;
+    for (const [field, value] of values)
+      if (field.isConnected && currentValue(field) === value) resetField(field);
+  }, [sending, actionData, enabled]);
+  return {
+    formRef,
+    remember(form: HTMLFormElement) {
+      if (!enabled) return;
+      sent.current = new Map(editableFields(form).map((field) => [field, currentValue(field)]));
+    },
+  };
 }
 
 /**

@@ -54,7 +54,7 @@ export function MemoPanel({
           formId={`memo-${targets[0]?.value ?? "project"}`}
           method="post"
           className="stack"
-          key={memos.length}
+          clearAfterSuccess
         >
           <input type="hidden" name="intent" value="add-memo" />
           <ScopedFormError />

@@ -577,7 +577,7 @@ export default function DiscoveryPage() {
         </section>
         <section className="card" aria-labelledby="add-heading">
           <h2 id="add-heading">Add a candidate by hand</h2>
-          <ScopedForm formId={"add"} method="post" className="stack" key={candidates.length}>
+          <ScopedForm formId={"add"} method="post" className="stack" clearAfterSuccess>
             <input type="hidden" name="intent" value="add" />
             <FormError message={manual.formError} />
             <Field

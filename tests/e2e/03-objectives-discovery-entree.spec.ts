@@ -116,3 +116,49 @@ test("a researcher fills objectives, compares two candidates, selects one, write
   await expect(page.getByText(/Data collection started while the ethics plan still lacks/)).toBeVisible();
   await expect(page.getByTestId("status-discovery")).toHaveText("Done");
 });
+
+test("what is typed into the add-candidate form while a candidate is on its way is kept; what was sent is cleared", async ({ page }) => {
+  await loginAs(page, ADMIN);
+  const slug = await ensureProject("typing-ahead", ADMIN.email);
+  await page.goto(`/projects/${slug}/discovery`);
+  // Hold the submission's answer until the next name is typed.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(
+    (url) => url.pathname.endsWith("/discovery") || url.pathname.endsWith("/discovery.data"),
+    async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.continue();
+    },
+  );
+  const name = page.getByLabel("Community name", { exact: true });
+  const platform = page.getByLabel("Platform", { exact: true });
+  await name.fill("r/vandwellers");
+  await platform.fill("reddit");
+  await page.getByRole("button", { name: "Add candidate" }).click();
+  await name.fill("r/overlanding");
+  release();
+  await expect(page.getByText("r/vandwellers added as a candidate.")).toBeVisible();
+  await expect(platform).toHaveValue("");
+  await expect(name).toHaveValue("r/overlanding");
+  await platform.fill("reddit");
+  await page.getByRole("button", { name: "Add candidate" }).click();
+  await expect(page.getByText("r/overlanding added as a candidate.")).toBeVisible();
+  await expect(name).toHaveValue("");
+});
+
+test("a project memo saved on the coding page is listed, and its field is emptied for the next one", async ({ page }) => {
+  await loginAs(page, ADMIN);
+  const slug = await ensureProject("memo-typing", ADMIN.email);
+  await page.goto(`/projects/${slug}/coding`);
+  const memos = page.getByRole("region", { name: "Project memos" });
+  const field = memos.getByLabel("Memo (Markdown)");
+  await field.fill("Repair talk is **care** talk.");
+  await memos.getByRole("button", { name: "Save memo" }).click();
+  await expect(memos.locator("strong", { hasText: "care" })).toBeVisible();
+  await expect(field).toHaveValue("");
+  await field.fill("Second thought.");
+  await memos.getByRole("button", { name: "Save memo" }).click();
+  await expect(memos.getByText("Second thought.")).toBeVisible();
+  await expect(field).toHaveValue("");
+});
