@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { Field, FormError, ScopedForm } from "~/components/field";
+import { Field, FormError, ScopedForm, ScopedFormError } from "~/components/field";
 import { store } from "~/server/context.server";
 import { formAction, parseForm } from "~/server/forms.server";
 import { requireProjectCapability } from "~/server/guards.server";
@@ -120,12 +120,13 @@ export default function ObjectivesPage() {
               ))}
             </ol>
           )}
-          <Form method="post" className="stack" key={objectives.researchQuestions.length}>
+          <ScopedForm formId="add-question" method="post" className="stack" clearAfterSuccess>
             <input type="hidden" name="intent" value="add-question" />
-            <Field label="Research question" name="question" multiline rows={2} required error={fieldErrors.question} />
-            <Field label="Rationale" name="rationale" multiline rows={2} hint="Why this question matters, briefly." error={fieldErrors.rationale} />
+            <ScopedFormError />
+            <Field label="Research question" name="question" multiline rows={2} required />
+            <Field label="Rationale" name="rationale" multiline rows={2} hint="Why this question matters, briefly." />
             <button type="submit">Add question</button>
-          </Form>
+          </ScopedForm>
         </section>
         <section className="card" aria-labelledby="kw-heading">
           <h2 id="kw-heading">Keywords</h2>
@@ -136,12 +137,13 @@ export default function ObjectivesPage() {
               ))}
             </ul>
           )}
-          <Form method="post" className="stack" key={objectives.keywords.length}>
+          <ScopedForm formId="add-keyword" method="post" className="stack" clearAfterSuccess>
             <input type="hidden" name="intent" value="add-keyword" />
-            <Field label="Keyword" name="term" required hint="A word or phrase; end with * to match any ending (repair*)." error={fieldErrors.term} />
-            <Field label="Synonyms" name="synonyms" hint="Separated by commas." error={fieldErrors.synonyms} />
+            <ScopedFormError />
+            <Field label="Keyword" name="term" required hint="A word or phrase; end with * to match any ending (repair*)." />
+            <Field label="Synonyms" name="synonyms" hint="Separated by commas." />
             <button type="submit">Add keyword</button>
-          </Form>
+          </ScopedForm>
         </section>
         <section className="card" aria-labelledby="scope-heading">
           <h2 id="scope-heading">Phenomenon, scope and positionality</h2>
@@ -167,12 +169,13 @@ export default function ObjectivesPage() {
               ))}
             </ul>
           )}
-          <Form method="post" className="stack" key={objectives.sensitizingConcepts.length}>
+          <ScopedForm formId="add-concept" method="post" className="stack" clearAfterSuccess>
             <input type="hidden" name="intent" value="add-concept" />
-            <Field label="Concept" name="name" required error={fieldErrors.name} />
+            <ScopedFormError />
+            <Field label="Concept" name="name" required />
             <Field label="What it sensitizes you to" name="description" multiline rows={2} />
             <button type="submit">Add concept</button>
-          </Form>
+          </ScopedForm>
           <Form method="post">
             <input type="hidden" name="intent" value="draft-codes" />
             <button type="submit" className="secondary">Turn concepts into draft codes</button>

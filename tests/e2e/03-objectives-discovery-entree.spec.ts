@@ -162,3 +162,22 @@ test("a project memo saved on the coding page is listed, and its field is emptie
   await expect(memos.getByText("Second thought.")).toBeVisible();
   await expect(field).toHaveValue("");
 });
+
+test("an added keyword empties its form; the same keyword again is refused in that form, with what was typed", async ({ page }) => {
+  await loginAs(page, ADMIN);
+  const slug = await ensureProject("keyword-forms", ADMIN.email);
+  await page.goto(`/projects/${slug}/objectives`);
+  const keywords = page.getByRole("region", { name: "Keywords" });
+  const term = keywords.getByLabel("Keyword", { exact: true });
+  await term.fill("solar");
+  await keywords.getByLabel("Synonyms", { exact: true }).fill("sun, panel");
+  await keywords.getByRole("button", { name: "Add keyword" }).click();
+  await expect(keywords.getByText("sun, panel")).toBeVisible();
+  await expect(term).toHaveValue("");
+  await term.fill("solar");
+  await keywords.getByRole("button", { name: "Add keyword" }).click();
+  await expect(keywords.getByText('"solar" is already a keyword.')).toBeVisible();
+  await expect(term).toHaveValue("solar");
+  // The other add forms show nothing of it.
+  await expect(page.getByRole("region", { name: "Research questions" }).locator(".error")).toHaveCount(0);
+});

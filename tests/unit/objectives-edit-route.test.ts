@@ -108,3 +108,76 @@ test("research questions, keywords and concepts are edited in place; a duplicate
     .catch((e: unknown) => e);
   expect(statusOf(refused)).toBe(403);
 });
+
+test("the add forms name themselves: a refused addition comes back to its own form, with optional fields present or absent", async () => {
+  const { store, owner } = await buildAppStore();
+  const { slug } = await buildProject(store, owner);
+  const route = await import("../../app/routes/projects.$slug.objectives");
+  const page = routeCaller(
+    route,
+    `/projects/${slug}/objectives`,
+    { slug },
+    await signInCookie(owner.id),
+  );
+
+  // Optional fields absent, then present.
+  expect(
+    bodyOf(await page.post({ formId: "add-keyword", intent: "add-keyword", term: "solar" })),
+  ).toMatchObject({ ok: true });
+  expect(
+    bodyOf(
+      await page.post({
+        formId: "add-keyword",
+        intent: "add-keyword",
+        term: "inverter",
+        synonyms: "charger, converter",
+      }),
+    ),
+  ).toMatchObject({ ok: true });
+  expect(
+    bodyOf(
+      await page.post({
+        formId: "add-question",
+        intent: "add-question",
+        question: "Who fixes what?",
+      }),
+    ),
+  ).toMatchObject({ ok: true });
+  expect(
+    bodyOf(
+      await page.post({
+        formId: "add-concept",
+        intent: "add-concept",
+        name: "Care",
+        description: "Help given",
+      }),
+    ),
+  ).toMatchObject({ ok: true });
+
+  // The same keyword again is refused in the keyword form, with what was typed.
+  const refused = await page.post({
+    formId: "add-keyword",
+    intent: "add-keyword",
+    term: "solar",
+    synonyms: "sun",
+  });
+  expect(statusOf(refused)).toBe(409);
+  expect(bodyOf(refused)).toMatchObject({ ok: false, formId: "add-keyword" });
+  const empty = await page.post({ formId: "add-question", intent: "add-question", question: "" });
+  expect(statusOf(empty)).toBe(400);
+  expect(bodyOf(empty)).toMatchObject({
+    ok: false,
+    formId: "add-question",
+    fieldErrors: { question: expect.any(String) },
+  });
+
+  const objectives = await getObjectives({ store, slug });
+  expect(objectives.keywords.map((k) => [k.term, k.synonyms])).toEqual([
+    ["solar", []],
+    ["inverter", ["charger", "converter"]],
+  ]);
+  expect(objectives.researchQuestions.map((q) => q.question)).toEqual(["Who fixes what?"]);
+  expect(objectives.sensitizingConcepts.map((c) => [c.name, c.description])).toEqual([
+    ["Care", "Help given"],
+  ]);
+});
