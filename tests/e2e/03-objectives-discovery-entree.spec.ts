@@ -178,6 +178,7 @@ test("an added keyword empties its form; the same keyword again is refused in th
   await keywords.getByRole("button", { name: "Add keyword" }).click();
   await expect(keywords.getByText('"solar" is already a keyword.')).toBeVisible();
   await expect(term).toHaveValue("solar");
+  await keywords.screenshot({ path: "test-results/screens/keyword-refused.png" });
   // The other add forms show nothing of it.
   await expect(page.getByRole("region", { name: "Research questions" }).locator(".error")).toHaveCount(0);
 });

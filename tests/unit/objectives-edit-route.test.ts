@@ -109,60 +109,43 @@ test("research questions, keywords and concepts are edited in place; a duplicate
   expect(statusOf(refused)).toBe(403);
 });
 
-test("the add forms name themselves: a refused addition comes back to its own form, with optional fields present or absent", async () => {
+test("the add forms name themselves: each adds with its optional field absent or present, a refusal answers to its own form, a strategist is refused", async () => {
   const { store, owner } = await buildAppStore();
-  const { slug } = await buildProject(store, owner);
+  const project = await buildProject(store, owner);
+  const { slug } = project;
+  const researcher = await buildUser(store);
+  await addMember(store, project, researcher, "researcher", owner.id);
+  const strategist = await buildUser(store);
+  await addMember(store, project, strategist, "strategist", owner.id);
   const route = await import("../../app/routes/projects.$slug.objectives");
-  const page = routeCaller(
-    route,
-    `/projects/${slug}/objectives`,
-    { slug },
-    await signInCookie(owner.id),
-  );
+  const as = async (user: { id: string }) =>
+    routeCaller(route, `/projects/${slug}/objectives`, { slug }, await signInCookie(user.id));
+  const page = await as(researcher);
 
-  // Optional fields absent, then present.
-  expect(
-    bodyOf(await page.post({ formId: "add-keyword", intent: "add-keyword", term: "solar" })),
-  ).toMatchObject({ ok: true });
-  expect(
-    bodyOf(
-      await page.post({
-        formId: "add-keyword",
-        intent: "add-keyword",
-        term: "inverter",
-        synonyms: "charger, converter",
-      }),
-    ),
-  ).toMatchObject({ ok: true });
-  expect(
-    bodyOf(
-      await page.post({
-        formId: "add-question",
-        intent: "add-question",
-        question: "Who fixes what?",
-      }),
-    ),
-  ).toMatchObject({ ok: true });
-  expect(
-    bodyOf(
-      await page.post({
-        formId: "add-concept",
-        intent: "add-concept",
-        name: "Care",
-        description: "Help given",
-      }),
-    ),
-  ).toMatchObject({ ok: true });
+  const additions: Array<Record<string, string>> = [
+    { formId: "add-keyword", intent: "add-keyword", term: "solar" },
+    {
+      formId: "add-keyword",
+      intent: "add-keyword",
+      term: "inverter",
+      synonyms: "charger, converter",
+    },
+    { formId: "add-question", intent: "add-question", question: "Who fixes what?" },
+    { formId: "add-question", intent: "add-question", question: "Why?", rationale: "Care" },
+    { formId: "add-concept", intent: "add-concept", name: "Care" },
+    { formId: "add-concept", intent: "add-concept", name: "Thrift", description: "Money kept" },
+  ];
+  for (const fields of additions)
+    expect(bodyOf(await page.post(fields))).toMatchObject({ ok: true });
 
-  // The same keyword again is refused in the keyword form, with what was typed.
-  const refused = await page.post({
-    formId: "add-keyword",
-    intent: "add-keyword",
-    term: "solar",
-    synonyms: "sun",
-  });
+  // The same keyword again is refused in the keyword form, and what was typed comes back with it.
+  const refused = await page.post({ ...additions[0], synonyms: "sun" });
   expect(statusOf(refused)).toBe(409);
-  expect(bodyOf(refused)).toMatchObject({ ok: false, formId: "add-keyword" });
+  expect(bodyOf(refused)).toMatchObject({
+    ok: false,
+    formId: "add-keyword",
+    result: { initialValue: { term: "solar", synonyms: "sun" } },
+  });
   const empty = await page.post({ formId: "add-question", intent: "add-question", question: "" });
   expect(statusOf(empty)).toBe(400);
   expect(bodyOf(empty)).toMatchObject({
@@ -170,14 +153,20 @@ test("the add forms name themselves: a refused addition comes back to its own fo
     formId: "add-question",
     fieldErrors: { question: expect.any(String) },
   });
+  const byStrategist = await (await as(strategist)).post({ ...additions[0], term: "wind" });
+  expect(statusOf(byStrategist)).toBe(403);
 
   const objectives = await getObjectives({ store, slug });
   expect(objectives.keywords.map((k) => [k.term, k.synonyms])).toEqual([
     ["solar", []],
     ["inverter", ["charger", "converter"]],
   ]);
-  expect(objectives.researchQuestions.map((q) => q.question)).toEqual(["Who fixes what?"]);
+  expect(objectives.researchQuestions.map((q) => [q.question, q.rationale])).toEqual([
+    ["Who fixes what?", ""],
+    ["Why?", "Care"],
+  ]);
   expect(objectives.sensitizingConcepts.map((c) => [c.name, c.description])).toEqual([
-    ["Care", "Help given"],
+    ["Care", ""],
+    ["Thrift", "Money kept"],
   ]);
 });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { expect, test } from "vitest";
 import { applyCode, createCodes } from "../../research/coding/index.js";
 import { getThreadTree, importFiles, listThreads } from "../../research/collection/index.js";
-import { getThemesFile, listThemes } from "../../research/reporting/index.js";
+import { createTheme, getThemesFile, listThemes } from "../../research/reporting/index.js";
 import {
   bodyOf,
   buildTeamProject,
@@ -310,23 +310,24 @@ test("a theme is edited in place: name, statement, codes, evidence ticked and un
 });
 
 test("one theme's edit form at a time: ?edit names a theme for editors, and is ignored when unknown or for readers", async () => {
-  const { researcher, strategist, codes, coding, as } = await findingsProject();
+  const { store, slug, researcher, strategist, codes, as } = await findingsProject();
   const page = await as(researcher);
-  await page.post({
-    intent: "create-theme",
+  const theme = await createTheme({
+    store,
+    slug,
+    userId: researcher.id,
     name: "Fix culture",
     statement: "Members fix before they complain.",
-    codeIds: codes[0].id,
-    evidence: coding.id,
+    codeIds: [codes[0].id],
     confidence: "medium",
   });
-  const { themes } = bodyOf(await page.get()) as { themes: Array<{ id: string }> };
+
   const editing = async (caller: Awaited<ReturnType<typeof as>>, query: string) =>
     (bodyOf(await caller.get(query)) as { editing: string | null }).editing;
   expect(await editing(page, "")).toBeNull();
-  expect(await editing(page, `?edit=${themes[0].id}`)).toBe(themes[0].id);
+  expect(await editing(page, `?edit=${theme.id}`)).toBe(theme.id);
   expect(await editing(page, "?edit=no-such-theme")).toBeNull();
   expect(await editing(page, "?edit=")).toBeNull();
   // A strategist reads the findings and has no edit form to open.
-  expect(await editing(await as(strategist), `?edit=${themes[0].id}`)).toBeNull();
+  expect(await editing(await as(strategist), `?edit=${theme.id}`)).toBeNull();
 });
