@@ -39,7 +39,12 @@ const report = await importFiles({
   slug: "bench",
   files: [process.argv[2] ?? "/tmp/netno-bench-reddit-100000.ndjson"],
 });
-console.log(`${report.posts} posts in ${Math.round(performance.now() - started)} ms`);
+const usage = process.resourceUsage();
+console.log(
+  `${report.posts} posts in ${Math.round(performance.now() - started)} ms; ` +
+    `user ${Math.round(usage.userCPUTime / 1000)} ms, system ${Math.round(usage.systemCPUTime / 1000)} ms, ` +
+    `written ${usage.fsWrite} blocks, peak ${Math.round(usage.maxRSS / 1024)} MB`,
+);
 for (const [key, { ms, calls }] of [...statementTimes]
   .sort((a, b) => b[1].ms - a[1].ms)
   .slice(0, 15))
