@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ConfirmedRemoval } from "~/components/confirmed-removal";
-import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
 import {
@@ -21,13 +21,29 @@ import {
   deleteTheme,
   getQuoteOriginals,
   getThemesFile,
+  findEvidenceSegments,
   listCodes,
-  listEvidenceSegments,
   roleAllows,
   saveQuoteTreatment,
   updateTheme,
   type ReportQuote,
 } from "~/server/research.server";
+
+/** How many coded passages a theme form lists at once; the finder reaches the others. */
+const LISTED_PASSAGES = 200;
+
+/** What a theme form holds when the finder sent it (a GET, so nothing typed is lost on the way). */
+function draftFrom(params: URLSearchParams) {
+  const confidence = params.get("confidence");
+  return {
+    name: params.get("name") ?? "",
+    statement: params.get("statement") ?? "",
+    confidence: confidence === "low" || confidence === "high" ? confidence : "medium",
+    codeIds: params.getAll("codeIds"),
+    evidence: params.getAll("evidence"),
+    counter: params.getAll("counter"),
+  };
+}
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { project, role } = await requireProjectCapability(request, params.slug, "readReports");
@@ -43,14 +59,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const quotedIds = report.themes.flatMap((theme) =>
     [...theme.evidence, ...theme.counterEvidence].map((quote) => quote.codingId),
   );
-  const [originals, themesFile, codes, segments] = canReadData
+  const [originals, themesFile, codes] = canReadData
     ? await Promise.all([
         getQuoteOriginals({ store, slug: project.slug, codingIds: quotedIds }),
         getThemesFile({ store, slug: project.slug }),
         listCodes({ store, slug: project.slug }),
-        listEvidenceSegments({ store, slug: project.slug, limit: 400 }),
       ])
-    : [new Map<string, string>(), null, [], []];
+    : [new Map<string, string>(), null, []];
   const treatments = themesFile?.quoteTreatments ?? noTreatments;
   // What an edit starts from: the theme as stored, with evidence from outside the report's scope too
   // (the report shows only its scope; editing must not drop the rest).
@@ -65,10 +80,31 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     };
   };
   const canEdit = roleAllows(role, "code") && canReadData;
-  // One theme's edit form at a time (?edit=<theme id>): each lists every citable segment twice, and a
-  // large project's page with all of them open was megabytes of checkboxes.
-  const edit = new URL(request.url).searchParams.get("edit");
+  // One theme's edit form at a time (?edit=<theme id>): each lists coded passages twice, and a large
+  // project's page with all of them open was megabytes of checkboxes.
+  const url = new URL(request.url);
+  const edit = url.searchParams.get("edit");
   const editing = canEdit && report.themes.some((theme) => theme.id === edit) ? edit : null;
+  // The passage finder of the open edit form, or of the New theme form when none is open; a find is a
+  // GET of the whole form, so the draft comes back with it (`intent` is one of the form's fields).
+  const codeId = url.searchParams.get("passagesCode");
+  const finder = {
+    for: editing ?? "new",
+    codeId: codes.some((code) => code.id === codeId) ? codeId : null,
+    words: (url.searchParams.get("passagesWords") ?? "").trim().slice(0, 200),
+  };
+  const finding = finder.codeId !== null || finder.words !== "";
+  const draft = canEdit && url.searchParams.has("intent") ? draftFrom(url.searchParams) : null;
+  const empty = { segments: [], matching: 0 };
+  const list = (chosen?: typeof finder) =>
+    findEvidenceSegments({ store, slug: project.slug, finder: chosen, limit: LISTED_PASSAGES });
+  const [found, unfiltered] = !canEdit
+    ? [empty, empty]
+    : !finding
+      ? await list(finder).then((listing) => [listing, listing])
+      : // While an edit form finds, the New theme form beside it lists the oldest passages.
+        await Promise.all([list(finder), editing ? list() : empty]);
+  const passages = { finder, found, unfiltered, draft };
   return {
     canEdit,
     editing,
@@ -87,7 +123,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       counterEvidence: theme.counterEvidence.map(strip),
     })),
     codes: codes.map((code) => ({ id: code.id, name: code.name })),
-    segments,
+    passages,
   };
 }
 
@@ -189,12 +225,13 @@ function SegmentChoices({
 }) {
   const sent = useFormEcho();
   const listed = new Set(segments.map((segment) => segment.id));
+  const ticked = sent.values(name, chosen) ?? chosen;
   const groups = codes
     .map((code) => ({ code, segments: segments.filter((s) => s.codeId === code.id) }))
     .filter((group) => group.segments.length > 0);
   return (
     <div className="code-list">
-      {chosen
+      {ticked
         .filter((id) => !listed.has(id))
         .map((id) => (
           <input key={id} type="hidden" name={name} value={id} />
@@ -210,7 +247,7 @@ function SegmentChoices({
                 type="checkbox"
                 name={name}
                 value={s.id}
-                defaultChecked={sent.values(name, chosen)?.includes(s.id)}
+                defaultChecked={ticked.includes(s.id)}
               />{" "}
               “{s.quote}”{" "}
               <span className="muted">
@@ -282,6 +319,85 @@ type ThemeStart = {
   counter: string[];
 };
 
+type Listing = { segments: Segment[]; matching: number };
+
+/** The passages a theme form lists, and the finder that chose them. */
+type PassageChoices = {
+  listing: Listing;
+  /** The finder's fields as sent (empty in a form the finder did not send). */
+  codeId: string | null;
+  words: string;
+  /** Which form: "new" or the id of the theme being edited (the find button opens it again). */
+  form: string;
+  /** The finder's fields as a query, for the form's POST: the list stays as found after saving. */
+  query: string;
+};
+
+/**
+ * Narrows the passages a theme form lists to one code and to passages with some words. It sends the
+ * whole form as a GET (formmethod): the page comes back with what was typed and ticked, and the ticked
+ * passages no longer listed are kept as hidden fields, so a theme can cite passages from several finds.
+ */
+function PassageFinder({
+  codes,
+  passages,
+}: {
+  codes: Array<{ id: string; name: string }>;
+  passages: PassageChoices;
+}) {
+  const { pathname } = useLocation();
+  const { listing, codeId, words, form } = passages;
+  const finding = codeId !== null || words !== "";
+  const id = `find-${form}`;
+  const shown = listing.segments.length;
+  const count = (n: number) => n.toLocaleString("en");
+  const summary =
+    listing.matching === 0
+      ? finding
+        ? "No coded passage matches."
+        : "No coded passage yet."
+      : shown >= listing.matching
+        ? `${finding ? "Every matching passage" : "Every coded passage"} is listed (${count(listing.matching)}).`
+        : `The oldest ${count(shown)} of ${count(listing.matching)} ${finding ? "matching" : "coded"} passages are listed: find by code or words to reach the others.`;
+  return (
+    <fieldset id={id} aria-describedby={`${id}-summary`}>
+      <legend>Find passages to cite</legend>
+      <div className="grid-2">
+        <SelectField
+          label="Coded with"
+          name="passagesCode"
+          defaultValue={codeId ?? ""}
+          options={[
+            { value: "", label: "Any code" },
+            ...codes.map((code) => ({ value: code.id, label: code.name })),
+          ]}
+        />
+        <Field
+          label="Words in the passage"
+          name="passagesWords"
+          defaultValue={words}
+          hint="All of them, in any order."
+        />
+      </div>
+      <p>
+        <button
+          type="submit"
+          className="secondary"
+          formMethod="get"
+          formAction={`${pathname}#${id}`}
+          name={form === "new" ? undefined : "edit"}
+          value={form === "new" ? undefined : form}
+        >
+          Find passages
+        </button>
+      </p>
+      <p className="small muted" id={`${id}-summary`} role="status">
+        {summary}
+      </p>
+    </fieldset>
+  );
+}
+
 /**
  * The fields of a theme, for the New theme form and each theme's edit form alike. Inside a ScopedForm:
  * a refused submit refills them (ticks included) and marks their errors in that form only.
@@ -289,17 +405,18 @@ type ThemeStart = {
 function ThemeFields({
   start,
   codes,
-  segments,
+  passages,
   submitLabel,
   secondary = false,
 }: {
   start: ThemeStart;
   codes: Array<{ id: string; name: string }>;
-  segments: Segment[];
+  passages: PassageChoices;
   submitLabel: string;
   secondary?: boolean;
 }) {
   const sent = useFormEcho();
+  const segments = passages.listing.segments;
   return (
     <>
       <ScopedFormError />
@@ -327,6 +444,7 @@ function ThemeFields({
         ))}
         {sent.fieldErrors.codeIds ? <p className="error">{sent.fieldErrors.codeIds}</p> : null}
       </fieldset>
+      <PassageFinder codes={codes} passages={passages} />
       {segments.length > 0 || start.evidence.length + start.counter.length > 0 ? (
         <div className="grid-2">
           <fieldset>
@@ -374,12 +492,15 @@ function ThemeEditForm({
   theme,
   open,
   codes,
-  segments,
+  passages,
+  draft,
 }: {
   theme: LoadedTheme & { stored: NonNullable<LoadedTheme["stored"]> };
   open: boolean;
   codes: Array<{ id: string; name: string }>;
-  segments: Segment[];
+  passages: PassageChoices;
+  /** What the form held when its finder sent it, if it did. */
+  draft: ThemeStart | null;
 }) {
   const formId = `edit-theme-${theme.id}`;
   // A refused edit opens again with what was typed and its errors.
@@ -407,15 +528,15 @@ function ThemeEditForm({
       <ScopedForm
         formId={formId}
         method="post"
-        action={`?index&edit=${encodeURIComponent(theme.id)}`}
+        action={`?index&edit=${encodeURIComponent(theme.id)}${passages.query}`}
         className="stack"
       >
         <input type="hidden" name="intent" value="update-theme" />
         <input type="hidden" name="themeId" value={theme.id} />
         <ThemeFields
-          start={{ ...theme, ...theme.stored }}
+          start={draft ?? { ...theme, ...theme.stored }}
           codes={codes}
-          segments={segments}
+          passages={passages}
           submitLabel="Save theme"
           secondary
         />
@@ -434,8 +555,24 @@ const NEW_THEME: ThemeStart = {
 };
 
 export default function FindingsPage() {
-  const { canEdit, editing, cloakingLevel, ethicsIncomplete, themes, codes, segments } =
+  const { canEdit, editing, cloakingLevel, ethicsIncomplete, themes, codes, passages } =
     useLoaderData<typeof loader>();
+  const { finder, found, unfiltered, draft } = passages;
+  // The finder's list goes to the form that sent it; the other open form lists the oldest passages.
+  const choicesFor = (form: string): PassageChoices => {
+    const owns = finder.for === form;
+    const query = new URLSearchParams();
+    if (owns && finder.codeId) query.set("passagesCode", finder.codeId);
+    if (owns && finder.words) query.set("passagesWords", finder.words);
+    return {
+      listing: owns ? found : unfiltered,
+      codeId: owns ? finder.codeId : null,
+      words: owns ? finder.words : "",
+      form,
+      query: query.size > 0 ? `&${query}` : "",
+    };
+  };
+  const draftFor = (form: string) => (draft && finder.for === form ? draft : null);
   const actionData = useActionData<typeof action>();
   const echo = formState(actionData);
   const { formError } = echo;
@@ -486,7 +623,8 @@ export default function FindingsPage() {
               theme={{ ...theme, stored: theme.stored }}
               open={editing === theme.id}
               codes={codes}
-              segments={segments}
+              passages={choicesFor(theme.id)}
+              draft={draftFor(theme.id)}
             />
           ) : null}
           {canEdit ? (
@@ -506,12 +644,18 @@ export default function FindingsPage() {
           {codes.length === 0 ? (
             <p className="muted">Create codes and code data first.</p>
           ) : (
-            <ScopedForm formId="create-theme" method="post" className="stack" key={themes.length}>
+            <ScopedForm
+              formId="create-theme"
+              method="post"
+              action={`?index${choicesFor("new").query}`}
+              className="stack"
+              key={themes.length}
+            >
               <input type="hidden" name="intent" value="create-theme" />
               <ThemeFields
-                start={NEW_THEME}
+                start={draftFor("new") ?? NEW_THEME}
                 codes={codes}
-                segments={segments}
+                passages={choicesFor("new")}
                 submitLabel="Create theme"
               />
             </ScopedForm>

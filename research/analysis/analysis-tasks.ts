@@ -39,8 +39,11 @@ export const analysisTasks = {
       communityIds: readonly string[] | null;
     },
   ) => layoutMemberInteractionNetwork({ store, slug, ...args }),
-  evidenceRows: (store: DocumentStore, slug: string, args: { limit: number }) =>
-    readEvidenceRows({ store, slug, ...args }),
+  evidenceRows: (
+    store: DocumentStore,
+    slug: string,
+    args: { codeId: string | null; words: string[]; limit: number },
+  ) => readEvidenceRows({ store, slug, ...args }),
   visibleCodings: (
     store: DocumentStore,
     slug: string,

@@ -16,7 +16,13 @@ export {
   type ReportQuote,
   type ReportTheme,
 } from "./report-data.js";
-export { getQuoteOriginals, listEvidenceSegments, type EvidenceSegment } from "./report-queries.js";
+export {
+  findEvidenceSegments,
+  getQuoteOriginals,
+  type EvidenceFinder,
+  type EvidenceListing,
+  type EvidenceSegment,
+} from "./report-queries.js";
 export { describeScope, reportToHtml, reportToJson, reportToMarkdown } from "./exports.js";
 export { resolveReportScope, saveReportScope, type ReportScope } from "./report-scope.js";
 export * from "./member-checks.js";

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { sql } from "kysely";
 import { cachedOffThread } from "../analysis/analysis-cache.js";
 import { countVisibleCodings, visibleCodings } from "../analysis/coding-queries.js";
 import { projectSql, visiblePosts, visiblePostsOf } from "../collection/corpus.js";
@@ -174,23 +175,46 @@ export type EvidenceSegment = {
   source: string;
 };
 
+/** Which coded passages the evidence picker lists: those of one code, with all of some words. */
+export type EvidenceFinder = { codeId: string | null; words: string };
+
+/** One page of the evidence picker: the first passages that match, and how many match in all. */
+export type EvidenceListing = { segments: EvidenceSegment[]; matching: number };
+
+/** More words than anyone types to find a passage; the rest are ignored. */
+const MAX_FINDER_WORDS = 12;
+
+/** The words a finder looks for, lower-cased (each must occur in the passage, in any order). */
+export function finderWords(words: string): string[] {
+  return [...new Set(words.toLowerCase().split(/\s+/).filter(Boolean))].slice(0, MAX_FINDER_WORDS);
+}
+
 /**
- * Coded segments a theme can cite as evidence (visible sources only), oldest first: one entry per code
- * and passage, however many coders marked it, with who coded it and where it comes from.
+ * Coded segments a theme can cite (visible sources only), oldest first, as many as `limit`: one entry per
+ * code and passage, however many coders marked it, with who coded it and where it comes from. A large
+ * project has far more than a form can list, so the finder narrows them to one code and to passages with
+ * all of some words; `matching` says how many there are in all.
  */
-export async function listEvidenceSegments({
+export async function findEvidenceSegments({
   store,
   slug,
-  limit = 400,
+  finder = { codeId: null, words: "" },
+  limit = 200,
   quoteLength = 140,
 }: {
   store: DocumentStore;
   slug: string;
+  finder?: EvidenceFinder;
   limit?: number;
   quoteLength?: number;
-}): Promise<EvidenceSegment[]> {
-  // The codings are the oldest few hundred of them all: kept per revision, read on the analysis worker.
-  const rows = await cachedOffThread({ store, slug, kind: "evidenceRows", args: { limit } });
+}): Promise<EvidenceListing> {
+  // Grouped and filtered over every coding: kept per revision, read on the analysis worker.
+  const { matching, rows } = await cachedOffThread({
+    store,
+    slug,
+    kind: "evidenceRows",
+    args: { codeId: finder.codeId, words: finderWords(finder.words), limit },
+  });
   const names = await coderNames({ store, slug });
   const segments = new Map<string, EvidenceSegment>();
   for (const row of rows) {
@@ -212,21 +236,63 @@ export async function listEvidenceSegments({
           : `${row.pseudonym ?? "a former member"} in “${row.thread_title ?? "a thread"}”`,
     });
   }
-  return [...segments.values()];
+  return { segments: [...segments.values()], matching };
 }
 
-/** The oldest `limit` visible codings with where they come from (listEvidenceSegments names them). */
+/** LIKE's wildcards taken literally (with `escape '!'`). */
+function likePattern(word: string): string {
+  return `%${word.replace(/[!%_]/g, (character) => `!${character}`)}%`;
+}
+
+/**
+ * The first `limit` visible coded passages (code, source and span) matching the finder, oldest first, with
+ * every coding of each (who coded it, where it comes from), and how many passages match in all.
+ */
 export async function readEvidenceRows({
   store,
   slug,
+  codeId,
+  words,
   limit,
 }: {
   store: DocumentStore;
   slug: string;
+  codeId: string | null;
+  /** Lower-cased (finderWords): SQL's lower() then compares them with the quote. */
+  words: string[];
   limit: number;
 }) {
   const { db, projectId } = await projectSql({ store, slug });
-  return visibleCodings(db, projectId)
+  let found = visibleCodings(db, projectId);
+  if (codeId) found = found.where("c.code_id", "=", codeId);
+  for (const word of words)
+    found = found.where(sql<boolean>`lower(c.quote) like ${likePattern(word)} escape '!'`);
+  const passages = await found
+    .select((eb) => [
+      "c.code_id",
+      "c.source_id",
+      "c.start_cp",
+      "c.end_cp",
+      eb.fn.min("c.created_at").as("first_at"),
+      sql<number>`count(*) over ()`.as("matching"),
+    ])
+    .groupBy(["c.code_id", "c.source_id", "c.start_cp", "c.end_cp"])
+    .orderBy("first_at")
+    .orderBy("c.source_id")
+    .orderBy("c.start_cp")
+    .orderBy("c.end_cp")
+    .orderBy("c.code_id")
+    .limit(limit)
+    .execute();
+  if (passages.length === 0) return { matching: 0, rows: [] };
+  const order = new Map(
+    passages.map((passage, index) => [
+      `${passage.code_id}|${passage.source_id}|${Number(passage.start_cp)}|${Number(passage.end_cp)}`,
+      index,
+    ]),
+  );
+  const codings = await db
+    .selectFrom("codings as c")
     .leftJoin("posts as sp", (join) =>
       join.onRef("sp.id", "=", "c.source_id").on("c.source_type", "=", "post"),
     )
@@ -247,10 +313,16 @@ export async function readEvidenceRows({
       "sm.pseudonym as pseudonym",
       "sf.title as note_title",
     ])
+    .where("c.project_id", "=", projectId)
+    .where("c.code_id", "in", [...new Set(passages.map((passage) => passage.code_id))])
+    .where("c.source_id", "in", [...new Set(passages.map((passage) => passage.source_id))])
     .orderBy("c.created_at")
     .orderBy("c.id")
-    .limit(limit)
     .execute();
+  const rank = (row: (typeof codings)[number]) =>
+    order.get(`${row.code_id}|${row.source_id}|${Number(row.start_cp)}|${Number(row.end_cp)}`);
+  const rows = codings.filter((row) => rank(row) !== undefined).sort((a, b) => rank(a)! - rank(b)!);
+  return { matching: Number(passages[0].matching), rows };
 }
 
 /** How many codings the project's visible sources carry (in a report's scope), per revision, off-thread. */

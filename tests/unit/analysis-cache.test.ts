@@ -11,7 +11,7 @@ import {
 } from "../../research/coding/index.js";
 import { createFieldNote, updateFieldNote } from "../../research/collection/index.js";
 import { recordConsent } from "../../research/entree/index.js";
-import { listEvidenceSegments } from "../../research/reporting/report-queries.js";
+import { findEvidenceSegments } from "../../research/reporting/report-queries.js";
 import { buildSecondStore, buildTwoCoderProject } from "../factories.js";
 
 /** Two coders on the Reddit fixture: both code posts 0-2 with Fix, Ben also post 3 (one disagreement). */
@@ -94,7 +94,7 @@ test("an opted-out member's words leave kept results at once, and come back with
   const author = posts.find((post) => post.id === disputed.sourceId)?.memberId;
   expect(author).toBeTruthy();
   const quoted = disputed.quotes[0].quote;
-  const segments = await listEvidenceSegments({ store, slug });
+  const segments = (await findEvidenceSegments({ store, slug })).segments;
   expect(segments.some((segment) => segment.quote === quoted)).toBe(true);
   const fixNode = async () => (await map()).nodes.find((node) => node.label.startsWith("Fix"));
   const mapped = await fixNode();
@@ -103,7 +103,7 @@ test("an opted-out member's words leave kept results at once, and come back with
   const hidden = await agreement();
   expect(hidden.disagreementCount).toBe(0);
   expect(JSON.stringify(hidden)).not.toContain(disputed.sourceId);
-  const hiddenSegments = await listEvidenceSegments({ store, slug });
+  const hiddenSegments = (await findEvidenceSegments({ store, slug })).segments;
   expect(hiddenSegments.length).toBeLessThan(segments.length);
   expect(hiddenSegments.map((segment) => segment.source).join("\n")).not.toContain(
     disputed.sourceLabel.split(" (")[1]?.slice(0, -1) ?? "?",
@@ -112,7 +112,7 @@ test("an opted-out member's words leave kept results at once, and come back with
 
   await recordConsent({ store, slug, memberId: author!, status: "consented", userId: ana.id });
   expect(await agreement()).toEqual(report);
-  expect(await listEvidenceSegments({ store, slug })).toEqual(segments);
+  expect((await findEvidenceSegments({ store, slug })).segments).toEqual(segments);
   expect(await fixNode()).toEqual(mapped);
 });
 
@@ -153,7 +153,8 @@ test("a field note's new title names its coded passage in the evidence at once",
     codeIds: [care.id],
     coderId: ana.id,
   });
-  const sources = async () => (await listEvidenceSegments({ store, slug })).map((s) => s.source);
+  const sources = async () =>
+    (await findEvidenceSegments({ store, slug })).segments.map((s) => s.source);
   expect(await sources()).toContain("field note “First visit”");
   await updateFieldNote({
     store,

@@ -11,7 +11,7 @@ import {
 } from "../../research/entree/index.js";
 import {
   buildReportData,
-  listEvidenceSegments,
+  findEvidenceSegments,
   createShareLink,
   createTheme,
   openShareLink,
@@ -427,7 +427,9 @@ test("an opt-out recorded after a report was built takes the member's quotes out
   const before = await buildReportData({ store, slug });
   expect(JSON.stringify(before)).toContain(sunnyQuote);
   expect(
-    (await listEvidenceSegments({ store, slug })).some((s) => s.quote.includes(sunnyQuote)),
+    (await findEvidenceSegments({ store, slug })).segments.some((s) =>
+      s.quote.includes(sunnyQuote),
+    ),
   ).toBe(true);
   const sunny = await resolveMemberByHandle({ store, slug, handle: "sunny_van" });
   await recordConsent({ store, slug, memberId: sunny.id, status: "opted-out", userId: owner.id });
@@ -438,7 +440,9 @@ test("an opt-out recorded after a report was built takes the member's quotes out
   expect(after.method.codings).toBe(before.method.codings - 1);
   expect(after.maps.members?.nodes.some((node) => node.id === sunny.id)).toBe(false);
   expect(
-    (await listEvidenceSegments({ store, slug })).some((s) => s.quote.includes(sunnyQuote)),
+    (await findEvidenceSegments({ store, slug })).segments.some((s) =>
+      s.quote.includes(sunnyQuote),
+    ),
   ).toBe(false);
 });
 
@@ -456,7 +460,7 @@ test("the evidence picker lists a passage once per code, with its source and eve
     .insertInto("codings")
     .values({ ...first, id: "second-coder-coding", coder_id: colleague.id })
     .execute();
-  const segments = await listEvidenceSegments({ store, slug });
+  const { segments } = await findEvidenceSegments({ store, slug });
   expect(segments).toHaveLength(4);
   const shared = segments.find((segment) => segment.id === ids[2])!;
   expect(shared.coders.sort()).toEqual([owner.name, "Rosa Colleague"].sort());
