@@ -229,13 +229,17 @@ function SegmentChoices({
   const groups = codes
     .map((code) => ({ code, segments: segments.filter((s) => s.codeId === code.id) }))
     .filter((group) => group.segments.length > 0);
+  const kept = ticked.filter((id) => !listed.has(id));
   return (
     <div className="code-list">
-      {ticked
-        .filter((id) => !listed.has(id))
-        .map((id) => (
-          <input key={id} type="hidden" name={name} value={id} />
-        ))}
+      {kept.map((id) => (
+        <input key={id} type="hidden" name={name} value={id} />
+      ))}
+      {kept.length > 0 ? (
+        <p className="small muted">
+          Also cited: {kept.length === 1 ? "1 passage" : `${kept.length} passages`} not listed here.
+        </p>
+      ) : null}
       {groups.map(({ code, segments: ofCode }) => (
         <div key={code.id}>
           <p className="small" style={{ margin: ".4rem 0 .1rem" }}>

@@ -151,3 +151,60 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   await page.goto(`/projects/${slug}/reporting`);
   await expect(page.getByText("Original (researchers only)")).toHaveCount(0);
 });
+
+test("a researcher finds passages to cite by words and by code, ticks from two finds, and the theme cites both with what was typed kept", async ({ page }) => {
+  await loginAs(page, ADMIN);
+  const slug = await ensureProject("passage-finder", ADMIN.email);
+  const store = e2eStore();
+  await importFiles({ store, slug, files: [path.resolve("tests/fixtures/reddit-thread.json"), path.resolve("tests/fixtures/mastodon-statuses.json")] });
+  const admin = await findUserByEmail({ store, email: ADMIN.email });
+  const [repair, power] = await createCodes({ store, slug, userId: admin!.id, codes: [{ name: "Repair advice" }, { name: "Power system" }] });
+  let coded = 0;
+  for await (const batch of iterateVisiblePosts({ store, slug })) {
+    for (const post of batch) {
+      const codeIds = /battery|charge controller|inverter/.test(post.text) ? [power.id] : /compressor|fixing/.test(post.text) ? [repair.id] : [];
+      if (codeIds.length) coded++;
+      if (codeIds.length) await applyCode({ store, slug, coderId: admin!.id, codeIds, span: { sourceType: "post", sourceId: post.id, start: 0, end: [...post.text].length } });
+    }
+  }
+
+  await page.goto(`/projects/${slug}/reporting`);
+  const form = page.getByRole("region", { name: "New theme" });
+  const finder = form.getByRole("group", { name: "Find passages to cite" });
+  const evidence = form.getByRole("group", { name: "Supporting evidence" });
+  await expect(finder.getByRole("status")).toHaveText(`Every coded passage is listed (${coded}).`);
+  await form.getByLabel("Theme name").fill("Diagnosis before parts");
+  await form.getByLabel("Statement of the insight").fill("Members find the fault in settings before buying anything.");
+  await form.getByLabel("Power system", { exact: true }).check();
+
+  await finder.getByLabel("Words in the passage").fill("CHARGE controller");
+  await finder.getByRole("button", { name: "Find passages" }).click();
+  await expect(finder.getByRole("status")).toHaveText("Every matching passage is listed (2).");
+  await expect(evidence.getByRole("checkbox")).toHaveCount(2);
+  await evidence.getByLabel(/Check the charge controller/).check();
+
+  await finder.getByLabel("Words in the passage").fill("");
+  await finder.getByLabel("Coded with").selectOption({ label: "Repair advice" });
+  await finder.getByRole("button", { name: "Find passages" }).click();
+  await expect(finder.getByRole("status")).toHaveText("Every matching passage is listed (2).");
+  await expect(evidence.getByLabel(/Check the charge controller/)).toHaveCount(0);
+  await evidence.getByLabel(/compressor died/).check();
+  // What was typed and ticked before the finds is still there.
+  await expect(form.getByLabel("Theme name")).toHaveValue("Diagnosis before parts");
+  await expect(form.getByLabel("Power system", { exact: true })).toBeChecked();
+  await form.screenshot({ path: "test-results/screens/passage-finder.png" });
+
+  await finder.getByLabel("Words in the passage").fill("no passage says this");
+  await finder.getByRole("button", { name: "Find passages" }).click();
+  await expect(finder.getByRole("status")).toHaveText("No coded passage matches.");
+
+  await form.getByRole("button", { name: "Create theme" }).click();
+  await expect(page.getByText('Theme "Diagnosis before parts" created.')).toBeVisible();
+  const theme = page.getByRole("article", { name: "Diagnosis before parts" });
+  await expect(theme.locator("blockquote")).toHaveCount(2);
+  await expect(theme).toContainText("Check the charge controller settings first");
+  await expect(theme).toContainText("compressor died");
+  // The New theme form is empty again and keeps the last find.
+  await expect(form.getByLabel("Theme name")).toHaveValue("");
+  await expect(finder.getByLabel("Words in the passage")).toHaveValue("no passage says this");
+});

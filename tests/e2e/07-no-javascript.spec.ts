@@ -54,6 +54,23 @@ test("without JavaScript a researcher logs in, writes a research question, codes
   await expect(page.getByLabel("Theme name", { exact: true })).toHaveValue("Warm and dry");
   await expect(page.getByLabel("Statement of the insight", { exact: true })).toHaveValue("Builders trust wool because it breathes.");
 
+  // Passages to cite are found without JavaScript too: the find sends the whole form back, and a passage
+  // ticked before another find stays cited.
+  const finder = page.getByRole("group", { name: "Find passages to cite" });
+  await finder.getByLabel("Words in the passage").fill("WOOL foam");
+  await finder.getByRole("button", { name: "Find passages" }).click();
+  await expect(finder.getByRole("status")).toHaveText("Every matching passage is listed (1).");
+  await expect(page.getByLabel("Theme name", { exact: true })).toHaveValue("Warm and dry");
+  await page.getByRole("group", { name: "Supporting evidence" }).getByLabel(/wool or foam/).check();
+  await finder.getByLabel("Words in the passage").fill("nothing says this");
+  await finder.getByRole("button", { name: "Find passages" }).click();
+  await expect(finder.getByRole("status")).toHaveText("No coded passage matches.");
+  await expect(page.getByText("Also cited: 1 passage not listed here.")).toBeVisible();
+  await page.getByRole("group", { name: "Codes in this theme" }).getByLabel("Insulation", { exact: true }).check();
+  await page.getByRole("button", { name: "Create theme" }).click();
+  await expect(page.getByText('Theme "Warm and dry" created.')).toBeVisible();
+  await expect(page.getByRole("article", { name: "Warm and dry" }).locator("blockquote")).toContainText("wool or foam");
+
   // A removal asks first, without JavaScript too.
   await page.goto(`/projects/${slug}/objectives`);
   await page.getByText("Remove", { exact: true }).first().click();

@@ -331,3 +331,94 @@ test("one theme's edit form at a time: ?edit names a theme for editors, and is i
   // A strategist reads the findings and has no edit form to open.
   expect(await editing(await as(strategist), `?edit=${theme.id}`)).toBeNull();
 });
+
+test("the passage finder: by code and words, for the New theme form or the open edit form; a find brings back the draft it sent", async () => {
+  const { store, slug, researcher, strategist, codes, coding, as } = await findingsProject();
+  const [thread] = (await listThreads({ store, slug })).threads;
+  const tree = (await getThreadTree({ store, slug, threadId: thread.id }))!;
+  const reply = tree.roots[0].replies[0].post;
+  const [other] = await applyCode({
+    store,
+    slug,
+    coderId: researcher.id,
+    codeIds: [codes[1].id],
+    span: { sourceType: "post", sourceId: reply.id, start: 0, end: reply.text.length },
+  });
+  const theme = await createTheme({
+    store,
+    slug,
+    userId: researcher.id,
+    name: "Fix culture",
+    statement: "Members fix before they complain.",
+    codeIds: [codes[0].id],
+    confidence: "medium",
+  });
+  type Listing = { segments: Array<{ id: string }>; matching: number };
+  type Passages = {
+    finder: { for: string; codeId: string | null; words: string };
+    found: Listing;
+    unfiltered: Listing;
+    draft: Record<string, unknown> | null;
+  };
+  const page = await as(researcher);
+  const passagesOf = async (query: string, caller = page) =>
+    (bodyOf(await caller.get(query)) as { passages: Passages }).passages;
+  const idsOf = (listing: Listing) => listing.segments.map((segment) => segment.id);
+
+  // No find: the oldest passages, in the New theme form.
+  const plain = await passagesOf("");
+  expect(plain.finder).toEqual({ for: "new", codeId: null, words: "" });
+  expect(idsOf(plain.found)).toEqual([coding.id, other.id]);
+  expect(plain.found.matching).toBe(2);
+  expect(plain.unfiltered).toEqual(plain.found);
+  expect(plain.draft).toBeNull();
+
+  // By code; by words (every one, any case); an unknown code is no filter.
+  expect(idsOf((await passagesOf(`?passagesCode=${codes[1].id}`)).found)).toEqual([other.id]);
+  const word = coding.quote.split(/\s+/).find((w) => w.length > 3 && !reply.text.includes(w))!;
+  expect(
+    idsOf((await passagesOf(`?passagesWords=${encodeURIComponent(word.toUpperCase())}`)).found),
+  ).toEqual([coding.id]);
+  const unknown = await passagesOf("?passagesCode=no-such-code");
+  expect(unknown.finder.codeId).toBeNull();
+  expect(unknown.found.matching).toBe(2);
+
+  // The New theme form sent by its find button: what was typed and ticked comes back.
+  const draftQuery = new URLSearchParams([
+    ["formId", "create-theme"],
+    ["intent", "create-theme"],
+    ["name", "Half-typed"],
+    ["statement", "Still thinking."],
+    ["codeIds", codes[0].id],
+    ["codeIds", codes[1].id],
+    ["evidence", coding.id],
+    ["confidence", "high"],
+    ["passagesCode", codes[1].id],
+    ["passagesWords", ""],
+  ]);
+  const drafted = await passagesOf(`?${draftQuery}`);
+  expect(drafted.draft).toEqual({
+    name: "Half-typed",
+    statement: "Still thinking.",
+    confidence: "high",
+    codeIds: [codes[0].id, codes[1].id],
+    evidence: [coding.id],
+    counter: [],
+  });
+  expect(idsOf(drafted.found)).toEqual([other.id]);
+  draftQuery.set("confidence", "certain");
+  expect((await passagesOf(`?${draftQuery}`)).draft).toMatchObject({ confidence: "medium" });
+
+  // The open edit form's find: its list is found, the New theme form beside it lists every passage.
+  const editQuery = `?edit=${theme.id}&intent=update-theme&themeId=${theme.id}&name=Renamed&statement=S&passagesCode=${codes[1].id}`;
+  const editFind = await passagesOf(editQuery);
+  expect(editFind.finder).toEqual({ for: theme.id, codeId: codes[1].id, words: "" });
+  expect(idsOf(editFind.found)).toEqual([other.id]);
+  expect(idsOf(editFind.unfiltered)).toEqual([coding.id, other.id]);
+  expect(editFind.draft).toMatchObject({ name: "Renamed", codeIds: [] });
+
+  // A strategist has no theme form: nothing listed, no draft.
+  const read = await passagesOf(`?${draftQuery}`, await as(strategist));
+  expect(read.found).toEqual({ segments: [], matching: 0 });
+  expect(read.draft).toBeNull();
+});

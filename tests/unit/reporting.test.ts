@@ -1,7 +1,11 @@
 import path from "node:path";
 import { expect, test } from "vitest";
 import { applyCode, createCodes } from "../../research/coding/index.js";
-import { importFiles, iterateVisiblePosts } from "../../research/collection/index.js";
+import {
+  createFieldNote,
+  importFiles,
+  iterateVisiblePosts,
+} from "../../research/collection/index.js";
 import { projectSql } from "../../research/collection/corpus.js";
 import type { CorpusPost } from "../../research/collection/model.js";
 import {
@@ -466,6 +470,62 @@ test("the evidence picker lists a passage once per code, with its source and eve
   expect(shared.coders.sort()).toEqual([owner.name, "Rosa Colleague"].sort());
   expect(shared.source).toMatch(/^\S.* in “Solar setup keeps dying & I'm stuck”$/);
   expect(shared.source).not.toMatch(/wrench_wendy/);
+});
+
+test("the evidence finder narrows the passages to one code and to all of some words, and counts every match", async () => {
+  const { store, slug, owner, ids } = await projectWithFindings("medium");
+  const [power] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Power" }] });
+  const { db } = await sqlFor(store);
+  const checkFirst = await db
+    .selectFrom("codings")
+    .selectAll()
+    .where("id", "=", ids[2])
+    .executeTakeFirstOrThrow();
+  const [powered] = await applyCode({
+    store,
+    slug,
+    coderId: owner.id,
+    codeIds: [power.id],
+    span: { sourceType: "post", sourceId: checkFirst.source_id, start: 0, end: 27 },
+  });
+  // LIKE's wildcards in a passage and in what is looked for are taken literally.
+  const note = await createFieldNote({
+    store,
+    slug,
+    authorId: owner.id,
+    kind: "observational",
+    title: "Pricing",
+    markdown: "Panels were 100% off_grid ready.",
+  });
+  const [noted] = await applyCode({
+    store,
+    slug,
+    coderId: owner.id,
+    codeIds: [power.id],
+    span: { sourceType: "fieldnote", sourceId: note.id, start: 0, end: 32 },
+  });
+  const find = (codeId: string | null, words: string, limit?: number) =>
+    findEvidenceSegments({ store, slug, finder: { codeId, words }, limit });
+  const idsOf = async (codeId: string | null, words: string) =>
+    (await find(codeId, words)).segments.map((segment) => segment.id);
+
+  const every = await find(null, "");
+  expect(every.matching).toBe(6);
+  expect(every.segments.map((segment) => segment.id)).toEqual([...ids, powered.id, noted.id]);
+  expect(await idsOf(power.id, "")).toEqual([powered.id, noted.id]);
+  expect(await idsOf(null, "CHARGE controller")).toEqual([ids[2], powered.id]);
+  expect(await idsOf(null, "controller   charge")).toEqual([ids[2], powered.id]);
+  expect(await idsOf(power.id, "controller")).toEqual([powered.id]);
+  expect(await idsOf(null, "controller inverter")).toEqual([]);
+  expect(await idsOf(null, "100%")).toEqual([noted.id]);
+  expect(await idsOf(null, "%")).toEqual([noted.id]);
+  expect(await idsOf(null, "_")).toEqual([noted.id]);
+  expect(await idsOf(null, "!")).toEqual([ids[0]]);
+  // A page of the oldest, with how many match in all.
+  const firstTwo = await find(null, "", 2);
+  expect(firstTwo.segments.map((segment) => segment.id)).toEqual(ids.slice(0, 2));
+  expect(firstTwo.matching).toBe(6);
+  expect(await find(power.id, "nothing like this")).toEqual({ segments: [], matching: 0 });
 });
 
 test("Markdown exports escape markup only, not every punctuation mark", async () => {
