@@ -653,7 +653,7 @@ export default function FindingsPage() {
               method="post"
               action={`?index${choicesFor("new").query}`}
               className="stack"
-              key={themes.length}
+              clearAfterSuccess
             >
               <input type="hidden" name="intent" value="create-theme" />
               <ThemeFields
