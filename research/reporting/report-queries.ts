@@ -218,7 +218,7 @@ export async function findEvidenceSegments({
   const names = await coderNames({ store, slug });
   const segments = new Map<string, EvidenceSegment>();
   for (const row of rows) {
-    const key = `${row.code_id}|${row.source_id}|${Number(row.start_cp)}|${Number(row.end_cp)}`;
+    const key = passageKey(row);
     const coder = names.get(row.coder_id) ?? "a former coder";
     const known = segments.get(key);
     if (known) {
@@ -237,6 +237,16 @@ export async function findEvidenceSegments({
     });
   }
   return { segments: [...segments.values()], matching };
+}
+
+/** One coded passage: a code on one span of one source (several coders' codings may share it). */
+function passageKey(row: {
+  code_id: string;
+  source_id: string;
+  start_cp: number | string | bigint;
+  end_cp: number | string | bigint;
+}): string {
+  return `${row.code_id}|${row.source_id}|${Number(row.start_cp)}|${Number(row.end_cp)}`;
 }
 
 /** LIKE's wildcards taken literally (with `escape '!'`). */
@@ -285,12 +295,7 @@ export async function readEvidenceRows({
     .limit(limit)
     .execute();
   if (passages.length === 0) return { matching: 0, rows: [] };
-  const order = new Map(
-    passages.map((passage, index) => [
-      `${passage.code_id}|${passage.source_id}|${Number(passage.start_cp)}|${Number(passage.end_cp)}`,
-      index,
-    ]),
-  );
+  const order = new Map(passages.map((passage, index) => [passageKey(passage), index]));
   const codings = await db
     .selectFrom("codings as c")
     .leftJoin("posts as sp", (join) =>
@@ -319,8 +324,7 @@ export async function readEvidenceRows({
     .orderBy("c.created_at")
     .orderBy("c.id")
     .execute();
-  const rank = (row: (typeof codings)[number]) =>
-    order.get(`${row.code_id}|${row.source_id}|${Number(row.start_cp)}|${Number(row.end_cp)}`);
+  const rank = (row: (typeof codings)[number]) => order.get(passageKey(row));
   const rows = codings.filter((row) => rank(row) !== undefined).sort((a, b) => rank(a)! - rank(b)!);
   return { matching: Number(passages[0].matching), rows };
 }
