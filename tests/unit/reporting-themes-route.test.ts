@@ -368,7 +368,7 @@ test("the passage finder: by code and words, for the New theme form or the open 
   // No find: the oldest passages, in the New theme form.
   const plain = await passagesOf("");
   expect(plain.finder).toEqual({ for: "new", codeId: null, words: "" });
-  expect(idsOf(plain.found)).toEqual([coding.id, other.id]);
+  expect(idsOf(plain.found).sort()).toEqual([coding.id, other.id].sort());
   expect(plain.found.matching).toBe(2);
   expect(plain.unfiltered).toEqual(plain.found);
   expect(plain.draft).toBeNull();
@@ -414,7 +414,7 @@ test("the passage finder: by code and words, for the New theme form or the open 
   const editFind = await passagesOf(editQuery);
   expect(editFind.finder).toEqual({ for: theme.id, codeId: codes[1].id, words: "" });
   expect(idsOf(editFind.found)).toEqual([other.id]);
-  expect(idsOf(editFind.unfiltered)).toEqual([coding.id, other.id]);
+  expect(idsOf(editFind.unfiltered).sort()).toEqual([coding.id, other.id].sort());
   expect(editFind.draft).toMatchObject({ name: "Renamed", codeIds: [] });
 
   // A strategist has no theme form: nothing listed, no draft.

@@ -504,6 +504,14 @@ test("the evidence finder narrows the passages to one code and to all of some wo
     codeIds: [power.id],
     span: { sourceType: "fieldnote", sourceId: note.id, start: 0, end: 32 },
   });
+  // Codings applied in the same millisecond tie on created_at: spread them, so "oldest first" is testable.
+  const inOrder = [...ids, powered.id, noted.id];
+  for (const [index, id] of inOrder.entries())
+    await db
+      .updateTable("codings")
+      .set({ created_at: `2026-01-01T00:00:0${index}.000Z` })
+      .where("id", "=", id)
+      .execute();
   const find = (codeId: string | null, words: string, limit?: number) =>
     findEvidenceSegments({ store, slug, finder: { codeId, words }, limit });
   const idsOf = async (codeId: string | null, words: string) =>
@@ -511,7 +519,7 @@ test("the evidence finder narrows the passages to one code and to all of some wo
 
   const every = await find(null, "");
   expect(every.matching).toBe(6);
-  expect(every.segments.map((segment) => segment.id)).toEqual([...ids, powered.id, noted.id]);
+  expect(every.segments.map((segment) => segment.id)).toEqual(inOrder);
   expect(await idsOf(power.id, "")).toEqual([powered.id, noted.id]);
   expect(await idsOf(null, "CHARGE controller")).toEqual([ids[2], powered.id]);
   expect(await idsOf(null, "controller   charge")).toEqual([ids[2], powered.id]);
