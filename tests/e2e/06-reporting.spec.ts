@@ -44,6 +44,13 @@ test("a researcher builds a theme, views the maps, exports HTML and shares findi
   await theme.getByText("Edit theme").click();
   await theme.getByLabel("Statement of the insight").fill("Members diagnose each other's power systems before anyone buys parts or calls support.");
   await theme.getByLabel("Confidence").selectOption("high");
+  // A find in the edit form keeps it open with what was typed, and the passages it cites stay cited.
+  const editFinder = theme.getByRole("group", { name: "Find passages to cite" });
+  await editFinder.getByLabel("Words in the passage").fill("no passage says this");
+  await editFinder.getByRole("button", { name: "Find passages" }).click();
+  await expect(editFinder.getByRole("status")).toHaveText("No coded passage matches.");
+  await expect(theme.getByLabel("Statement of the insight")).toHaveValue("Members diagnose each other's power systems before anyone buys parts or calls support.");
+  await expect(theme.getByText("Also cited: 2 passages not listed here.")).toBeVisible();
   await theme.screenshot({ path: "test-results/screens/theme-edit.png" });
   await theme.getByRole("button", { name: "Save theme" }).click();
   await expect(page.getByText('Theme "Peer troubleshooting" saved.')).toBeVisible();

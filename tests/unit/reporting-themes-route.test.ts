@@ -45,6 +45,24 @@ async function findingsProject() {
   return { store, slug, owner, researcher, strategist, outsider, codes, coding, as, pathname };
 }
 
+/** A stored theme of the first code, to open an edit form on. */
+function fixCultureTheme({
+  store,
+  slug,
+  researcher,
+  codes,
+}: Pick<Awaited<ReturnType<typeof findingsProject>>, "store" | "slug" | "researcher" | "codes">) {
+  return createTheme({
+    store,
+    slug,
+    userId: researcher.id,
+    name: "Fix culture",
+    statement: "Members fix before they complain.",
+    codeIds: [codes[0].id],
+    confidence: "medium",
+  });
+}
+
 test("themes: created with evidence ticked, created with none, refused without a statement or code, deleted", async () => {
   const { store, slug, researcher, codes, coding, as } = await findingsProject();
   const page = await as(researcher);
@@ -312,15 +330,7 @@ test("a theme is edited in place: name, statement, codes, evidence ticked and un
 test("one theme's edit form at a time: ?edit names a theme for editors, and is ignored when unknown or for readers", async () => {
   const { store, slug, researcher, strategist, codes, as } = await findingsProject();
   const page = await as(researcher);
-  const theme = await createTheme({
-    store,
-    slug,
-    userId: researcher.id,
-    name: "Fix culture",
-    statement: "Members fix before they complain.",
-    codeIds: [codes[0].id],
-    confidence: "medium",
-  });
+  const theme = await fixCultureTheme({ store, slug, researcher, codes });
 
   const editing = async (caller: Awaited<ReturnType<typeof as>>, query: string) =>
     (bodyOf(await caller.get(query)) as { editing: string | null }).editing;
@@ -344,15 +354,7 @@ test("the passage finder: by code and words, for the New theme form or the open 
     codeIds: [codes[1].id],
     span: { sourceType: "post", sourceId: reply.id, start: 0, end: reply.text.length },
   });
-  const theme = await createTheme({
-    store,
-    slug,
-    userId: researcher.id,
-    name: "Fix culture",
-    statement: "Members fix before they complain.",
-    codeIds: [codes[0].id],
-    confidence: "medium",
-  });
+  const theme = await fixCultureTheme({ store, slug, researcher, codes });
   type Listing = { segments: Array<{ id: string }>; matching: number };
   type Passages = {
     finder: { for: string; codeId: string | null; words: string };
@@ -379,6 +381,8 @@ test("the passage finder: by code and words, for the New theme form or the open 
   expect(
     idsOf((await passagesOf(`?passagesWords=${encodeURIComponent(word.toUpperCase())}`)).found),
   ).toEqual([coding.id]);
+  // Hostile input: a very long find is cut, an unknown code is no filter.
+  expect((await passagesOf(`?passagesWords=${"x".repeat(5_000)}`)).finder.words).toHaveLength(200);
   const unknown = await passagesOf("?passagesCode=no-such-code");
   expect(unknown.finder.codeId).toBeNull();
   expect(unknown.found.matching).toBe(2);

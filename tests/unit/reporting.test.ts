@@ -26,6 +26,7 @@ import {
   EXPORT_FORMATS,
 } from "../../research/reporting/index.js";
 import type { CloakingLevel } from "../../research/entree/index.js";
+import { finderWords } from "../../research/reporting/report-queries.js";
 import { sqlFor } from "../../research/store/index.js";
 import { buildProject, buildStore, buildUser, scratchDir } from "../factories.js";
 import { strFromU8, unzipSync } from "fflate";
@@ -58,6 +59,8 @@ async function projectWithFindings(level: CloakingLevel | null) {
   for await (const batch of iterateVisiblePosts({ store, slug })) posts.push(...batch);
   const byText = (needle: string) => posts.find((post) => post.text.includes(needle))!;
   const ids: string[] = [];
+  /** The post each of `ids` codes. */
+  const postIds: string[] = [];
   for (const needle of [
     "yes! compressor died",
     "fixing their own",
@@ -73,6 +76,7 @@ async function projectWithFindings(level: CloakingLevel | null) {
       span: { sourceType: "post", sourceId: post.id, start: 0, end: [...post.text].length },
     });
     ids.push(coding.id);
+    postIds.push(post.id);
   }
   const theme = await createTheme({
     store,
@@ -84,7 +88,7 @@ async function projectWithFindings(level: CloakingLevel | null) {
     confidence: "high",
     evidenceCodingIds: ids,
   });
-  return { store, slug, owner, ids, theme };
+  return { store, slug, owner, ids, postIds, theme };
 }
 
 test("medium cloaking (the default until the plan sets one): pseudonyms inside quotes, no community names, no hashtags", async () => {
@@ -473,20 +477,15 @@ test("the evidence picker lists a passage once per code, with its source and eve
 });
 
 test("the evidence finder narrows the passages to one code and to all of some words, and counts every match", async () => {
-  const { store, slug, owner, ids } = await projectWithFindings("medium");
+  const { store, slug, owner, ids, postIds } = await projectWithFindings("medium");
   const [power] = await createCodes({ store, slug, userId: owner.id, codes: [{ name: "Power" }] });
   const { db } = await sqlFor(store);
-  const checkFirst = await db
-    .selectFrom("codings")
-    .selectAll()
-    .where("id", "=", ids[2])
-    .executeTakeFirstOrThrow();
   const [powered] = await applyCode({
     store,
     slug,
     coderId: owner.id,
     codeIds: [power.id],
-    span: { sourceType: "post", sourceId: checkFirst.source_id, start: 0, end: 27 },
+    span: { sourceType: "post", sourceId: postIds[2], start: 0, end: 27 },
   });
   // LIKE's wildcards in a passage and in what is looked for are taken literally.
   const note = await createFieldNote({
@@ -534,6 +533,9 @@ test("the evidence finder narrows the passages to one code and to all of some wo
   expect(firstTwo.segments.map((segment) => segment.id)).toEqual(ids.slice(0, 2));
   expect(firstTwo.matching).toBe(6);
   expect(await find(power.id, "nothing like this")).toEqual({ segments: [], matching: 0 });
+  // Words are folded, counted once, and capped (more than anyone types to find a passage).
+  expect(finderWords("  Charge charge  CONTROLLER ")).toEqual(["charge", "controller"]);
+  expect(finderWords(Array.from({ length: 30 }, (_, i) => `w${i}`).join(" "))).toHaveLength(12);
 });
 
 test("Markdown exports escape markup only, not every punctuation mark", async () => {
