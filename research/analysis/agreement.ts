@@ -6,12 +6,7 @@ import { projectKeys } from "../projects/model.js";
 import { ResearchError } from "../shared/errors.js";
 import { cachedOffThread } from "./analysis-cache.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
-import {
-  cohensKappa,
-  krippendorffAlphaNominal,
-  percentAgreement,
-  type Rating,
-} from "./agreement-statistics.js";
+import { binaryAgreement } from "./agreement-statistics.js";
 import {
   brennanPredigerKappa,
   segmentPercentAgreement,
@@ -163,45 +158,48 @@ export async function tallyAgreement({
     return computeSegmentAgreement({ store, slug, coders, minimumOverlap, disagreementLimit });
   const { db, projectId } = await projectSql({ store, slug });
   const codebook = await store.read(codebookFile, projectKeys.codebook(slug));
-  // unit "source|code" -> bit mask of the coders (by position) who applied it.
-  const applied = new Map<string, number>();
+  // source -> code -> bit mask of the coders (by position) who applied it there.
+  const applied = new Map<string, Map<string, number>>();
   const codeIdSet = new Set<string>();
-  const sampled = new Set<string>();
   const coderBit = new Map(coders.map((coder, i) => [coder, 1 << i]));
   for await (const rows of appliedTriples(db, projectId, coders)) {
     for (const row of rows) {
       const source = sourceKey(row.source_type, row.source_id);
-      sampled.add(source);
+      let codes = applied.get(source);
+      if (!codes) applied.set(source, (codes = new Map()));
       codeIdSet.add(row.code_id);
-      const unit = `${source}|${row.code_id}`;
-      applied.set(unit, (applied.get(unit) ?? 0) | (coderBit.get(row.coder_id) ?? 0));
+      codes.set(row.code_id, (codes.get(row.code_id) ?? 0) | (coderBit.get(row.coder_id) ?? 0));
     }
   }
-  const sample = [...sampled].sort();
+  const sample = [...applied.keys()].sort();
   const codeIds = [...codeIdSet];
   const codeName = (id: string) =>
     codebook.codes.find((code) => code.id === id)?.name ?? "(removed code)";
+  // Per code, how many of its units (one per sampled source) carry each pattern of coders.
+  const patterns = new Map(codeIds.map((code) => [code, new Map<number, number>()]));
+  const all = (1 << coders.length) - 1;
+  const disagreeing: Array<{ source: string; code: string; mask: number }> = [];
+  for (const source of sample) {
+    const codes = applied.get(source)!;
+    for (const code of codeIds) {
+      const mask = codes.get(code) ?? 0;
+      if (mask === 0) continue;
+      const counts = patterns.get(code)!;
+      counts.set(mask, (counts.get(mask) ?? 0) + 1);
+      if (mask !== all) disagreeing.push({ source, code, mask });
+    }
+  }
   const rowFor = (codeId: string | null, codes: string[]): AgreementRow => {
-    const units = codes.flatMap((code) =>
-      sample.map((source) => applied.get(`${source}|${code}`) ?? 0),
-    );
-    const ratings: Rating[][] = coders.map((_, i) =>
-      units.map((mask) => (mask & (1 << i) ? 1 : 0)),
-    );
-    const pairwise = coders
-      .flatMap((_, i) =>
-        coders.slice(i + 1).map((__, j) => percentAgreement(ratings[i], ratings[i + 1 + j])),
-      )
-      .filter((v): v is number => v !== null);
+    const counts = new Map<number, number>();
+    for (const code of codes)
+      for (const [mask, count] of patterns.get(code)!)
+        counts.set(mask, (counts.get(mask) ?? 0) + count);
+    const units = codes.length * sample.length;
     return {
       codeId,
       codeName: codeId ? codeName(codeId) : "All codes",
-      units: units.length,
-      percentAgreement: pairwise.length
-        ? pairwise.reduce((a, b) => a + b, 0) / pairwise.length
-        : null,
-      cohensKappa: coders.length === 2 ? cohensKappa(ratings[0], ratings[1]) : null,
-      krippendorffAlpha: krippendorffAlphaNominal(ratings),
+      units,
+      ...binaryAgreement({ coders: coders.length, units, counts }),
     };
   };
   const rows = codeIds
@@ -209,14 +207,6 @@ export async function tallyAgreement({
     .sort((a, b) => a.codeName.localeCompare(b.codeName));
   const overall = rowFor(null, codeIds);
 
-  const all = (1 << coders.length) - 1;
-  const disagreeing: Array<{ source: string; code: string; mask: number }> = [];
-  for (const source of sample) {
-    for (const code of codeIds) {
-      const mask = applied.get(`${source}|${code}`) ?? 0;
-      if (mask !== 0 && mask !== all) disagreeing.push({ source, code, mask });
-    }
-  }
   const listed = disagreeing.slice(0, disagreementLimit);
   const details = await disagreementDetails(db, projectId, coders, listed);
   const disagreements = listed.map(({ source, code, mask }): Disagreement => {
@@ -272,7 +262,9 @@ async function computeSegmentAgreement({
   const disagreeing: SegmentUnit[] = [];
   for await (const segment of segmentUnits(db, projectId, coders, minimumOverlap)) {
     sources.add(sourceKey(segment.sourceType, segment.sourceId));
-    masksByCode.set(segment.codeId, [...(masksByCode.get(segment.codeId) ?? []), segment.mask]);
+    const masks = masksByCode.get(segment.codeId);
+    if (masks) masks.push(segment.mask);
+    else masksByCode.set(segment.codeId, [segment.mask]);
     if (segment.mask !== all) disagreeing.push(segment);
   }
   const rowFor = (codeId: string | null, masks: number[]): AgreementRow => ({

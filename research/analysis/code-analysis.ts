@@ -3,8 +3,9 @@ import { visibleCodingRows } from "../coding/codings.js";
 import { codebookFile } from "../coding/model.js";
 import { listCommunities, projectSql } from "../collection/corpus.js";
 import { projectKeys } from "../projects/model.js";
-import type { DocumentStore } from "../store/index.js";
+import type { DocumentStore, Queryable } from "../store/index.js";
 import { cachedOffThread } from "./analysis-cache.js";
+import { countCodeCooccurrence, type CodeCooccurrenceCounts } from "./coding-queries.js";
 
 /**
  * Code frequencies and co-occurrence, counted in SQL over the visible codings (opted-out members' posts
@@ -138,53 +139,12 @@ export async function countCooccurrence({
   overlappingOnly?: boolean;
 }): Promise<CooccurrenceNetwork> {
   const { db, projectId } = await projectSql({ store, slug });
-  // One row per code and source it was applied to.
-  const applied = () =>
-    visibleCodingRows(db, projectId)
-      .select(["c.code_id as code_id", "c.source_type as source_type", "c.source_id as source_id"])
-      .distinct();
-  const perCode = db
-    .selectFrom(applied().as("a"))
-    .select((eb) => ["a.code_id", eb.fn.countAll<number>().as("n")])
-    .groupBy("a.code_id")
-    .execute();
-  const perPair = overlappingOnly
-    ? visibleCodingRows(db, projectId)
-        .innerJoin("codings as o", (join) =>
-          join
-            .on("o.project_id", "=", projectId)
-            .onRef("o.source_type", "=", "c.source_type")
-            .onRef("o.source_id", "=", "c.source_id")
-            .onRef("o.code_id", ">", "c.code_id")
-            .onRef("o.start_cp", "<", "c.end_cp")
-            .onRef("o.end_cp", ">", "c.start_cp"),
-        )
-        .select([
-          "c.code_id as source",
-          "o.code_id as target",
-          sql<number>`count(distinct c.source_type || ':' || c.source_id)`.as("weight"),
-        ])
-        .groupBy(["c.code_id", "o.code_id"])
-        .execute()
-    : db
-        .selectFrom(applied().as("a"))
-        .innerJoin(applied().as("b"), (join) =>
-          join
-            .onRef("a.source_type", "=", "b.source_type")
-            .onRef("a.source_id", "=", "b.source_id")
-            .onRef("a.code_id", "<", "b.code_id"),
-        )
-        .select((eb) => [
-          "a.code_id as source",
-          "b.code_id as target",
-          eb.fn.countAll<number>().as("weight"),
-        ])
-        .groupBy(["a.code_id", "b.code_id"])
-        .execute();
-  const [codebook, codeRows, pairRows] = await Promise.all([
+  const tallied = overlappingOnly
+    ? countOverlappingCooccurrence(db, projectId)
+    : countCodeCooccurrence(db, projectId);
+  const [codebook, { sources: counts, pairs: pairRows }] = await Promise.all([
     store.read(codebookFile, projectKeys.codebook(slug)),
-    perCode,
-    perPair,
+    tallied,
   ]);
   const codes = codebook.codes.filter((code) => !code.mergedInto);
   const index = new Map(codes.map((code, i) => [code.id, i]));
@@ -195,7 +155,6 @@ export async function countCooccurrence({
     if (a === undefined || b === undefined) continue;
     matrix[a][b] = matrix[b][a] = Number(row.weight);
   }
-  const counts = new Map(codeRows.map((row) => [row.code_id, Number(row.n)]));
   const edges: CooccurrenceNetwork["edges"] = [];
   for (let i = 0; i < codes.length; i++) {
     for (let j = i + 1; j < codes.length; j++) {
@@ -212,5 +171,45 @@ export async function countCooccurrence({
     })),
     edges,
     matrix,
+  };
+}
+
+/**
+ * Per code the sources it was applied to, and per pair of codes the sources where they were applied to
+ * overlapping spans (countCodeCooccurrence counts pairs anywhere in a source).
+ */
+async function countOverlappingCooccurrence(
+  db: Queryable,
+  projectId: string,
+): Promise<CodeCooccurrenceCounts> {
+  const [perCode, perPair] = await Promise.all([
+    visibleCodingRows(db, projectId)
+      .select([
+        "c.code_id",
+        sql<number>`count(distinct c.source_type || ':' || c.source_id)`.as("n"),
+      ])
+      .groupBy("c.code_id")
+      .execute(),
+    visibleCodingRows(db, projectId)
+      .innerJoin("codings as o", (join) =>
+        join
+          .on("o.project_id", "=", projectId)
+          .onRef("o.source_type", "=", "c.source_type")
+          .onRef("o.source_id", "=", "c.source_id")
+          .onRef("o.code_id", ">", "c.code_id")
+          .onRef("o.start_cp", "<", "c.end_cp")
+          .onRef("o.end_cp", ">", "c.start_cp"),
+      )
+      .select([
+        "c.code_id as source",
+        "o.code_id as target",
+        sql<number>`count(distinct c.source_type || ':' || c.source_id)`.as("weight"),
+      ])
+      .groupBy(["c.code_id", "o.code_id"])
+      .execute(),
+  ]);
+  return {
+    sources: new Map(perCode.map((row) => [row.code_id, Number(row.n)])),
+    pairs: perPair.map((row) => ({ ...row, weight: Number(row.weight) })),
   };
 }

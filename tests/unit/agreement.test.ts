@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
 import {
+  binaryAgreement,
   cohensKappa,
   krippendorffAlphaNominal,
   percentAgreement,
@@ -99,4 +100,46 @@ test("a source one coder coded and the other left uncoded is a disagreement, not
   // Ana [1,1,1], Ben [1,1,0]: po 2/3, pe 1*2/3 + 0*1/3 = 2/3, kappa 0.
   expect(row.cohensKappa).toBeCloseTo(0, 10);
   expect(report.disagreements.map((d) => d.sourceId)).toEqual([posts[2].id]);
+});
+
+test("agreement from counts of coder patterns equals the per-coder arrays' figures, for 2 to 4 coders", () => {
+  // A small deterministic generator, so a failure names the same case every run.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const cases: Array<{ coders: number; masks: number[] }> = [
+    { coders: 2, masks: [] },
+    { coders: 2, masks: [0, 0, 0] },
+    { coders: 2, masks: [3, 3] },
+    { coders: 3, masks: [7, 0, 7, 0] },
+    { coders: 2, masks: [1, 1, 1] },
+  ];
+  for (let i = 0; i < 60; i++) {
+    const coders = 2 + (i % 3);
+    const masks = Array.from({ length: 1 + Math.floor(random() * 40) }, () =>
+      random() < 0.4 ? 0 : Math.floor(random() * 2 ** coders),
+    );
+    cases.push({ coders, masks });
+  }
+  for (const { coders, masks } of cases) {
+    const ratings = Array.from({ length: coders }, (_, c) => masks.map((m) => (m >> c) & 1));
+    const pairs: number[] = [];
+    for (let i = 0; i < coders; i++)
+      for (let j = i + 1; j < coders; j++) {
+        const share = percentAgreement(ratings[i], ratings[j]);
+        if (share !== null) pairs.push(share);
+      }
+    const counts = new Map<number, number>();
+    for (const mask of masks) if (mask) counts.set(mask, (counts.get(mask) ?? 0) + 1);
+    const fromCounts = binaryAgreement({ coders, units: masks.length, counts });
+    const expected = {
+      percentAgreement: pairs.length ? pairs.reduce((a, b) => a + b, 0) / pairs.length : null,
+      cohensKappa: coders === 2 ? cohensKappa(ratings[0], ratings[1]) : null,
+      krippendorffAlpha: krippendorffAlphaNominal(ratings),
+    };
+    for (const key of ["percentAgreement", "cohensKappa", "krippendorffAlpha"] as const) {
+      const where = `${key} of ${coders} coders on [${masks.join(", ")}]`;
+      if (expected[key] === null) expect(fromCounts[key], where).toBeNull();
+      else expect(fromCounts[key], where).toBeCloseTo(expected[key]!, 12);
+    }
+  }
 });
