@@ -57,6 +57,7 @@ const FORMATTED = [
   "app/routes/projects.$slug.reporting.maps.tsx",
   "research/analysis/agreement.ts",
   "research/analysis/agreement-statistics.ts",
+  "research/store/sql/word-start.ts",
   "tests/unit/agreement.test.ts",
   "tests/unit/code-cooccurrence.test.ts",
   "research/analysis/segment-agreement.ts",

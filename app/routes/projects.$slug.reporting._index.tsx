@@ -380,7 +380,7 @@ function PassageFinder({
           label="Words in the passage"
           name="passagesWords"
           defaultValue={words}
-          hint="All of them, in any order."
+          hint="All of them, in any order and any case; a word also finds longer words it begins (batt: battery)."
         />
       </div>
       <p>

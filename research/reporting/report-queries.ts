@@ -6,6 +6,7 @@ import { projectSql, visiblePosts, visiblePostsOf } from "../collection/corpus.j
 import { coderNames } from "../coding/coders.js";
 import { ConsentStatusSchema, type ConsentStatus } from "../entree/model.js";
 import type { DocumentStore, Queryable } from "../store/index.js";
+import { wordStartPattern } from "../store/sql/word-start.js";
 import type { NamedMember } from "./cloaking.js";
 
 /**
@@ -184,7 +185,7 @@ export type EvidenceListing = { segments: EvidenceSegment[]; matching: number };
 /** More words than anyone types to find a passage; the rest are ignored. */
 const MAX_FINDER_WORDS = 12;
 
-/** The words a finder looks for, lower-cased (each must occur in the passage, in any order). */
+/** The words a finder looks for, lower-cased (each must start a word of the passage, in any order). */
 export function finderWords(words: string): string[] {
   return [...new Set(words.toLowerCase().split(/\s+/).filter(Boolean))].slice(0, MAX_FINDER_WORDS);
 }
@@ -249,11 +250,6 @@ function passageKey(row: {
   return `${row.code_id}|${row.source_id}|${Number(row.start_cp)}|${Number(row.end_cp)}`;
 }
 
-/** LIKE's wildcards taken literally (with `escape '!'`). */
-function likePattern(word: string): string {
-  return `%${word.replace(/[!%_]/g, (character) => `!${character}`)}%`;
-}
-
 /**
  * The first `limit` visible coded passages (code, source and span) matching the finder, oldest first, with
  * every coding of each (who coded it, where it comes from), and how many passages match in all.
@@ -268,15 +264,19 @@ export async function readEvidenceRows({
   store: DocumentStore;
   slug: string;
   codeId: string | null;
-  /** Lower-cased (finderWords): SQL's lower() then compares them with the quote. */
+  /** Words each passage must hold the start of a word with, in any case (finderWords). */
   words: string[];
   limit: number;
 }) {
-  const { db, projectId } = await projectSql({ store, slug });
+  const { database, db, projectId } = await projectSql({ store, slug });
   let found = visibleCodings(db, projectId);
   if (codeId) found = found.where("c.code_id", "=", codeId);
   for (const word of words)
-    found = found.where(sql<boolean>`lower(c.quote) like ${likePattern(word)} escape '!'`);
+    found = found.where(
+      database.engine === "sqlite"
+        ? sql<boolean>`netno_word_start(c.quote, ${word})`
+        : sql<boolean>`c.quote ~* ${wordStartPattern(word)}`,
+    );
   const passages = await found
     .select((eb) => [
       "c.code_id",

@@ -528,6 +528,31 @@ test("the evidence finder narrows the passages to one code and to all of some wo
   expect(await idsOf(null, "%")).toEqual([noted.id]);
   expect(await idsOf(null, "_")).toEqual([noted.id]);
   expect(await idsOf(null, "!")).toEqual([ids[0]]);
+  // Words start words (a word's end may differ: "contr" finds "controller", "roller" does not), and
+  // case is folded beyond ASCII on both engines; regex and LIKE syntax is taken literally.
+  expect(await idsOf(null, "contr")).toEqual([ids[2], powered.id]);
+  expect(await idsOf(null, "roller")).toEqual([]);
+  expect(await idsOf(null, "grid")).toEqual([noted.id]);
+  const accented = await createFieldNote({
+    store,
+    slug,
+    authorId: owner.id,
+    kind: "observational",
+    title: "Été",
+    markdown: "ÉTÉ in Zürich: (fixed) [again] a+b.",
+  });
+  const [accentedCoding] = await applyCode({
+    store,
+    slug,
+    coderId: owner.id,
+    codeIds: [power.id],
+    span: { sourceType: "fieldnote", sourceId: accented.id, start: 0, end: 34 },
+  });
+  for (const words of ["été", "ZÜRICH", "zür", "(fixed)", "[again]", "a+b", "été zürich"])
+    expect(await idsOf(null, words), words).toEqual([accentedCoding.id]);
+  for (const words of ["rich", "ixed", "a.b", "té"])
+    expect(await idsOf(null, words), words).toEqual([]);
+  await db.deleteFrom("codings").where("id", "=", accentedCoding.id).execute();
   // A page of the oldest, with how many match in all.
   const firstTwo = await find(null, "", 2);
   expect(firstTwo.segments.map((segment) => segment.id)).toEqual(ids.slice(0, 2));

@@ -18,6 +18,7 @@ import pg from "pg";
 import { ResearchError } from "../../shared/errors.js";
 import { migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { hasWordStart } from "./word-start.js";
 
 export type SqlEngine = "sqlite" | "postgres";
 
@@ -138,6 +139,13 @@ export async function closeAllSql(): Promise<void> {
   await Promise.all(open.map(async (opening) => (await opening.catch(() => null))?.close()));
 }
 
+/** SQL functions the queries call on SQLite that PostgreSQL has built in (see each one's module). */
+function addFunctions(handle: BetterSqlite3.Database): void {
+  handle.function("netno_word_start", { deterministic: true }, (text, word) =>
+    hasWordStart(typeof text === "string" ? text : null, typeof word === "string" ? word : null),
+  );
+}
+
 async function connect(location: SqlLocation, forget: () => void): Promise<SqlDatabase> {
   let db: Kysely<Database>;
   if (location.engine === "sqlite") {
@@ -145,6 +153,7 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
       // WAL lets this reader run beside the writer; the journal mode and statistics are the writer's.
       const handle = new BetterSqlite3(location.file, { readonly: true, fileMustExist: true });
       handle.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
+      addFunctions(handle);
       db = new Kysely<Database>({
         dialect: new PatientSqliteDialect({ database: reusingStatements(handle) }),
       });
@@ -162,6 +171,7 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
     // An erased member's words must not linger in freed pages of the file: overwrite what is deleted.
     handle.pragma("secure_delete = ON");
     handle.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
+    addFunctions(handle);
     db = new Kysely<Database>({
       dialect: new PatientSqliteDialect({ database: reusingStatements(handle) }),
     });
