@@ -550,7 +550,7 @@ test("the evidence finder narrows the passages to one code and to all of some wo
   });
   for (const words of ["été", "ZÜRICH", "zür", "(fixed)", "[again]", "a+b", "été zürich"])
     expect(await idsOf(null, words), words).toEqual([accentedCoding.id]);
-  for (const words of ["rich", "ixed", "a.b", "té"])
+  for (const words of ["rich", "ixed", "a.b", "té", "\\", "$", "^", "*", "a{2}", "x|y", "(?"])
     expect(await idsOf(null, words), words).toEqual([]);
   await db.deleteFrom("codings").where("id", "=", accentedCoding.id).execute();
   // A page of the oldest, with how many match in all.
