@@ -53,7 +53,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "npx remix build && npx remix-serve ./build/index.js",
+    // The header limit of `npm start` (a find sends a theme's whole draft in its link).
+    command:
+      "npx remix build && NODE_OPTIONS=--max-http-header-size=65536 npx remix-serve ./build/index.js",
     url: `http://127.0.0.1:${port}/login`,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { ConfirmedRemoval } from "~/components/confirmed-removal";
 import { Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
+import { useState, type MouseEvent } from "react";
 import { z } from "zod";
 import { formState } from "~/components/form-state";
 import {
@@ -31,6 +32,12 @@ import {
 
 /** How many coded passages a theme form lists at once; the finder reaches the others. */
 const LISTED_PASSAGES = 200;
+/**
+ * A find sends the whole draft in its link (so it works without JavaScript), and the server refuses a
+ * request whose headers pass 64 KB (`--max-http-header-size` in `npm start`): past this many characters
+ * of query the page says so instead of sending a link that would be refused and lose what was typed.
+ */
+const MAX_FIND_QUERY = 48_000;
 
 /** What a theme form holds when the finder sent it (a GET, so nothing typed is lost on the way). */
 function draftFrom(params: URLSearchParams) {
@@ -351,6 +358,15 @@ function PassageFinder({
 }) {
   const { pathname } = useLocation();
   const { listing, codeId, words, form } = passages;
+  const [tooLong, setTooLong] = useState(false);
+  const checkLength = (event: MouseEvent<HTMLButtonElement>) => {
+    const draft = event.currentTarget.form;
+    if (!draft) return;
+    const entries = [...new FormData(draft)].map(([key, value]) => [key, String(value)]);
+    const long = new URLSearchParams(entries).toString().length > MAX_FIND_QUERY;
+    setTooLong(long);
+    if (long) event.preventDefault();
+  };
   const finding = codeId !== null || words !== "";
   const id = `find-${form}`;
   const shown = listing.segments.length;
@@ -391,12 +407,15 @@ function PassageFinder({
           formAction={`${pathname}#${id}`}
           name={form === "new" ? undefined : "edit"}
           value={form === "new" ? undefined : form}
+          onClick={checkLength}
         >
           Find passages
         </button>
       </p>
       <p className="small muted" id={`${id}-summary`} role="status">
-        {summary}
+        {tooLong
+          ? `This draft is too long to send with a find (its statement and ticked passages). ${form === "new" ? "Create" : "Save"} the theme first, then find more passages to cite.`
+          : summary}
       </p>
     </fieldset>
   );

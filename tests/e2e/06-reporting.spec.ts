@@ -205,6 +205,25 @@ test("a researcher finds passages to cite by words and by code, ticks from two f
   await finder.getByRole("button", { name: "Find passages" }).click();
   await expect(finder.getByRole("status")).toHaveText("No coded passage matches.");
 
+  // A find sends the draft in its link: a long statement in Cyrillic (21 KB of link, past Node's default
+  // 16 KB of headers) still comes back; one far past the server's limit is not sent, and nothing is lost.
+  const statement = form.getByLabel("Statement of the insight");
+  const written = await statement.inputValue();
+  const long = "Участники ищут неисправность. ".repeat(120);
+  await statement.fill(long);
+  await finder.getByRole("button", { name: "Find passages" }).click();
+  await expect(finder.getByRole("status")).toHaveText("No coded passage matches.");
+  await expect(page).toHaveURL(/statement=%D0%A3/);
+  await expect(statement).toHaveValue(long);
+  const tooLong = long.repeat(6);
+  await statement.fill(tooLong);
+  const before = page.url();
+  await finder.getByRole("button", { name: "Find passages" }).click();
+  await expect(finder.getByRole("status")).toHaveText(/^This draft is too long to send with a find .* Create the theme first/);
+  expect(page.url()).toBe(before);
+  await expect(statement).toHaveValue(tooLong);
+  await statement.fill(written);
+
   await form.getByRole("button", { name: "Create theme" }).click();
   await expect(page.getByText('Theme "Diagnosis before parts" created.')).toBeVisible();
   const theme = page.getByRole("article", { name: "Diagnosis before parts" });
