@@ -58,6 +58,8 @@ const FORMATTED = [
   "research/analysis/agreement.ts",
   "research/analysis/agreement-statistics.ts",
   "research/store/sql/word-start.ts",
+  "research/store/sql/nul-characters.ts",
+  "tests/unit/nul-characters.test.ts",
   "tests/unit/agreement.test.ts",
   "tests/unit/code-cooccurrence.test.ts",
   "research/analysis/segment-agreement.ts",

@@ -11,6 +11,7 @@ import {
 import type { FieldNotesTable } from "../store/sql/schema.js";
 import { bumpCodingsRevision, projectSql, projectSqlAs } from "./corpus.js";
 import { FieldNoteKindSchema, FieldNoteSchema, type FieldNote } from "./model.js";
+import { jsonWithoutNul } from "../store/sql/nul-characters.js";
 
 /** Field notes are rows of the `field_notes` table; their links (to threads, posts, members) are JSON text. */
 
@@ -37,7 +38,7 @@ function parseNote(input: unknown) {
 
 /** Links as stored: always `{"type":..,"id":..}` in that key order, so a link can be found by its text. */
 function linksText(links: Link[]): string {
-  return JSON.stringify(links.map((link) => ({ type: link.type, id: link.id })));
+  return jsonWithoutNul(JSON.stringify(links.map((link) => ({ type: link.type, id: link.id }))));
 }
 
 function parseLinks(text: string): Link[] {

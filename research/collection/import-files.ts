@@ -19,6 +19,7 @@ import {
 } from "../store/index.js";
 import type { Insertable } from "kysely";
 import type { MembersTable, PostsTable, ThreadsTable } from "../store/sql/schema.js";
+import { jsonWithoutNul, recordWithoutNul } from "../store/sql/nul-characters.js";
 import { bumpCorpusRevision } from "./corpus.js";
 import {
   IMPORT_FORMATS,
@@ -1025,7 +1026,10 @@ async function insertAsJson<T extends "posts">(
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]) as Array<keyof Insertable<PostsTable>>;
-  const json = JSON.stringify(rows.map((row) => columns.map((column) => row[column] ?? null)));
+  // The connection replaces NUL characters in text parameters; in JSON text they are escapes.
+  const json = jsonWithoutNul(
+    JSON.stringify(rows.map((row) => columns.map((column) => row[column] ?? null))),
+  );
   const integers = new Set(["deleted_upstream"]);
   const names = sql.join(columns.map((column) => sql.id(column)));
   if (engine === "sqlite") {
@@ -1202,7 +1206,7 @@ async function importFilesAs(input: ImportFilesInput): Promise<ImportReport> {
                 report.invalid.push({ ...where, message: event.message });
               continue;
             }
-            const imported = event.post;
+            const imported = recordWithoutNul(event.post);
             const communityName =
               input.community?.trim() ||
               imported.community ||

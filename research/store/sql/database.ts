@@ -19,6 +19,7 @@ import { ResearchError } from "../../shared/errors.js";
 import { migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
 import { hasWordStart } from "./word-start.js";
+import { withTextParametersWithoutNul } from "./nul-characters.js";
 
 export type SqlEngine = "sqlite" | "postgres";
 
@@ -193,7 +194,7 @@ async function connect(location: SqlLocation, forget: () => void): Promise<SqlDa
     pool.on("error", (error) =>
       console.warn(`netno: a PostgreSQL connection was closed: ${error.message}`),
     );
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new NulSafePostgresDialect({ pool }) });
     if (readOnly) return handleFor(location, db, forget);
     if (schema) {
       try {
@@ -405,13 +406,48 @@ async function patiently<R>(run: () => Promise<R>): Promise<R> {
 class PatientConnection implements DatabaseConnection {
   constructor(private readonly inner: DatabaseConnection) {}
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    return patiently(() => this.inner.executeQuery<R>(compiledQuery));
+    const query = withTextParametersWithoutNul(compiledQuery);
+    return patiently(() => this.inner.executeQuery<R>(query));
   }
   streamQuery<R>(
     compiledQuery: CompiledQuery,
     chunkSize?: number,
   ): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(compiledQuery, chunkSize);
+    return this.inner.streamQuery<R>(withTextParametersWithoutNul(compiledQuery), chunkSize);
+  }
+}
+
+/** A PostgreSQL connection whose text parameters hold no NUL character (see nul-characters.ts). */
+class NulSafeConnection implements DatabaseConnection {
+  constructor(readonly inner: DatabaseConnection) {}
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    return this.inner.executeQuery<R>(withTextParametersWithoutNul(compiledQuery));
+  }
+  streamQuery<R>(
+    compiledQuery: CompiledQuery,
+    chunkSize?: number,
+  ): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(withTextParametersWithoutNul(compiledQuery), chunkSize);
+  }
+}
+
+class NulSafePostgresDialect extends PostgresDialect {
+  createDriver(): Driver {
+    const inner = super.createDriver();
+    return {
+      init: () => inner.init(),
+      acquireConnection: async () => new NulSafeConnection(await inner.acquireConnection()),
+      beginTransaction: (connection, settings) => inner.beginTransaction(connection, settings),
+      commitTransaction: (connection) => inner.commitTransaction(connection),
+      rollbackTransaction: (connection) => inner.rollbackTransaction(connection),
+      savepoint: inner.savepoint?.bind(inner),
+      rollbackToSavepoint: inner.rollbackToSavepoint?.bind(inner),
+      releaseSavepoint: inner.releaseSavepoint?.bind(inner),
+      // The pool's connection releases itself through a private method: hand back the one it gave.
+      releaseConnection: (connection) =>
+        inner.releaseConnection((connection as NulSafeConnection).inner),
+      destroy: () => inner.destroy(),
+    };
   }
 }
 
